@@ -1,0 +1,50 @@
+# Two commands do all set-up on a fresh machine: `make run` and `make test`.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' && echo $$p && break; done)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint migrate browser clean bench
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## run: start the bot and its local chat page on http://127.0.0.1:3978 (SQLite by default)
+run: $(INSTALLED) node_modules/.installed
+	$(BIN)/python -m storage upgrade
+	$(BIN)/python -m bot
+
+## test: lint, then the whole test suite (PostgreSQL tests need TEST_DATABASE_URL)
+test: $(INSTALLED) node_modules/.installed browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+## migrate: bring the database at DATABASE_URL up to the current schema
+migrate: $(INSTALLED)
+	$(BIN)/python -m storage upgrade
+
+## browser: Debian's chromium for the end-to-end page test (skipped, with a reason, where it cannot be installed)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed; the browser test will be skipped"; \
+	  else echo "chromium is not installed; the browser test will be skipped"; fi; }
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+bench: $(INSTALLED)
+	for b in bench/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Pieces every package shares: settings, the partnership file, errors, YAML with line numbers."""

@@ -1,0 +1,269 @@
+"""Every environment setting in one table, parsed once into a frozen Settings.
+
+The table drives parsing and the README's settings section (a test checks they
+agree), so a setting cannot exist without being documented.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common.errors import SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Secret:
+    """A secret string that never shows itself in logs, reprs or tracebacks."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('********')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _int(text: str) -> int:
+    return int(text)
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _path(text: str) -> Path:
+    path = Path(text)
+    return path if path.is_absolute() else ROOT / path
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table: environment name, attribute, default, parser, help."""
+
+    env: str
+    attr: str
+    default: str
+    parse: Callable[[str], Any]
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HOST", "host", "127.0.0.1", str, "Address the bot's web server listens on."),
+    Setting("PORT", "port", "3978", _int, "Port the bot's web server listens on."),
+    Setting(
+        "DATABASE_URL",
+        "database_url",
+        "sqlite+aiosqlite:///data/safeguarding.db",
+        str,
+        "SQLAlchemy async URL. SQLite (aiosqlite) by default, relative paths under the project; "
+        "PostgreSQL as postgresql+asyncpg://user@host/db.",
+    ),
+    Setting(
+        "PARTNERSHIP_FILE",
+        "partnership_file",
+        "config/partnership.example.yaml",
+        _path,
+        "The partnership settings file: agencies, headcounts, local contacts, agency leads.",
+    ),
+    Setting(
+        "SECRET_KEY",
+        "secret_key",
+        "",
+        Secret,
+        "Secret that encrypts per-wave keys and signs report links. Required outside local use; "
+        "when empty a fixed development key is used and a warning is logged.",
+    ),
+    Setting("MicrosoftAppId", "app_id", "", str, "Bot's Microsoft app id. Empty: run open for local use."),
+    Setting("MicrosoftAppPassword", "app_password", "", Secret, "Bot's client secret."),
+    Setting(
+        "MicrosoftAppType",
+        "app_type",
+        "MultiTenant",
+        str,
+        "MultiTenant, SingleTenant or UserAssignedMSI.",
+    ),
+    Setting("MicrosoftAppTenantId", "app_tenant_id", "", str, "Tenant of a single-tenant or MSI bot."),
+    Setting(
+        "ALLOWED_TENANTS",
+        "allowed_tenants",
+        "",
+        _list,
+        "Comma-separated Teams tenant ids allowed to use the bot; empty allows any.",
+    ),
+    Setting(
+        "MAX_BODY_BYTES",
+        "max_body_bytes",
+        "262144",
+        _int,
+        "Largest request body /api/messages accepts; larger gets 413.",
+    ),
+    Setting(
+        "RESPONSE_BATCH",
+        "response_batch",
+        "5",
+        _int,
+        "Staged responses are moved to the response table, shuffled, only in batches this big.",
+    ),
+    Setting(
+        "STATE_TTL_DAYS",
+        "state_ttl_days",
+        "30",
+        _int,
+        "In-progress surveys untouched this many days are purged.",
+    ),
+    Setting(
+        "MIN_GROUP_SIZE",
+        "min_group_size",
+        "10",
+        _int,
+        "Any figure resting on fewer responses than this is suppressed in every output.",
+    ),
+    Setting(
+        "PUBLIC_BASE_URL",
+        "public_base_url",
+        "http://127.0.0.1:3978",
+        str,
+        "Public address of the bot's web app, used in report links sent to agency leads.",
+    ),
+    Setting(
+        "REPORT_DIR",
+        "report_dir",
+        "data/reports",
+        _path,
+        "Where generated reports are kept and served from by signed links.",
+    ),
+    Setting(
+        "REPORT_LINK_HOURS",
+        "report_link_hours",
+        "336",
+        _int,
+        "How long a signed report link stays valid (hours).",
+    ),
+    Setting("SMTP_HOST", "smtp_host", "", str, "SMTP server for emailing agency leads; empty disables email."),
+    Setting("SMTP_PORT", "smtp_port", "25", _int, "SMTP server port."),
+    Setting("SMTP_FROM", "smtp_from", "safeguarding-bot@localhost", str, "Sender address of report emails."),
+    Setting(
+        "LOG_LEVEL",
+        "log_level",
+        "INFO",
+        str,
+        "Python logging level.",
+    ),
+    Setting(
+        "DEV_OPEN_ENDPOINT",
+        "dev_open_endpoint",
+        "true",
+        _bool,
+        "With no app id configured, accept unauthenticated requests (local use). Set false to refuse.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The product's settings; build with ``Settings.from_env(os.environ)``."""
+
+    host: str
+    port: int
+    database_url: str
+    partnership_file: Path
+    secret_key: Secret
+    app_id: str
+    app_password: Secret
+    app_type: str
+    app_tenant_id: str
+    allowed_tenants: tuple[str, ...]
+    max_body_bytes: int
+    response_batch: int
+    state_ttl_days: int
+    min_group_size: int
+    public_base_url: str
+    report_dir: Path
+    report_link_hours: int
+    smtp_host: str
+    smtp_port: int
+    smtp_from: str
+    log_level: str
+    dev_open_endpoint: bool
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
+        """Parse every row of SETTINGS from ``env`` (defaults where unset); overrides win."""
+        values: dict[str, Any] = {}
+        for row in SETTINGS:
+            raw = env.get(row.env, row.default)
+            try:
+                values[row.attr] = row.parse(raw)
+            except ValueError as exc:
+                raise SettingsError(f"{row.env}={raw!r} is not usable: {exc}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def resolved_database_url(self) -> str:
+        """DATABASE_URL with a relative SQLite path made absolute under the project."""
+        prefix = "sqlite+aiosqlite:///"
+        url = self.database_url
+        if url.startswith(prefix) and not url[len(prefix) :].startswith("/"):
+            rest = url[len(prefix) :]
+            if rest and rest != ":memory:":
+                return prefix + str(ROOT / rest)
+        return url
+
+    def secret_bytes(self) -> bytes:
+        """The signing/encryption secret; a fixed development value when unset."""
+        return (self.secret_key.reveal() or "development-only-secret-change-me").encode()
+
+    @property
+    def is_open(self) -> bool:
+        """True when no app id is configured, so requests are not authenticated."""
+        return not self.app_id
+
+
+def load_dotenv_if_present(path: Path = ROOT / ".env") -> None:
+    """Read an optional .env into the environment without overriding what is set."""
+    if path.exists():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def settings_from_environment() -> Settings:
+    """Settings for a command-line entry point: .env (if any) then the process environment."""
+    load_dotenv_if_present()
+    return Settings.from_env(os.environ)
+
+
+def setting_names() -> list[str]:
+    """Environment names of every setting, for documentation checks."""
+    return [row.env for row in SETTINGS]
+

@@ -1,0 +1,1 @@
+"""Questionnaires as data and the pure conversation engine that runs them."""
