@@ -120,6 +120,7 @@ class Prompt:
     actions: tuple[str, ...] = ()
     lines: tuple[tuple[str, str], ...] = ()
     scale_labels: tuple[str, str] | None = None
+    section: str | None = None  # the item's section heading ("Training"), for cards
 
 
 Outcome = Literal[

@@ -1,0 +1,184 @@
+"""Personal data in free text becomes a marker; everything else is left exactly as written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from common.settings import ROOT
+from surveys.redaction import nhs_number_is_valid, redact
+from tests.helpers.shared import read_jsonl, shared_path
+
+MARKERS = {
+    "email": "[email]",
+    "phone": "[phone]",
+    "nhs_number": "[NHS number]",
+    "postcode": "[postcode]",
+    "dob": "[date of birth]",
+    "name": "[name]",
+}
+
+
+def _expected(case: dict) -> str:
+    text = case["text"]
+    for found in case["pii"]:
+        assert found["value"] in text
+        text = text.replace(found["value"], MARKERS[found["kind"]], 1)
+    return text
+
+
+def test_every_public_sample_is_redacted_exactly() -> None:
+    cases = read_jsonl(shared_path("samples", "pii-public.jsonl"))
+    assert cases
+    wrong = [(c["text"], redact(c["text"]), _expected(c)) for c in cases if redact(c["text"]) != _expected(c)]
+    assert wrong == []
+    for case in cases:
+        for found in case["pii"]:
+            assert found["value"] not in redact(case["text"])
+
+
+# Our own cases, beyond the public sample: other formats of the same kinds.
+FOUND = [
+    ("email me: jo.bloggs+safe@nhs.net", "email me: [email]"),
+    ("cc DUTY.TEAM@oxfordshire.example.gov.uk please", "cc [email] please"),
+    ("call 0800 123 4567 or 01865 123456", "call [phone] or [phone]"),
+    ("text 07700-900-123 anytime", "text [phone] anytime"),
+    ("+447700900123 is her number", "[phone] is her number"),
+    ("office +44 (0)1865 960 123", "office [phone]"),
+    ("call me on 01632960402.", "call me on [phone]."),
+    ("Tel 01632 960 402 (ask for duty)", "Tel [phone] (ask for duty)"),
+    ("mobile 07700 900318 2 kids at home", "mobile [phone] 2 kids at home"),
+    ("his NHS number is 943 476 5919", "his NHS number is [NHS number]"),
+    ("9434765919 on the letter", "[NHS number] on the letter"),
+    ("NHS: 943-476-5919", "NHS: [NHS number]"),
+    ("lives at ox4 7ab now", "lives at [postcode] now"),
+    ("moved to RG1 1AA, then SN7 7AB", "moved to [postcode], then [postcode]"),
+    ("at OX161AA", "at [postcode]"),
+    ("born on 3rd March 2011", "born on [date of birth]"),
+    ("DOB: 12-05-2010", "DOB: [date of birth]"),
+    ("date of birth: 5/5/05", "date of birth: [date of birth]"),
+    ("Born 14 Feb 2001 in Banbury", "Born [date of birth] in Banbury"),
+    ("birthday is March 3rd", "birthday is [date of birth]"),
+    ("d.o.b. 01.02.2003", "d.o.b. [date of birth]"),
+    ("dob 2010-01-01", "dob [date of birth]"),
+    ("Mr Smith from next door called it in", "[name] from next door called it in"),
+    ("spoke to Mrs J. Patel about it", "spoke to [name] about it"),
+    ("referred by Dr Ahmed", "referred by [name]"),
+    ("Mr and Mrs Smith", "Mr and [name]"),
+    ("teacher Mr O'Brien", "teacher [name]"),
+    ("client McDonald", "client [name]"),
+    ("her name is Chloe Evans", "her name is [name]"),
+    ("her sister Amy and her mum Lisa Jones", "her sister [name] and her mum [name]"),
+    ("young person Kayden Smith", "young person [name]"),
+    ("the perpetrator Dean Walsh", "the perpetrator [name]"),
+    ("my manager Dave listens", "my manager [name] listens"),
+    ("Priya Shah said the school knew", "[name] said the school knew"),
+    ("Oluwaseun Adeyemi (dad) refused", "[name] (dad) refused"),
+    ("Mum (Sarah Jones) rang", "Mum ([name]) rang"),
+    ("Jack Brown (aged 4)", "[name] (aged 4)"),
+    ("a girl called Ruby", "a girl called [name]"),
+    ("known as Tommo", "known as [name]"),
+    ("DOB May 2012", "DOB [date of birth]"),
+    ("born on the 4th of July 2010", "born on the [date of birth]"),
+    ("07700 900318/07700 900319", "[phone]/[phone]"),
+    ("+44 20 7946 0555 (main office)", "[phone] (main office)"),
+    ("I spoke with Hannah yesterday", "I spoke with [name] yesterday"),
+    ("dad, Gary Hill, rang", "dad, [name], rang"),
+    ("Aneta Kowalczyk from the school rang", "[name] from the school rang"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), FOUND)
+def test_personal_data_in_other_formats(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
+# Not personal data: every one of these must come back unchanged.
+LEFT_ALONE = [
+    "ring 101 or 999",
+    "2019/20 we had 1,234 referrals, up 12.5%",
+    "cost £12,500 per placement, a £8m gap",
+    "Section 17 and section 47 enquiries",
+    "9434765918 is not an NHS number (bad check digit)",
+    "Invoice 5113610863 for interpreters",
+    "M40 3rd exit",
+    "use the A420 or the A34",
+    "meeting on 12/03/2024 went well",
+    "at 09:30 on 12.5.23",
+    "MARAC on 3/4",
+    "aged 14, in Year 9",
+    "born in 2008 and raised in Poland",
+    "the 01865 area code",
+    "the 0-19 service",
+    "Referral ref 1234567890",
+    "child on a Child Protection Plan since May",
+    "used the Child Exploitation Screening Tool twice",
+    "contact Early Help or the MASH",
+    "I rang Children's Social Care",
+    "speak to Thames Valley Police",
+    "contact Ofsted and Cafcass",
+    "the John Radcliffe were great",
+    "we met at the Churchill",
+    "SW London team",
+    "Ivy Lodge care home",
+    "Grace Hospital meeting",
+    "contact Ruskin College",
+    "South and Vale District Councils are great",
+    "I think Oxford City Council should listen",
+    "Jayden, 14, ran away",
+    "Natalie from the school",
+    "The Horton General A&E",
+    "level 3 on the threshold document",
+    "2 days a week isn't enough for 1400 pupils",
+    "Working Together 2018 and the Children Act 1989",
+    "speak to Gloucestershire or Wiltshire",
+    "01/02/2015 was the strategy meeting",
+    "DOB unknown, born prematurely at 28 weeks",
+    "Head Teacher from the school",
+    "Community Safety from the council",
+    "Deputy Head said it was fine",
+    "Mental Health from the trust were slow",
+]
+
+
+@pytest.mark.parametrize("text", LEFT_ALONE)
+def test_not_personal_data_is_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+@pytest.mark.parametrize("text", [t for t, _ in FOUND])
+def test_redacting_twice_changes_nothing_more(text: str) -> None:
+    assert redact(redact(text)) == redact(text)
+
+
+@pytest.mark.parametrize(
+    ("digits", "valid"),
+    [("9434765919", True), ("4020860467", True), ("9434765918", False), ("5113610863", False),
+     ("123456789", False), ("12345678901", False), ("abcdefghij", False)],
+)  # fmt: skip
+def test_the_nhs_number_check_digit(digits: str, valid: bool) -> None:
+    assert nhs_number_is_valid(digits) is valid
+
+
+def test_the_command_line_redacts_json_lines() -> None:
+    cases = read_jsonl(shared_path("samples", "pii-public.jsonl"))
+    stdin = "".join(json.dumps(c["text"]) + "\n" for c in cases)
+    result = subprocess.run(
+        [sys.executable, "-m", "surveys", "redact"],
+        input=stdin, capture_output=True, text=True, cwd=ROOT, check=True, timeout=60,
+    )  # fmt: skip
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines == [_expected(c) for c in cases]
+
+
+def test_the_command_line_refuses_a_line_that_is_not_a_json_string() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "surveys", "redact"],
+        input='"fine"\n{"text": 1}\n', capture_output=True, text=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stdout == '"fine"\n'
+    assert "line 2" in result.stderr
