@@ -185,6 +185,20 @@ SETTINGS: tuple[Setting, ...] = (
         _bool,
         "With no app id configured, accept unauthenticated requests (local use). Set false to refuse.",
     ),
+    Setting(
+        "THEME_OVERRIDES_FILE",
+        "theme_overrides_file",
+        "data/theme-overrides.csv",
+        _path,
+        "Analysts' theme codes for free-text answers (CSV: codebook, text, themes); they win over the coder.",
+    ),
+    Setting(
+        "CONTENT_SUGGESTIONS_FILE",
+        "content_suggestions_file",
+        "data/content-suggestions.jsonl",
+        _path,
+        "Where experts' suggested sample questions are appended (JSON lines) for the content owner to review.",
+    ),
 )
 
 
@@ -214,6 +228,8 @@ class Settings:
     smtp_from: str
     log_level: str
     dev_open_endpoint: bool
+    theme_overrides_file: Path
+    content_suggestions_file: Path
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
@@ -263,7 +279,11 @@ def settings_from_environment() -> Settings:
     return Settings.from_env(os.environ)
 
 
-def setting_names() -> list[str]:
-    """Environment names of every setting, for documentation checks."""
-    return [row.env for row in SETTINGS]
+def settings_markdown() -> str:
+    """The README's settings table, generated from SETTINGS so the two cannot drift."""
+    lines = ["| Variable | Default | What it does |", "|---|---|---|"]
+    for row in SETTINGS:
+        default = f"`{row.default}`" if row.default else "(empty)"
+        lines.append(f"| `{row.env}` | {default} | {row.help} |")
+    return "\n".join(lines) + "\n"
 
