@@ -1,0 +1,114 @@
+"""`python -m storage`: upgrade, check, recover, flush, close-wave, purge-stale.
+
+Every command reads the settings from the environment (and .env). All but
+`upgrade` and `check` refuse to touch a database whose schema is behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from common.settings import Settings, settings_from_environment
+from storage.database import Database
+from storage.errors import SchemaBehindError, StorageError
+from storage.migrate import current_revision, head_revision, upgrade_async
+from storage.models import Base
+from storage.state import StateStore
+from storage.submissions import close_wave, flush, recover
+
+
+async def table_counts(db: Database) -> dict[str, int]:
+    """Rows in every table of the schema, by table name."""
+    async with db.transaction(read_only=True) as session:
+        return {
+            table.name: await session.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
+
+
+async def _upgrade(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    before = await current_revision(db.engine)
+    await upgrade_async(db.url)
+    return f"schema upgraded from {before or 'empty'} to {head_revision()}"
+
+
+async def _check(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    await db.require_current_schema()
+    counts = await table_counts(db)
+    width = max(map(len, counts))
+    lines = [f"schema is current ({head_revision()})"]
+    lines += [f"  {name:<{width}}  {count}" for name, count in counts.items()]
+    return "\n".join(lines)
+
+
+async def _recover(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    return f"finished {await recover(db, settings)} interrupted submission(s)"
+
+
+async def _flush(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    moved = await flush(db, settings.response_batch, everything=args.all)
+    return f"moved {moved} staged response(s) into the response table"
+
+
+async def _close_wave(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    moved = await close_wave(db, args.wave_id)
+    return f"wave {args.wave_id} closed: {moved} staged response(s) moved, wave key destroyed"
+
+
+async def _purge_stale(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    days = args.days if args.days is not None else settings.state_ttl_days
+    purged = await StateStore(db).purge_stale(timedelta(days=days))
+    return f"purged {purged} state item(s) untouched for {days} days"
+
+
+Command = Callable[[Database, Settings, argparse.Namespace], Awaitable[str]]
+# Commands that may run whatever the schema's revision is.
+_ANY_SCHEMA = {"upgrade", "check"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m storage", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    upgrade = commands.add_parser("upgrade", help="bring the schema at DATABASE_URL up to date")
+    upgrade.set_defaults(run=_upgrade)
+    commands.add_parser("check", help="is the schema current? rows per table").set_defaults(run=_check)
+    commands.add_parser("recover", help="finish interrupted submissions").set_defaults(run=_recover)
+    flush_cmd = commands.add_parser("flush", help="move staged responses, shuffled, in whole batches")
+    flush_cmd.add_argument("--all", action="store_true", help="move every staged response (end of a wave)")
+    flush_cmd.set_defaults(run=_flush)
+    close = commands.add_parser("close-wave", help="flush everything and destroy the wave's key")
+    close.add_argument("wave_id", type=int, metavar="ID")
+    close.set_defaults(run=_close_wave)
+    purge = commands.add_parser("purge-stale", help="delete in-progress state past STATE_TTL_DAYS")
+    purge.add_argument("--days", type=int, help="override STATE_TTL_DAYS")
+    purge.set_defaults(run=_purge_stale)
+    return parser
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> str:
+    db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
+    try:
+        if args.command not in _ANY_SCHEMA:
+            await db.require_current_schema()
+        run: Command = args.run
+        return await run(db, settings, args)
+    finally:
+        await db.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; 0 on success, 1 with a one-line reason on stderr otherwise."""
+    args = _parser().parse_args(argv)
+    try:
+        settings = settings_from_environment()
+        print(asyncio.run(_run(args, settings)))
+    except (SchemaBehindError, StorageError) as exc:
+        print(f"python -m storage {args.command}: {exc}", file=sys.stderr)
+        return 1
+    return 0

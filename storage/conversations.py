@@ -1,0 +1,64 @@
+"""Conversation references for proactive messages (invitations, reminders, results to agency leads).
+
+Kept in their own table: they identify people, so nothing else refers to them
+except invitation progress and expert questions, and no response can be joined to them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from sqlalchemy import delete, select
+
+from storage.database import Database
+from storage.models import ConversationReferenceRow
+from storage.upsert import upsert
+
+Kind = Literal["personal", "channel"]
+
+
+@dataclass(frozen=True)
+class StoredReference:
+    key: str
+    kind: str
+    user_id: str | None
+    reference: dict[str, Any]
+
+
+def _stored(row: ConversationReferenceRow) -> StoredReference:
+    return StoredReference(row.key, row.kind, row.user_id, dict(row.reference))
+
+
+async def save_reference(
+    db: Database, key: str, reference: dict[str, Any], kind: Kind, user_id: str | None
+) -> None:
+    """Keep (or refresh) the reference under ``key``: the latest one wins."""
+    if kind not in ("personal", "channel"):
+        raise ValueError(f"kind should be 'personal' or 'channel', not {kind!r}")
+    row = {"key": key, "kind": kind, "user_id": user_id, "reference": reference}
+    async with db.transaction() as session:
+        await upsert(session, ConversationReferenceRow, row, ["key"], ["kind", "user_id", "reference"])
+
+
+async def get_reference(db: Database, key: str) -> StoredReference | None:
+    async with db.transaction(read_only=True) as session:
+        row = await session.get(ConversationReferenceRow, key)
+        return _stored(row) if row else None
+
+
+async def installed_personal(db: Database) -> list[StoredReference]:
+    """Every personal (one-to-one) conversation the bot is installed in, by key."""
+    query = (
+        select(ConversationReferenceRow)
+        .where(ConversationReferenceRow.kind == "personal")
+        .order_by(ConversationReferenceRow.key)
+    )
+    async with db.transaction(read_only=True) as session:
+        return [_stored(row) for row in await session.scalars(query)]
+
+
+async def remove_reference(db: Database, key: str) -> None:
+    """Forget the reference (the bot was uninstalled, or the user left)."""
+    async with db.transaction() as session:
+        await session.execute(delete(ConversationReferenceRow).where(ConversationReferenceRow.key == key))

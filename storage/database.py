@@ -1,0 +1,98 @@
+"""One database handle: the async engine, its session maker, and the translation of failures."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from storage.engine import READ_ONLY, create_engine
+from storage.errors import SchemaBehindError, StorageUnavailable
+from storage.migrate import current_revision, head_revision, is_known
+
+# Failures that mean "the database is not there or not answering", as opposed to a bug.
+_UNAVAILABLE = (
+    OSError,
+    asyncio.TimeoutError,
+    sa_exc.TimeoutError,
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+)
+
+
+def unavailable_reason(exc: BaseException) -> str | None:
+    """A short, data-free description when ``exc`` means the database is unreachable, else None."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return "connection lost"
+    if isinstance(exc, _UNAVAILABLE):
+        original = getattr(exc, "orig", None) or exc
+        return type(original).__name__
+    cause = exc.__cause__
+    if cause is not None and cause is not exc:
+        return unavailable_reason(cause)
+    return None
+
+
+@contextmanager
+def translate_failures() -> Iterator[None]:
+    """Re-raise unreachable-database failures as StorageUnavailable; anything else unchanged."""
+    try:
+        yield
+    except StorageUnavailable:
+        raise
+    except Exception as exc:
+        reason = unavailable_reason(exc)
+        if reason is None:
+            raise
+        raise StorageUnavailable(reason) from exc
+
+
+class Database:
+    """The engine and one ``async_sessionmaker(expire_on_commit=False)`` for the whole process.
+
+    Open with ``await Database.open(url)``; use ``async with db.transaction() as
+    session`` for one unit of work (committed on exit, rolled back on error,
+    unreachable-database failures raised as StorageUnavailable); ``await db.close()``.
+    ``secret`` (optional) lets ``storage.submissions.has_submitted`` be called
+    without settings.
+    """
+
+    def __init__(self, engine: AsyncEngine, secret: bytes | None = None) -> None:
+        self.engine = engine
+        self.url = engine.url.render_as_string(hide_password=False)
+        self.dialect = engine.dialect.name
+        self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(engine, expire_on_commit=False)
+        self.secret = secret
+
+    @classmethod
+    async def open(cls, url: str, *, secret: bytes | None = None) -> Database:
+        """Build the engine (no connection is made until first use)."""
+        return cls(create_engine(url), secret)
+
+    @asynccontextmanager
+    async def transaction(self, *, read_only: bool = False) -> AsyncIterator[AsyncSession]:
+        """One session in one transaction; StorageUnavailable when the database cannot be reached.
+
+        ``read_only`` promises the unit of work writes nothing, so on SQLite it
+        need not queue behind writers.
+        """
+        with translate_failures():
+            async with self.sessions.begin() as session:
+                if read_only:
+                    # Procuring the connection now, with the option, is what makes BEGIN see it.
+                    await session.connection(execution_options={READ_ONLY: True})
+                yield session
+
+    async def require_current_schema(self) -> None:
+        """Raise SchemaBehindError (with the upgrade command) unless the schema is at head."""
+        with translate_failures():
+            current = await current_revision(self.engine)
+        head = head_revision()
+        if current != head:
+            raise SchemaBehindError(current, head, ahead=current is not None and not is_known(current))
+
+    async def close(self) -> None:
+        await self.engine.dispose()

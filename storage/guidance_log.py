@@ -1,0 +1,79 @@
+"""What the guidance could not answer, or answered unhelpfully, so the content can improve.
+
+Nothing here says who asked, nor when beyond the month: questions arrive
+already redacted, and rows are not linked to any conversation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import case, func, or_, select
+
+from storage.database import Database
+from storage.models import GuidanceLogRow
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A question (or topic) the guidance fell short on: how often, and how."""
+
+    topic: str | None
+    question: str
+    count: int
+    unanswered: int
+    unhelpful: int
+
+
+def _month(today: date | None) -> str:
+    return (today or datetime.now(UTC).date()).strftime("%Y-%m")
+
+
+async def record_question(
+    db: Database,
+    question_redacted: str,
+    topic: str | None,
+    confidence: float | None,
+    answered: bool,
+    *,
+    today: date | None = None,
+) -> None:
+    """Log a question with the topic offered (if any) and whether the answer was a sure one."""
+    row = GuidanceLogRow(
+        kind="question",
+        question=question_redacted,
+        topic=topic,
+        confidence=confidence,
+        answered=answered,
+        month=_month(today),
+    )
+    async with db.transaction() as session:
+        session.add(row)
+
+
+async def record_feedback(
+    db: Database, topic: str | None, helpful: bool, question_redacted: str, *, today: date | None = None
+) -> None:
+    """Log a thumbs up or down on the answer given for ``topic``."""
+    row = GuidanceLogRow(
+        kind="feedback", question=question_redacted, topic=topic, helpful=helpful, month=_month(today)
+    )
+    async with db.transaction() as session:
+        session.add(row)
+
+
+async def top_gaps(db: Database, limit: int = 20) -> list[Gap]:
+    """The commonest unanswered or unhelpful (topic, question) pairs, most frequent first."""
+    unanswered = func.sum(case((GuidanceLogRow.answered.is_(False), 1), else_=0))
+    unhelpful = func.sum(case((GuidanceLogRow.helpful.is_(False), 1), else_=0))
+    count = func.count()
+    query = (
+        select(GuidanceLogRow.topic, GuidanceLogRow.question, count, unanswered, unhelpful)
+        .where(or_(GuidanceLogRow.answered.is_(False), GuidanceLogRow.helpful.is_(False)))
+        .group_by(GuidanceLogRow.topic, GuidanceLogRow.question)
+        .order_by(count.desc(), GuidanceLogRow.question)
+        .limit(limit)
+    )
+    async with db.transaction(read_only=True) as session:
+        return [Gap(*row) for row in await session.execute(query)]

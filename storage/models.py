@@ -1,0 +1,186 @@
+"""The ORM tables: the only place the schema is described in Python (migrations mirror it).
+
+Anonymity is built into the shape of the response side (staged_responses,
+responses, answers, submission_tokens): no column holds a person, a
+conversation or a time finer than a month, no surrogate sequence numbers
+(ids are random; answers are keyed by response and item), and on SQLite those
+tables are WITHOUT ROWID so not even a hidden rowid records insertion order.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NO_ROWID = {"sqlite_with_rowid": False}
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class WaveRow(Base):
+    """One survey wave: a questionnaire (id + version) open for a period."""
+
+    __tablename__ = "waves"
+    __table_args__ = (UniqueConstraint("questionnaire", "version", "opens", name="uq_waves_period"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    questionnaire: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    opens: Mapped[date] = mapped_column(Date)
+    closes: Mapped[date] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class WaveAgencyRow(Base):
+    """An agency taking part in a wave, with its frontline headcount then (for response rates)."""
+
+    __tablename__ = "wave_agencies"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    agency_code: Mapped[str] = mapped_column(ForeignKey("agencies.code"), primary_key=True)
+    headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class WaveKeyRow(Base):
+    """A wave's random HMAC key, only ever stored encrypted; the row is deleted when the wave closes."""
+
+    __tablename__ = "wave_keys"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    sealed: Mapped[str] = mapped_column(Text)
+
+
+class SubmissionTokenRow(Base):
+    """HMAC of (person, wave) under the wave key: proves "already answered", links to nothing."""
+
+    __tablename__ = "submission_tokens"
+    __table_args__ = NO_ROWID
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+
+
+class StagedResponseRow(Base):
+    """A submitted response waiting to be moved, shuffled with others, into the response table."""
+
+    __tablename__ = "staged_responses"
+    __table_args__ = NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ResponseRow(Base):
+    """One anonymous response: agency, coarse role bands and the month, nothing else."""
+
+    __tablename__ = "responses"
+    __table_args__ = NO_ROWID
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
+    agency: Mapped[str] = mapped_column(String(32), index=True)
+    works_with: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    role_level: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    submitted_month: Mapped[str] = mapped_column(String(7))
+
+
+class AnswerRow(Base):
+    """One stored value of one item of a response.
+
+    ``ordinal`` 0 is a single value; a list answer (multi-choice, several free
+    texts) is rows 1..n in order. Ratings are kept in ``number``, everything
+    else (choice values, redacted free text) in ``value``.
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = NO_ROWID
+
+    response_id: Mapped[str] = mapped_column(ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[str | None] = mapped_column(Text, nullable=True)
+    number: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class BotStateRow(Base):
+    """A bot state item (in-progress surveys and the like) with its e_tag for optimistic concurrency."""
+
+    __tablename__ = "bot_state"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    e_tag: Mapped[str] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+
+class GuidanceLogRow(Base):
+    """A guidance question that went unanswered, or feedback on an answer; never who asked."""
+
+    __tablename__ = "guidance_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    question: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
+    answered: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    helpful: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    month: Mapped[str] = mapped_column(String(7))
+
+
+class ConversationReferenceRow(Base):
+    """Where to send proactive messages (invitations, results); kept apart from everything else."""
+
+    __tablename__ = "conversation_references"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ExpertQuestionRow(Base):
+    """A question passed to the partnership's safeguarding experts, and their answer."""
+
+    __tablename__ = "expert_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    question: Mapped[str] = mapped_column(Text)
+    asker_key: Mapped[str] = mapped_column(String(400))
+    answer: Mapped[str | None] = mapped_column(Text, nullable=True)
+    asked_on: Mapped[date] = mapped_column(Date)
+    answered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class InvitationRow(Base):
+    """Progress of `bot invite` for one wave and one conversation reference, so it can resume."""
+
+    __tablename__ = "invitations"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    reference_key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))

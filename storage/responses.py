@@ -1,0 +1,159 @@
+"""The anonymous response table: what a response looks like stored, and moving rows into it shuffled.
+
+A response keeps its agency, the two role bands (``works_with`` and
+``role_level`` answers) and the submission month; each answer is one row per
+value (see storage.models.AnswerRow). Rows always go in as a shuffled batch.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.database import Database
+from storage.models import AnswerRow, ResponseRow
+from storage.upsert import insert_many_if_absent
+from surveys.turns import AnswerValue, Submission
+
+ROLE_BANDS = ("works_with", "role_level")
+_system_random = random.SystemRandom()
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """One response as read back: ``answers`` holds only the items that have a value."""
+
+    id: str
+    wave_id: int
+    agency: str
+    works_with: str | None
+    role_level: str | None
+    submitted_month: str
+    answers: Mapping[str, AnswerValue]
+
+
+def new_response_id() -> str:
+    """A random response id (128 bits, hex): never sequential, says nothing about who or when."""
+    return secrets.token_hex(16)
+
+
+def payload_for(submission: Submission, month: str) -> dict[str, Any]:
+    """The JSON a staged response keeps: agency, month and the answers that have values."""
+    answers = {
+        item: list(value) if isinstance(value, tuple | list) else value
+        for item, value in submission.answers.items()
+        if value is not None
+    }
+    return {"agency": submission.agency, "month": month, "answers": answers}
+
+
+def _band(answers: Mapping[str, Any], item: str) -> str | None:
+    value = answers.get(item)
+    return value if isinstance(value, str) else None
+
+
+def _cell(value: Any) -> dict[str, Any]:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return {"value": None, "number": value}
+    return {"value": str(value), "number": None}
+
+
+def rows_for(response_id: str, wave_id: int, payload: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+    """The response row and its answer rows for one staged payload."""
+    answers: Mapping[str, Any] = payload["answers"]
+    response = {
+        "id": response_id,
+        "wave_id": wave_id,
+        "agency": payload["agency"],
+        "submitted_month": payload["month"],
+        **{band: _band(answers, band) for band in ROLE_BANDS},
+    }
+    cells = []
+    for item, value in answers.items():
+        values = list(enumerate(value, start=1)) if isinstance(value, list) else [(0, value)]
+        cells.extend(
+            {"response_id": response_id, "item_id": item, "ordinal": ordinal, **_cell(one)}
+            for ordinal, one in values
+        )
+    return response, cells
+
+
+async def insert_shuffled(
+    session: AsyncSession,
+    staged: Sequence[tuple[str, int, Mapping[str, Any]]],
+    rng: random.Random | None = None,
+) -> None:
+    """Insert (id, wave id, payload) responses in a random order, skipping ids already stored."""
+    order = list(staged)
+    (rng or _system_random).shuffle(order)
+    responses, cells = [], []
+    for response_id, wave_id, payload in order:
+        response, answer_cells = rows_for(response_id, wave_id, payload)
+        responses.append(response)
+        cells.extend(answer_cells)
+    await insert_many_if_absent(session, ResponseRow, responses)
+    await insert_many_if_absent(session, AnswerRow, cells)
+
+
+async def add_responses(
+    db: Database, wave_id: int, rows: Iterable[tuple[Submission, str]], rng: random.Random | None = None
+) -> int:
+    """Bulk-insert (submission, "YYYY-MM") pairs straight into the response table, shuffled.
+
+    For demo data and benchmarks: it bypasses tokens and staging, so it must
+    never be used for a real person's submission. Returns how many were added.
+    """
+    staged = [(new_response_id(), wave_id, payload_for(sub, month)) for sub, month in rows]
+    async with db.transaction() as session:
+        await insert_shuffled(session, staged, rng)
+    return len(staged)
+
+
+async def read_responses(db: Database, wave_id: int | None = None) -> list[StoredResponse]:
+    """Every stored response (of one wave when given) with its answers, ordered by id."""
+    query = select(ResponseRow).order_by(ResponseRow.id)
+    cells = select(AnswerRow).order_by(AnswerRow.response_id, AnswerRow.item_id, AnswerRow.ordinal)
+    if wave_id is not None:
+        query = query.where(ResponseRow.wave_id == wave_id)
+        cells = cells.join(ResponseRow, ResponseRow.id == AnswerRow.response_id).where(
+            ResponseRow.wave_id == wave_id
+        )
+    async with db.transaction(read_only=True) as session:
+        responses = list(await session.scalars(query))
+        answers: dict[str, dict[str, Any]] = {}
+        for cell in await session.scalars(cells):
+            value = cell.number if cell.number is not None else cell.value
+            items = answers.setdefault(cell.response_id, {})
+            if cell.ordinal == 0:
+                items[cell.item_id] = value
+            else:
+                items[cell.item_id] = (*items.get(cell.item_id, ()), value)
+    return [
+        StoredResponse(
+            row.id,
+            row.wave_id,
+            row.agency,
+            row.works_with,
+            row.role_level,
+            row.submitted_month,
+            answers.get(row.id, {}),
+        )
+        for row in responses
+    ]
+
+
+async def count_by_agency(db: Database, wave_id: int) -> dict[str, int]:
+    """Number of stored responses per agency code in one wave (staged ones are not counted)."""
+    query = (
+        select(ResponseRow.agency, func.count())
+        .where(ResponseRow.wave_id == wave_id)
+        .group_by(ResponseRow.agency)
+    )
+    async with db.transaction(read_only=True) as session:
+        return {agency: count for agency, count in await session.execute(query)}

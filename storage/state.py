@@ -1,0 +1,141 @@
+"""Bot state items with optimistic concurrency, framework-free (bot/ wraps it as a botbuilder Storage).
+
+Every write gives the item a new random e_tag. A write that carries an e_tag
+succeeds only if that e_tag is still current (and the item still exists), so
+two turns of one conversation, in one process or several, cannot silently
+overwrite each other: the loser gets ETagConflict and must read again.
+``updated_at`` is kept to the hour: it is only for purging stale items.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from storage.database import Database
+from storage.errors import ETagConflict
+from storage.models import BotStateRow
+from storage.upsert import insert_if_absent, upsert
+
+ANY = "*"
+
+
+@dataclass(frozen=True)
+class StateItem:
+    """A JSON document and the e_tag it was read with (None or "*": write unconditionally)."""
+
+    document: dict[str, Any] = field(default_factory=dict)
+    e_tag: str | None = None
+
+
+def _now_hour(now: datetime | None = None) -> datetime:
+    return (now or datetime.now(UTC)).replace(minute=0, second=0, microsecond=0)
+
+
+class StateStore:
+    """Read, write, delete and purge state items in the bot_state table."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def read(self, keys: Iterable[str]) -> dict[str, StateItem]:
+        """The items that exist among ``keys``, each with its current e_tag."""
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return {}
+        async with self.db.transaction(read_only=True) as session:
+            rows = await session.execute(
+                select(BotStateRow.key, BotStateRow.document, BotStateRow.e_tag).where(
+                    BotStateRow.key.in_(wanted)
+                )
+            )
+            return {key: StateItem(document, e_tag) for key, document, e_tag in rows}
+
+    async def read_prefix(self, prefix: str) -> dict[str, StateItem]:
+        """Every item whose key starts with ``prefix`` (for recovery and maintenance, not turns)."""
+        async with self.db.transaction(read_only=True) as session:
+            rows = await session.execute(
+                select(BotStateRow.key, BotStateRow.document, BotStateRow.e_tag).where(
+                    BotStateRow.key.startswith(prefix, autoescape=True)
+                )
+            )
+            return {key: StateItem(document, e_tag) for key, document, e_tag in rows}
+
+    async def write(self, items: Mapping[str, StateItem]) -> dict[str, str]:
+        """Write all ``items`` in one transaction; returns each key's new e_tag.
+
+        Raises ETagConflict (and writes none of them) when any item's e_tag is
+        stale or the item it refers to is gone.
+        """
+        written: dict[str, str] = {}
+        if not items:
+            return written
+        stamp = _now_hour()
+        async with self.db.transaction() as session:
+            for key, item in items.items():
+                new_tag = secrets.token_hex(8)
+                values = {"document": dict(item.document), "e_tag": new_tag, "updated_at": stamp}
+                if item.e_tag in (None, ANY):
+                    await upsert(session, BotStateRow, {"key": key, **values}, ["key"], list(values))
+                else:
+                    result = await session.execute(
+                        update(BotStateRow)
+                        .where(BotStateRow.key == key, BotStateRow.e_tag == item.e_tag)
+                        .values(**values)
+                    )
+                    if result.rowcount != 1:
+                        raise ETagConflict(key)
+                written[key] = new_tag
+        return written
+
+    async def delete(self, keys: Iterable[str]) -> None:
+        """Delete the items (missing keys are fine)."""
+        doomed = list(keys)
+        if doomed:
+            async with self.db.transaction() as session:
+                await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(doomed)))
+
+    async def update(
+        self,
+        key: str,
+        change: Callable[[dict[str, Any] | None], Awaitable[dict[str, Any]]],
+        attempts: int = 3,
+    ) -> dict[str, Any]:
+        """Read ``key``, apply ``change`` to its document (None when absent), write the result back.
+
+        A lost race is retried from fresh state; after ``attempts`` lost races
+        the ETagConflict is raised, never swallowed. Creating an absent item
+        counts as a race too if someone else creates it first.
+        """
+        for attempt in itertools.count(1):
+            current = (await self.read([key])).get(key)
+            document = await change(dict(current.document) if current else None)
+            try:
+                if current is None:
+                    await self._create(key, document)
+                else:
+                    await self.write({key: StateItem(document, current.e_tag)})
+                return document
+            except ETagConflict:
+                if attempt >= attempts:
+                    raise
+        raise AssertionError("itertools.count does not end")
+
+    async def _create(self, key: str, document: dict[str, Any]) -> None:
+        row = {"key": key, "document": document, "e_tag": secrets.token_hex(8), "updated_at": _now_hour()}
+        async with self.db.transaction() as session:
+            if not await insert_if_absent(session, BotStateRow, row):
+                raise ETagConflict(key)
+
+    async def purge_stale(self, older_than: timedelta, *, now: datetime | None = None) -> int:
+        """Delete items not written for ``older_than``; returns how many went."""
+        cutoff = (now or datetime.now(UTC)) - older_than
+        async with self.db.transaction() as session:
+            result = await session.execute(delete(BotStateRow).where(BotStateRow.updated_at < cutoff))
+            return max(result.rowcount, 0)

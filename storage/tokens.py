@@ -1,0 +1,79 @@
+"""One-submission-per-person tokens: HMAC of (person, wave) under a per-wave key.
+
+The per-wave key is random and kept only encrypted (Fernet, with a key derived
+from the product secret by HKDF), so a copy of the database alone cannot test
+a token against anyone; when the wave closes the key is deleted, and then
+nobody can, ever. Tokens carry no link to any response.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.errors import NotFound, StorageError, WaveKeyGone
+from storage.models import SubmissionTokenRow, WaveKeyRow, WaveRow
+from storage.upsert import insert_if_absent
+
+_HKDF_INFO = b"safeguarding-bot/wave-keys/v1"
+
+
+def _sealer(secret: bytes) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret)
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+def token_for(wave_key: bytes, wave_id: int, person_id: str) -> str:
+    """The hex HMAC-SHA256 of (wave, person) under the wave's key."""
+    message = f"{wave_id}\n{person_id}".encode()
+    return hmac.new(wave_key, message, hashlib.sha256).hexdigest()
+
+
+async def wave_key(session: AsyncSession, wave_id: int, secret: bytes, *, create: bool) -> bytes | None:
+    """The wave's key, decrypted; made on first use when ``create``. None when there is none yet.
+
+    Raises WaveKeyGone for a closed wave (its key is destroyed and never remade).
+    """
+    closed = await session.scalar(select(WaveRow.closed).where(WaveRow.id == wave_id))
+    if closed is None:
+        raise NotFound(f"no wave {wave_id}")
+    if closed:
+        raise WaveKeyGone(wave_id)
+    sealer = _sealer(secret)
+    stored = await session.scalar(select(WaveKeyRow.sealed).where(WaveKeyRow.wave_id == wave_id))
+    if stored is None and create:
+        sealed = sealer.encrypt(secrets.token_bytes(32)).decode()
+        await insert_if_absent(session, WaveKeyRow, {"wave_id": wave_id, "sealed": sealed})
+        # Read back: a concurrent first submission may have put its key in first.
+        stored = await session.scalar(select(WaveKeyRow.sealed).where(WaveKeyRow.wave_id == wave_id))
+    if stored is None:
+        return None
+    try:
+        return sealer.decrypt(stored.encode())
+    except InvalidToken as exc:
+        raise StorageError(
+            f"the key of wave {wave_id} cannot be opened: SECRET_KEY is not the one it was made with"
+        ) from exc
+
+
+async def token_exists(session: AsyncSession, token: str) -> bool:
+    return (
+        await session.scalar(select(SubmissionTokenRow.token).where(SubmissionTokenRow.token == token))
+        is not None
+    )
+
+
+async def add_token(session: AsyncSession, wave_id: int, token: str) -> None:
+    await insert_if_absent(session, SubmissionTokenRow, {"token": token, "wave_id": wave_id})
+
+
+async def destroy_wave_key(session: AsyncSession, wave_id: int) -> None:
+    await session.execute(delete(WaveKeyRow).where(WaveKeyRow.wave_id == wave_id))

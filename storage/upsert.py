@@ -1,0 +1,41 @@
+"""INSERT ... ON CONFLICT for whichever of SQLite and PostgreSQL the session is on."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def _insert(session: AsyncSession, model: Any) -> Any:
+    dialect = session.bind.dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+async def insert_if_absent(session: AsyncSession, model: Any, row: Mapping[str, Any]) -> bool:
+    """Insert ``row`` unless its primary key is already there; True when it was new.
+
+    This is what makes every write of a submission idempotent: a retried step
+    finds its row already in place and changes nothing.
+    """
+    result = await session.execute(_insert(session, model).values(**row).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+async def insert_many_if_absent(session: AsyncSession, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` in the order given, skipping any whose primary key is already there."""
+    if rows:
+        await session.execute(_insert(session, model).on_conflict_do_nothing(), list(rows))
+
+
+async def upsert(
+    session: AsyncSession, model: Any, row: Mapping[str, Any], keys: Sequence[str], update: Sequence[str]
+) -> None:
+    """Insert ``row``, or update the ``update`` columns of the row with the same ``keys``."""
+    statement = _insert(session, model).values(**row)
+    statement = statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
+    )
+    await session.execute(statement)
