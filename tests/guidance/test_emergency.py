@@ -1,0 +1,140 @@
+"""Emergency detection: recall first. Every danger phrasing we know of must be caught."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from common.errors import ContentError
+from guidance.cues import load_cues
+from guidance.emergency import cues, detect
+from tests.helpers.shared import read_jsonl
+
+DANGER_NOW = [
+    "he's going to hurt her",
+    "her ex is outside with a knife",
+    "dad said he'll kill mum when he gets home tonight",
+    "a child in my class is scared to go home because of what his stepdad will do",
+    "she doesn't want to go home, says her mum will batter her",
+    "pupil says he can't go home, his dad hit him with a belt this morning",
+    "someone is being beaten up outside the surgery",
+    "resident collapsed after another resident punched him",
+    "there's an intruder in the flat and she's locked in the bathroom with the kids",
+    "client says she's got her tablets saved up and is going to end it tonight",
+    "young person has taken an overdose",
+    "man on the ward just threatened to kill his wife",
+    "neighbour can hear a woman screaming for help next door",
+    "mum's boyfriend has his hands round her throat",
+    "toddler left alone in the flat, mum went out hours ago",
+    "he's holding her against her will in his car",
+    "girl says her brother is coming after her with a hammer",
+    "lad stabbed on the estate, he's bleeding badly",
+    "hes gonna kill her",  # no apostrophes, slang
+    "HE'S GOT A GUN",
+    "patient not breathing after being assaulted",
+    "someone is trying to break in to the refuge right now",
+]
+
+NOT_AN_EMERGENCY = [
+    "how do I escalate a concern to my manager",
+    "what does MARAC stand for",
+    "is neglect the most common reason for a child protection plan",
+    "patient says her son takes her pension every week",
+    "she scored 15 on the DASH, what happens now",
+    "how do I book onto level 3 training",
+    "child keeps going missing from school, who do I tell",
+    "do I call 101 or 999 for FGM",
+    "kids left on their own a lot in the evenings",
+    "a pupil says the PE teacher touched her",
+    "teenager has two phones and unexplained cash",
+    "how do I support a colleague after a suicide on the ward last year",
+]
+
+
+@pytest.mark.parametrize("text", DANGER_NOW)
+def test_danger_now_is_an_emergency(text: str) -> None:
+    assert detect(text), text
+
+
+@pytest.mark.parametrize("text", NOT_AN_EMERGENCY)
+def test_routine_questions_are_not_emergencies(text: str) -> None:
+    assert not detect(text), cues(text)
+
+
+def test_an_emergency_mixed_with_another_question_is_still_an_emergency() -> None:
+    assert detect(
+        "where do I update my training record? also a resident has just told me she's going to "
+        "kill herself tonight and has the pills"
+    )
+
+
+def test_curly_quotes_from_phones_do_not_hide_an_emergency() -> None:
+    assert detect("he’s going to kill her")
+
+
+def recall(rows: list[dict]) -> float:
+    danger = [row["q"] for row in rows if row["topic"] == "immediate-danger"]
+    assert danger
+    return sum(detect(q) for q in danger) / len(danger)
+
+
+def test_recall_is_total_on_the_public_sample(public_questions) -> None:
+    assert recall(public_questions) == 1.0
+
+
+def test_recall_is_total_on_our_dev_set_including_hard_ones(dev_questions) -> None:
+    assert recall(dev_questions) == 1.0
+
+
+def bank(name: str) -> list[str]:
+    text = (Path(__file__).resolve().parent / "data" / name).read_text(encoding="utf-8")
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_every_message_in_the_danger_bank_is_an_emergency() -> None:
+    missed = [text for text in bank("danger-bank.txt") if not detect(text)]
+    assert missed == []
+
+
+def test_nothing_in_the_calm_bank_is_an_emergency() -> None:
+    flagged = [(text, cues(text)) for text in bank("calm-bank.txt") if detect(text)]
+    assert flagged == []
+
+
+def test_recall_is_total_on_the_check_and_blind_sets() -> None:
+    for name in ("check-questions.jsonl", "blind-questions.jsonl"):
+        rows = read_jsonl(Path(__file__).resolve().parent / "data" / name)
+        assert recall(rows) == 1.0, name
+
+
+def test_no_false_alarm_on_the_public_samples_other_questions(public_questions) -> None:
+    flagged = [r["q"] for r in public_questions if r["topic"] != "immediate-danger" and detect(r["q"])]
+    assert flagged == []
+
+
+def test_a_broken_cue_file_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text(
+        "groups:\n  - name: fine\n    any: ['\\bknife\\b']\n  - name: broken\n    any: ['(unclosed']\n"
+    )
+    with pytest.raises(ContentError) as caught:
+        load_cues(path)
+    assert (caught.value.path, caught.value.line) == (str(path), 4)
+    assert "not a valid regex" in caught.value.problem
+
+
+def test_a_cue_group_needs_patterns(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text("groups:\n  - name: empty\n")
+    with pytest.raises(ContentError) as caught:
+        load_cues(path)
+    assert caught.value.line == 2
+
+
+def test_a_rewrite_pattern_must_be_a_pair(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text("groups:\n  - name: fine\n    any: ['knife']\nrewrite_patterns:\n  - ['only one']\n")
+    with pytest.raises(ContentError) as caught:
+        load_cues(path)
+    assert "rewrite pattern" in caught.value.problem
