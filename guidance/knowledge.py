@@ -46,6 +46,10 @@ class KnowledgeBase:
     def _pairs(self, topic_ids: tuple[str, ...] | list[str]) -> tuple[tuple[str, str], ...]:
         return tuple((t, self.topics[t].title) for t in topic_ids)
 
+    def topic_answer(self, topic_id: str) -> Answer:
+        """A topic's guidance as a sure Answer, for a topic picked by button rather than by a question."""
+        return self._topic_answer(self.topic(topic_id), 1.0)
+
     def _topic_answer(self, topic: Topic, confidence: float, *, first_related: str | None = None) -> Answer:
         related = list(topic.related)
         if first_related is not None and first_related != topic.id:

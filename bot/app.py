@@ -1,0 +1,304 @@
+"""The aiohttp application: the Bot Framework endpoint, the local chat page and health checks.
+
+``create_app(settings)`` builds nothing heavy itself: it registers a start-up
+context that opens the database, checks its schema, makes sure there is a wave
+to answer, loads the questionnaires and the knowledge base and builds the
+adapter and the bot. Broken content or an old schema stops the start with a
+message that says what to fix. Everything lives in app keys; several
+processes can serve the same database because no conversation state is kept
+in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import BotAdapter, serializer_helper
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+
+from bot.adapter import AuthenticationUnavailable, ReusingCloudAdapter, create_adapter
+from bot.handler import SafeguardingBot, Services
+from bot.proactive import ProactiveSender
+from bot.state import BotStateStorage
+from common.errors import ContentError, SafeguardingBotError
+from common.partnership import load_partnership
+from common.settings import ROOT, Settings
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent / "web"
+RENDERER_DIR = ROOT / "node_modules" / "adaptivecards" / "dist"
+STATIC_FILES: Mapping[str, Path] = {
+    "adaptivecards.js": RENDERER_DIR / "adaptivecards.min.js",
+    "adaptivecards.css": RENDERER_DIR / "adaptivecards.css",
+    "chat.js": WEB_DIR / "chat.js",
+    "chat.css": WEB_DIR / "chat.css",
+}
+
+AdapterFactory = Callable[[Settings], BotAdapter]
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICES = web.AppKey("services", Services)
+BOT = web.AppKey("bot", SafeguardingBot)
+ADAPTER = web.AppKey("adapter", BotAdapter)
+ADAPTER_FACTORY = web.AppKey("adapter_factory", object)
+CLOCK = web.AppKey("clock", object)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    connector_factory: AdapterFactory | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> web.Application:
+    """The bot's web application; resources are opened when it starts, closed when it stops.
+
+    ``connector_factory`` builds the adapter that talks to the Bot Connector
+    (default ``bot.adapter.create_adapter``, which reuses connector clients per
+    service URL); benchmarks pass the stock ``CloudAdapter`` to compare.
+    ``clock`` gives the current time (tests move it to before or after a wave).
+    """
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[ADAPTER_FACTORY] = connector_factory or create_adapter
+    app[CLOCK] = clock or (lambda: datetime.now(UTC))
+    app.cleanup_ctx.append(_resources)
+    app.router.add_post("/api/messages", messages)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/", chat_page)
+    app.router.add_get("/static/{name}", static_file)
+    app.router.add_get("/favicon.ico", no_icon)
+    _add_report_route(app)
+    return app
+
+
+async def _resources(app: web.Application) -> AsyncIterator[None]:
+    """Open everything a turn needs, in order, failing with a clear message; close it all after."""
+    # Imported here, not at module level: storage and content are opened only when the app starts.
+    from guidance.knowledge import load_knowledge_base
+    from storage.database import Database
+    from storage.state import StateStore
+    from storage.waves import ensure_default_wave
+    from surveys.loader import load_definitions
+
+    settings = app[SETTINGS]
+    clock: Callable[[], datetime] = app[CLOCK]  # type: ignore[assignment]
+    partnership = load_partnership(settings.partnership_file)
+    definitions = load_definitions(partnership)
+    knowledge = load_knowledge_base(partnership)
+    db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
+    adapter: BotAdapter | None = None
+    try:
+        await db.require_current_schema()
+        default = definitions.get(partnership.default_questionnaire)
+        if default is None:
+            raise ContentError(
+                str(settings.partnership_file),
+                None,
+                f"default questionnaire '{partnership.default_questionnaire}' is not defined",
+            )
+        await ensure_default_wave(db, partnership, clock().date(), version=default.version)
+        adapter = app[ADAPTER_FACTORY](settings)  # type: ignore[operator]
+        services = Services(
+            settings=settings,
+            db=db,
+            partnership=partnership,
+            definitions=definitions,
+            knowledge=knowledge,
+            state=BotStateStorage(StateStore(db)),
+            adapter=adapter,
+            clock=clock,
+            # Proactive sends need the adapter's reused clients; a stock adapter (benchmarks) has none.
+            sender=ProactiveSender(settings, adapter) if isinstance(adapter, ReusingCloudAdapter) else None,
+        )
+        app[SERVICES] = services
+        app[ADAPTER] = adapter
+        app[BOT] = SafeguardingBot(services)
+        yield
+    finally:
+        close = getattr(adapter, "close", None)
+        if close is not None:
+            await close()
+        await db.close()
+
+
+# --- /api/messages ----------------------------------------------------------------------------
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _missing_field(body: Mapping[str, Any]) -> str | None:
+    """The first field the Bot Framework protocol requires that this body lacks, if any."""
+    if not isinstance(body.get("type"), str) or not body["type"]:
+        return "type"
+    for name in ("channelId", "serviceUrl"):
+        if not isinstance(body.get(name), str) or not body[name]:
+            return name
+    if not body["serviceUrl"].startswith(("https://", "http://")):
+        return "serviceUrl"
+    for name in ("conversation", "from"):
+        part = body.get(name)
+        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
+            return f"{name}.id"
+    if "value" in body and body["value"] is not None and not isinstance(body["value"], dict | list | str):
+        return "value"
+    return None
+
+
+def tenant_of(body: Mapping[str, Any]) -> str | None:
+    """The Teams tenant an activity comes from (channelData.tenant.id, else conversation.tenantId)."""
+    channel_data = body.get("channelData")
+    if isinstance(channel_data, dict) and isinstance(channel_data.get("tenant"), dict):
+        tenant = channel_data["tenant"].get("id")
+        if isinstance(tenant, str) and tenant:
+            return tenant
+    tenant = body["conversation"].get("tenantId")
+    return tenant if isinstance(tenant, str) and tenant else None
+
+
+async def messages(request: web.Request) -> web.StreamResponse:
+    """The Bot Framework endpoint: validate, authenticate, run one turn, return any reply body.
+
+    Everything the client got wrong is a 4xx with a short reason; a tenant not
+    on the allow-list gets 403 (decided: refusing is clearer than silence, and
+    Teams does not retry a 4xx); nothing here answers 500 on purpose.
+    """
+    settings = request.app[SETTINGS]
+    if request.content_type != "application/json":
+        return _problem(415, "Content-Type must be application/json")
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        return _problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        return _problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return _problem(400, "the body is not valid JSON")
+    if not isinstance(body, dict):
+        return _problem(400, "the body must be a JSON object (an activity)")
+    missing = _missing_field(body)
+    if missing:
+        return _problem(400, f"the activity has no usable '{missing}'")
+    if settings.allowed_tenants and tenant_of(body) not in settings.allowed_tenants:
+        log.warning("refused an activity from a tenant that is not allowed")
+        return _problem(403, "this bot is not available to your organisation")
+    try:
+        activity = Activity().deserialize(body)
+    except (DeserializationError, ValueError, TypeError, AttributeError):
+        return _problem(400, "the activity could not be read")
+    try:
+        response = await request.app[ADAPTER].process_activity(  # type: ignore[attr-defined]
+            request.headers.get("Authorization", ""), activity, request.app[BOT].on_turn
+        )
+    except PermissionError:
+        return _problem(401, "the request is not authenticated")
+    except AuthenticationUnavailable:
+        return _problem(503, "authentication is unavailable; try again shortly")
+    except SafeguardingBotError as exc:
+        log.warning("turn refused: %s", type(exc).__name__)
+        return _problem(
+            exc.status if 400 <= exc.status < 600 else 503, "the bot could not take that just now"
+        )
+    if response is None:
+        return web.Response(status=202)
+    payload = (
+        response.body
+        if isinstance(response.body, dict | list) or response.body is None
+        else serializer_helper(response.body)
+    )
+    return web.json_response(payload, status=int(response.status or 200))
+
+
+# --- health --------------------------------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """The process is up and serving (no dependency checked)."""
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    """Ready for traffic: the database answers, its schema is current and the content is loaded."""
+    services = request.app.get(SERVICES)
+    if services is None:
+        return web.json_response({"status": "starting"}, status=503)
+    checks: dict[str, str] = {
+        "content": f"{len(services.definitions)} questionnaires, {len(services.knowledge.topics)} topics"
+    }
+    try:
+        await services.db.require_current_schema()
+    except SafeguardingBotError as exc:
+        checks["database"] = str(exc)
+        return web.json_response({"status": "not ready", **checks}, status=503)
+    except Exception as exc:  # any failure to reach the database means "not ready", never a 500
+        checks["database"] = f"unreachable ({type(exc).__name__})"
+        return web.json_response({"status": "not ready", **checks}, status=503)
+    checks["database"] = "ok, schema current"
+    return web.json_response({"status": "ready", **checks})
+
+
+# --- the local chat page -------------------------------------------------------------------------
+
+
+async def chat_page(request: web.Request) -> web.StreamResponse:
+    """The browser chat page; only while the endpoint is open (it cannot sign its requests)."""
+    settings = request.app[SETTINGS]
+    if not (settings.is_open and settings.dev_open_endpoint):
+        return web.Response(
+            status=404,
+            text="The local chat page is only available when the bot runs without a Microsoft app id.",
+        )
+    return web.FileResponse(WEB_DIR / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def no_icon(request: web.Request) -> web.Response:
+    """Browsers ask for an icon; there is none, and that is not an error worth logging."""
+    return web.Response(status=204)
+
+
+async def static_file(request: web.Request) -> web.StreamResponse:
+    path = STATIC_FILES.get(request.match_info["name"])
+    if path is None:
+        raise web.HTTPNotFound()
+    if not path.exists():
+        # Only the renderer can be missing: it comes from npm.
+        return web.Response(status=404, text=f"{path.name} is missing: run `npm ci` (make run does).")
+    return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+
+# --- signed report links -------------------------------------------------------------------------
+
+
+def _add_report_route(app: web.Application) -> None:
+    """Serve report files by signed link, when the analysis package (which signs them) is installed."""
+    import importlib.util
+
+    if importlib.util.find_spec("analysis.links") is None:
+        return
+    app.router.add_get("/reports/{path:.+}", report_file)
+
+
+async def report_file(request: web.Request) -> web.StreamResponse:
+    """A report file of the one agency (and wave) its signed path names; 403 forged, 410 expired."""
+    from analysis.links import resolve_report_file
+
+    settings = request.app[SETTINGS]
+    now: datetime = request.app[CLOCK]()  # type: ignore[operator]
+    try:
+        path = await asyncio.to_thread(resolve_report_file, settings, request.match_info["path"], now)
+    except SafeguardingBotError as exc:
+        return _problem(exc.status if 400 <= exc.status < 500 else 403, str(exc))
+    return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})

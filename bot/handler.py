@@ -1,0 +1,266 @@
+"""The turn handler: who is this, what did they say, which part of the bot answers it.
+
+Order of routing for a message: anything written (typed, or in a card's text
+box) that suggests someone is in danger gets the immediate-danger guidance
+first, before anything that touches the database (and the survey, if one is
+under way, is then asked again); then a button of the bot's own (start, ask,
+topic, feedback, experts); then the survey, if one is under way; then the
+words that start it or greet; anything else typed is a guidance question.
+In a team channel only guidance is given: survey answers there would not be private.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot import cards, identity, wording
+from bot.guidance_turns import GuidanceTurns
+from bot.proactive import ProactiveSender
+from bot.replies import Replies, deliver
+from bot.state import BotStateStorage
+from bot.survey_turns import ACTIVE, SurveyTurns
+from common.partnership import Partnership
+from common.settings import Settings
+from guidance import emergency
+from guidance.knowledge import KnowledgeBase
+from storage import conversations
+from storage.database import Database
+from surveys.engine import COMMANDS
+from surveys.matching import normalise
+from surveys.model import Definition
+from surveys.turns import Said
+
+log = logging.getLogger(__name__)
+
+GREETINGS = frozenset(
+    {
+        "hi",
+        "hello",
+        "hey",
+        "hiya",
+        "morning",
+        "good morning",
+        "good afternoon",
+        "menu",
+        "what can you do",
+        "help",
+        "hello bot",
+        "hi there",
+    }
+)
+ASK_WORDS = frozenset({"ask", "ask a question", "question", "i have a question"})
+START = "start"
+
+
+@dataclass(frozen=True)
+class Services:
+    """Everything a turn needs, built once by the app factory."""
+
+    settings: Settings
+    db: Database
+    partnership: Partnership
+    definitions: Mapping[str, Definition]
+    knowledge: KnowledgeBase
+    state: BotStateStorage
+    adapter: BotAdapter
+    clock: Callable[[], datetime]
+    sender: ProactiveSender | None = None
+
+
+def _typed(activity: Activity) -> str:
+    """What the person typed, without an @mention of the bot (channels)."""
+    return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
+
+
+class SafeguardingBot:
+    """The bot's ``on_turn``: thin routing over the survey and guidance turns."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.survey = SurveyTurns(services)
+        self.guidance = GuidanceTurns(services)
+
+    async def on_turn(self, ctx: TurnContext) -> None:
+        """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
+        activity = ctx.activity
+        try:
+            if activity.type == ActivityTypes.message:
+                await self._on_message(ctx, activity)
+            elif activity.type == ActivityTypes.conversation_update:
+                await deliver(ctx, await self._conversation_update(activity))
+            elif activity.type == ActivityTypes.installation_update:
+                await self._installation_update(activity)
+            elif activity.type == ActivityTypes.invoke:
+                await self._invoke(ctx)
+        except Exception:  # the last line of defence for one turn: nobody must be left without a reply
+            log.exception("turn failed (%s activity)", activity.type)
+            await self._recover(ctx)
+
+    async def _recover(self, ctx: TurnContext) -> None:
+        try:
+            await self.survey.pause_after_error(identity.person_id(ctx.activity))
+        except Exception:  # the database may be what failed; the apology still goes out
+            log.exception("could not park the survey after a failed turn")
+        if ctx.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
+            try:
+                await ctx.send_activity(cards.text_activity(wording.APOLOGY))
+                if ctx.activity.type == ActivityTypes.invoke:
+                    await _answer_invoke(ctx, wording.APOLOGY)
+            except Exception:
+                log.exception("could not send the apology")
+
+    # -- messages --
+
+    async def _on_message(self, ctx: TurnContext, activity: Activity) -> None:
+        """Someone in danger is told what to do before anything that could fail; then the rest."""
+        value = activity.value if isinstance(activity.value, dict) else {}
+        written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
+        text = _typed(activity) or written  # typed, or written in a card's text box
+        if text and emergency.detect(text):
+            await deliver(ctx, self.guidance.emergency(text))
+            await self.guidance.count_emergency()
+            if identity.conversation_kind(activity) == identity.PERSONAL:
+                await deliver(ctx, await self.survey.where(identity.person_id(activity)))
+            return
+        await deliver(ctx, await self._message(activity))
+
+    async def _message(self, activity: Activity) -> Replies:
+        value = activity.value if isinstance(activity.value, dict) else None
+        if value is not None and value.get("action"):
+            return await self._action(activity, value)
+        text = _typed(activity)
+        person = identity.person_id(activity)
+        personal = identity.conversation_kind(activity) == identity.PERSONAL
+        if not personal:
+            return await self._in_channel(text, value)
+        said = Said(text=text or None, value=value)
+        word = normalise(text) if text else ""
+        command = COMMANDS.get(word) or (
+            str(value.get("command")) if value and value.get("command") else None
+        )
+        saved = await self.survey.load(person)
+        if saved is not None and (saved.status in ACTIVE or saved.status == "submitting"):
+            return await self.survey.step(
+                person,
+                said,
+                reply_to=identity.replied_to(activity),
+                on_no_match=self.guidance.sure_answer,
+                saved=saved,
+            )
+        paused = saved is not None and saved.status == "paused"
+        if command == START or (paused and command == "resume"):
+            return await self.survey.start(person)  # checks the survey window before resuming
+        if paused and (command or word in GREETINGS):
+            return await self.survey.step(person, said, saved=saved)
+        if value is not None and (value.get("item") or command):
+            return Replies().add(wording.offer(wording.STALE_BUTTON, start=True))
+        if not text or word in GREETINGS:
+            return Replies().add(wording.offer(wording.MENU, start=True))
+        if word in ASK_WORDS:
+            return Replies().add(cards.text_activity(wording.ASK_PROMPT))
+        return await self.guidance.question(text)
+
+    async def _in_channel(self, text: str, value: Mapping[str, Any] | None) -> Replies:
+        """In a team channel or group chat: guidance only (a survey answer there would not be private)."""
+        word = normalise(text) if text else ""
+        if value is not None and not text:
+            return Replies().add(cards.text_activity(wording.STALE_BUTTON))
+        if COMMANDS.get(word) == START:
+            return Replies().add(cards.text_activity(wording.PRIVATE_ONLY))
+        if not text or word in GREETINGS:
+            return Replies().add(
+                cards.text_activity(
+                    wording.TEAM_GREETING.format(partnership=self.services.partnership.short_name)
+                )
+            )
+        return await self.guidance.question(text)
+
+    async def _action(self, activity: Activity, value: Mapping[str, Any]) -> Replies:
+        """A button of the bot's own (not a survey answer)."""
+        action = str(value.get("action"))
+        personal = identity.conversation_kind(activity) == identity.PERSONAL
+        if action == "start":
+            if not personal:
+                return Replies().add(cards.text_activity(wording.PRIVATE_ONLY))
+            return await self.survey.start(identity.person_id(activity))
+        if action == "ask":
+            return Replies().add(cards.text_activity(wording.ASK_PROMPT))
+        if action == "topic":  # a follow-up mid-survey is answered, then the survey is asked again
+            answer = self.guidance.topic(str(value.get("topic") or ""))
+            if personal:
+                answer.extend(await self.survey.where(identity.person_id(activity)))
+            return answer
+        if action == "feedback":
+            return await self.guidance.feedback(value)
+        if action == "expert":
+            return await self.guidance.ask_expert(activity, value)
+        if action == "expert_answer":
+            return await self.guidance.expert_answer(activity, value)
+        if action == "expert_suggest":
+            return await self.guidance.expert_suggest(activity, value)
+        return Replies().add(wording.offer(wording.STALE_BUTTON, start=personal))
+
+    # -- installs --
+
+    async def _conversation_update(self, activity: Activity) -> Replies:
+        """Greet when the bot is added (personal install, or added to a team); forget it when removed."""
+        key = identity.reference_key(activity)
+        if identity.bot_was_removed(activity):
+            await conversations.remove_reference(self.services.db, key)
+            return Replies()
+        if not identity.bot_was_added(activity):
+            return Replies()
+        await self._remember(activity)
+        name = self.services.partnership.short_name
+        if identity.conversation_kind(activity) != identity.PERSONAL:
+            return Replies().add(wording.offer(wording.TEAM_GREETING.format(partnership=name)))
+        saved = await self.survey.load(identity.person_id(activity))
+        if saved is not None and (saved.status == "paused" or saved.status in ACTIVE):
+            return Replies().add(wording.offer(wording.GREETING_PAUSED, resume=True))
+        return Replies().add(wording.offer(wording.GREETING.format(partnership=name), start=True))
+
+    async def _installation_update(self, activity: Activity) -> None:
+        """Keep the conversation reference up to date (Teams greets via conversationUpdate)."""
+        if (activity.action or "").startswith("remove"):
+            await conversations.remove_reference(self.services.db, identity.reference_key(activity))
+        else:
+            await self._remember(activity)
+
+    async def _remember(self, activity: Activity) -> None:
+        personal = identity.conversation_kind(activity) == identity.PERSONAL
+        await conversations.save_reference(
+            self.services.db,
+            identity.reference_key(activity),
+            identity.reference(activity),
+            "personal" if personal else "channel",
+            identity.person_id(activity) if personal else None,
+        )
+
+    # -- invokes --
+
+    async def _invoke(self, ctx: TurnContext) -> None:
+        """Universal Actions (``adaptiveCard/action``) are handled like card submissions; every invoke,
+        ours or not, is answered 200 so Teams shows no error."""
+        activity = ctx.activity
+        action = activity.value.get("action") if isinstance(activity.value, dict) else None
+        data = action.get("data") if isinstance(action, dict) else None
+        ours = isinstance(data, dict) and any(data.get(key) for key in ("action", "item", "command"))
+        if activity.name == "adaptiveCard/action" and ours:
+            await self._on_message(
+                ctx, Activity().deserialize({**activity.serialize(), "type": "message", "value": data})
+            )
+        await _answer_invoke(ctx, "OK")
+
+
+async def _answer_invoke(ctx: TurnContext, text: str) -> None:
+    body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+    await ctx.send_activity(
+        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+    )

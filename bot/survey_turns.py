@@ -1,0 +1,252 @@
+"""The questionnaire in chat: the survey window, the engine step, saving progress, submitting.
+
+Each turn reads the person's survey document ``survey/{person}`` =
+``{"person", "wave", "progress"}`` with its e_tag, runs one pure engine step,
+and writes it back only if nobody else wrote in between (another replica, or
+a double-tap); on a lost race the step is simply run again on the fresh
+document. Replies are sent only after the write, so nobody is told something
+that was not saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from bot import cards, wording
+from bot.replies import Replies
+from guidance.screening import screen
+from storage import submissions
+from storage.errors import ETagConflict, WaveKeyGone
+from storage.waves import Wave, current_wave, get_wave, latest_wave
+from surveys import engine
+from surveys import wording as survey_wording
+from surveys.model import Definition
+from surveys.turns import Progress, Said, Step
+
+if TYPE_CHECKING:
+    from bot.handler import Services
+
+log = logging.getLogger(__name__)
+
+Guidance = Callable[[str], Awaitable[Replies | None]]
+ACTIVE = frozenset({"in_progress", "confirming", "restarting"})
+ATTEMPTS = 3  # lost write races before giving up (each loss means another turn just wrote)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A person's survey document as read, with the e_tag to write it back."""
+
+    key: str
+    person: str
+    wave: int
+    progress: Progress
+    e_tag: str | None
+
+    @property
+    def status(self) -> str:
+        return self.progress.status
+
+
+def survey_key(person: str) -> str:
+    return f"survey/{person}"
+
+
+class SurveyTurns:
+    """Starting, answering and submitting the questionnaire for one person at a time."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    # -- reading and writing the survey document --
+
+    async def load(self, person: str) -> Saved | None:
+        key = survey_key(person)
+        found = (await self.services.state.read([key])).get(key)
+        if found is None:
+            return None
+        return Saved(
+            key, person, int(found["wave"]), Progress.from_json(found["progress"]), found.get("e_tag")
+        )
+
+    async def _save(self, saved: Saved, progress: Progress) -> None:
+        document = {
+            "person": saved.person,
+            "wave": saved.wave,
+            "progress": progress.to_json(),
+            "e_tag": saved.e_tag,
+        }
+        await self.services.state.write({saved.key: document})
+
+    def definition(self, progress: Progress) -> Definition | None:
+        """The definition a progress was made with; None when it has changed since (new version)."""
+        definition = self.services.definitions.get(progress.questionnaire)
+        return definition if definition is not None and definition.version == progress.version else None
+
+    # -- starting --
+
+    async def start(self, person: str) -> Replies:
+        """Start (or pick up) the questionnaire, if the wave is open and this person has not answered it."""
+        saved = await self.load(person)
+        if saved is not None and saved.status == "submitting":
+            return await self._submit(saved)
+        if saved is not None and saved.status in ACTIVE | {"paused"}:
+            if await self._still_open(saved):
+                return await self.step(person, Said(value={"command": "resume"}), saved=saved)
+            await self.services.state.delete([saved.key])
+        wave = await current_wave(
+            self.services.db, self.services.partnership.default_questionnaire, self._today()
+        )
+        if wave is None:
+            return Replies().add(cards.text_activity(await self._window_message()))
+        if await self._has_submitted(wave, person):
+            return Replies().add(cards.text_activity(survey_wording.ALREADY_SUBMITTED))
+        definition = self.services.definitions.get(wave.questionnaire)
+        if definition is None or definition.version != wave.version:
+            log.error("wave %s needs %s v%s, which is not loaded", wave.id, wave.questionnaire, wave.version)
+            return Replies().add(cards.text_activity(wording.SURVEY_UNAVAILABLE))
+        step = engine.advance(definition, engine.start(definition), Said(value={"command": "start"}))
+        fresh = Saved(survey_key(person), person, wave.id, step.progress, None)
+        await self._save(fresh, step.progress)
+        return self._render(definition, step, None, Said())
+
+    def _today(self) -> date:
+        return self.services.clock().date()
+
+    async def _still_open(self, saved: Saved) -> bool:
+        wave = await get_wave(self.services.db, saved.wave)
+        return wave is not None and wave.is_open_on(self._today())
+
+    async def _has_submitted(self, wave: Wave, person: str) -> bool:
+        try:
+            return await submissions.has_submitted(self.services.db, wave.id, person, self.services.settings)
+        except WaveKeyGone:
+            return False
+
+    async def _window_message(self) -> str:
+        """Why there is nothing to answer today: not open yet, or closed (with the dates)."""
+        questionnaire = self.services.partnership.default_questionnaire
+        latest = await latest_wave(self.services.db, questionnaire)
+        today = self._today()
+        if latest is not None and latest.opens > today:
+            return wording.OPENS_ON.format(date=wording.day(latest.opens))
+        if latest is not None:
+            return wording.CLOSED_ON.format(date=wording.day(min(latest.closes, today)))
+        return wording.NO_SURVEY
+
+    # -- one step --
+
+    async def step(
+        self,
+        person: str,
+        said: Said,
+        *,
+        reply_to: str | None = None,
+        on_no_match: Guidance | None = None,
+        saved: Saved | None = None,
+    ) -> Replies:
+        """Run the engine on what was said and save the result; retried on a lost write race.
+
+        ``saved`` is the document the caller has just read (saves a read); a
+        retry always reads afresh. When typed text fits no answer (outcome
+        "no_match"), ``on_no_match`` may answer it as a question; if it does,
+        the item is asked again without the "didn't recognise" note.
+        """
+        for attempt in range(ATTEMPTS):
+            if attempt or saved is None:
+                saved = await self.load(person)
+            if saved is None:
+                return Replies().add(wording.offer(wording.NOTHING_IN_PROGRESS, start=True))
+            if saved.status == "submitting":
+                return await self._submit(saved)
+            definition = self.definition(saved.progress)
+            if definition is None:
+                await self.services.state.delete([saved.key])
+                return Replies().add(wording.offer(wording.QUESTIONNAIRE_CHANGED, start=True))
+            step = engine.advance(definition, saved.progress, said, screen=screen)
+            if step.submission is not None:
+                response_id = saved.progress.response_id or secrets.token_urlsafe(24)
+                progress = replace(step.progress, response_id=response_id)
+            else:
+                progress = step.progress
+            try:
+                if progress != saved.progress:
+                    await self._save(saved, progress)
+            except ETagConflict:
+                log.info("survey write lost a race (attempt %d); reading again", attempt + 1)
+                continue
+            if step.submission is not None:
+                replies = Replies()
+                self._update_card(replies, definition, step, reply_to, said)
+                return replies.extend(await self._submit(replace(saved, progress=progress, e_tag=None)))
+            if step.outcome == "no_match" and said.text and on_no_match is not None:
+                answered = await on_no_match(said.text)
+                if answered is not None:
+                    prompts = tuple(replace(prompt, note=None) for prompt in step.replies)
+                    return answered.extend(
+                        self._render(definition, replace(step, replies=prompts), reply_to, said)
+                    )
+            return self._render(definition, step, reply_to, said)
+        raise ETagConflict(survey_key(person))
+
+    async def where(self, person: str) -> Replies:
+        """The current item (or summary) again, unchanged: after an emergency message or an answer."""
+        saved = await self.load(person)
+        if saved is None or saved.status not in ACTIVE:
+            return Replies()
+        definition = self.definition(saved.progress)
+        if definition is None:
+            return Replies()
+        step = engine.advance(definition, saved.progress, Said(value={"command": "resume"}))
+        prompts = [p for p in step.replies if p.text != survey_wording.RESUMED]
+        return Replies().add(
+            cards.text_activity(wording.BACK_TO_SURVEY), *(cards.prompt_activity(p) for p in prompts)
+        )
+
+    def _update_card(
+        self, replies: Replies, definition: Definition, step: Step, reply_to: str | None, said: Said
+    ) -> None:
+        """Replace the pressed card: with its answer once answered, or retired when it was out of date."""
+        if not reply_to:
+            return
+        if step.answered is not None:
+            item_id, shown = step.answered
+            replies.replace(reply_to, cards.answered_card(definition.item(item_id).text, shown))
+            return
+        pressed = str(said.value.get("item")) if said.value else ""
+        if step.outcome == "stale" and pressed in {item.id for item in definition.items}:
+            replies.replace(reply_to, cards.retired_card(definition.item(pressed).text))
+
+    def _render(self, definition: Definition, step: Step, reply_to: str | None, said: Said) -> Replies:
+        replies = Replies()
+        self._update_card(replies, definition, step, reply_to, said)
+        return replies.add(*(cards.prompt_activity(prompt) for prompt in step.replies))
+
+    # -- submitting --
+
+    async def _submit(self, saved: Saved) -> Replies:
+        """Store the confirmed response (idempotent: safe again after any failure) and say so."""
+        outcome = await submissions.submit(
+            self.services.db, saved.key, self.services.settings, today=self._today()
+        )
+        if outcome.kind == "stored" or (outcome.kind == "already_submitted" and outcome.kept):
+            definition = self.services.definitions.get(saved.progress.questionnaire)
+            thanks = definition.done_message if definition else wording.THANKS
+            return Replies().add(cards.text_activity(thanks))
+        if outcome.kind == "already_submitted":
+            return Replies().add(cards.text_activity(survey_wording.ALREADY_SUBMITTED))
+        if outcome.kind == "wave_closed":
+            await self.services.state.delete([saved.key])
+            return Replies().add(cards.text_activity(wording.CLOSED_BEFORE_SUBMIT))
+        return Replies().add(wording.offer(wording.NOTHING_IN_PROGRESS, start=True))
+
+    async def pause_after_error(self, person: str) -> None:
+        """After a failed turn: park the survey at its current item so the next message offers Resume."""
+        saved = await self.load(person)
+        if saved is not None and saved.status in ACTIVE:
+            await self._save(replace(saved, e_tag=None), replace(saved.progress, status="paused"))

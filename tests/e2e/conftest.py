@@ -1,0 +1,64 @@
+"""The real app on a real, migrated SQLite file, and a person to chat with it over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import create_app
+from common.settings import Secret, Settings
+from storage.database import Database
+from storage.migrate import upgrade_async
+from tests.helpers.chat import Chat
+
+AiohttpClient = Callable[[web.Application], Awaitable[TestClient]]
+
+
+def e2e_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for a test app: its own database, every response flushed at once (batch of 1)."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "secret_key": Secret("e2e-test-secret"),
+        "response_batch": 1,
+        "content_suggestions_file": tmp_path / "suggestions.jsonl",
+        "report_dir": tmp_path / "reports",
+    }
+    values.update(overrides)
+    return Settings.from_env({}, **values)
+
+
+@pytest.fixture
+async def sqlite_url(tmp_path: Path) -> str:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}"
+    await upgrade_async(url)
+    return url
+
+
+@pytest.fixture
+def settings(sqlite_url: str, tmp_path: Path) -> Settings:
+    return e2e_settings(sqlite_url, tmp_path)
+
+
+@pytest.fixture
+async def client(aiohttp_client: AiohttpClient, settings: Settings) -> TestClient:
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
+def chat(client: TestClient) -> Chat:
+    return Chat(client)
+
+
+@pytest.fixture
+async def database(sqlite_url: str) -> AsyncIterator[Database]:
+    """The same database the app uses, for checking what it stored."""
+    db = await Database.open(sqlite_url, secret=b"unused")
+    try:
+        yield db
+    finally:
+        await db.close()

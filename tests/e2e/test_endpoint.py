@@ -1,0 +1,337 @@
+"""The HTTP endpoint itself: bad requests, authentication, tenants, Teams events, health and start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from bot.app import SERVICES, create_app
+from common.errors import ContentError
+from common.settings import ROOT, Settings
+from storage import conversations
+from storage.database import Database
+from storage.errors import SchemaBehindError
+from surveys import engine
+from tests.e2e.conftest import AiohttpClient, e2e_settings
+from tests.helpers.chat import CARD_INVOKE, Chat, teams_activity, text_of, texts, titles
+from tests.helpers.fake_connector import FakeConnector
+from tests.helpers.shared import SHARED
+
+ACTIVITIES = sorted((SHARED / "teams" / "activities").glob("*.json"))
+APP_ID = "11111111-2222-3333-4444-555555555555"
+
+
+def expecting_replies(name: str) -> dict[str, Any]:
+    activity = teams_activity(name)
+    activity["deliveryMode"] = "expectReplies"
+    return activity
+
+
+# -- malformed requests ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b"\xff\xfe\x00", "application/json", 400),
+        (b"[1, 2, 3]", "application/json", 400),
+        (b'"just a string"', "application/json", 400),
+        (b"{}", "application/json", 400),
+        (b'{"type": "message"}', "application/json", 400),
+        (b'{"type": 7, "channelId": "msteams"}', "application/json", 400),
+        (b'{"type": "message"}', "text/plain", 415),
+        (b"type=message", "application/x-www-form-urlencoded", 415),
+    ],
+    ids=[
+        "broken-json",
+        "not-utf8",
+        "array",
+        "string",
+        "empty",
+        "no-fields",
+        "type-not-text",
+        "text-plain",
+        "form",
+    ],
+)
+async def test_malformed_requests_get_a_4xx(
+    client: TestClient, body: bytes, content_type: str, status: int
+) -> None:
+    response = await client.post("/api/messages", data=body, headers={"Content-Type": content_type})
+    assert response.status == status
+    assert "error" in await response.json()
+
+
+async def test_an_oversized_body_gets_413(client: TestClient, settings: Settings) -> None:
+    activity = Chat(client).message("x" * (settings.max_body_bytes + 10))
+    response = await client.post("/api/messages", json=activity)
+    assert response.status == 413
+
+
+async def test_an_oversized_body_without_a_length_header_gets_413(
+    client: TestClient, settings: Settings
+) -> None:
+    payload = json.dumps(Chat(client).message("x" * (settings.max_body_bytes + 10))).encode()
+
+    async def chunks() -> Any:
+        for start in range(0, len(payload), 4096):
+            yield payload[start : start + 4096]
+
+    response = await client.post("/api/messages", data=chunks(), headers={"Content-Type": "application/json"})
+    assert response.status == 413
+
+
+async def test_get_on_the_endpoint_is_not_allowed(client: TestClient) -> None:
+    assert (await client.get("/api/messages")).status == 405
+
+
+@pytest.mark.skipif(not ACTIVITIES, reason="../shared/teams/activities is not present beside the project")
+async def test_every_shared_teams_payload_gets_an_answer_not_a_500(client: TestClient) -> None:
+    for path in ACTIVITIES:  # one app for all of them: starting one per payload would be slow
+        activity = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+        activity["deliveryMode"] = "expectReplies"
+        response = await client.post("/api/messages", json=activity)
+        # The typing fixture has no serviceUrl: not a usable activity, so 400; everything else is taken.
+        expected = (200, 202) if "serviceUrl" in activity else (400,)
+        assert response.status in expected, (path.name, response.status, await response.text())
+
+
+@pytest.mark.skipif(not ACTIVITIES, reason="../shared/teams/activities is not present beside the project")
+async def test_payloads_with_a_field_missing_or_mangled_never_get_a_500(client: TestClient) -> None:
+    for path in ACTIVITIES[::3]:
+        original = json.loads(await asyncio.to_thread(path.read_text, encoding="utf-8"))
+        for key in list(original):
+            for broken in (None, 12, "", [], {"x": 1}):
+                activity = {**original, key: broken, "deliveryMode": "expectReplies"}
+                response = await client.post("/api/messages", json=activity)
+                assert response.status < 500, (path.name, key, broken, await response.text())
+
+
+async def test_unknown_activity_types_are_ignored_politely(client: TestClient) -> None:
+    reaction = expecting_replies("16_channel_messageReaction_added_like_2026.json")
+    response = await client.post("/api/messages", json=reaction)
+    assert response.status == 200
+    assert (await response.json())["activities"] == []
+    made_up = {**expecting_replies("17_personal_message_plain_2026.json"), "type": "somethingNew"}
+    response = await client.post("/api/messages", json=made_up)
+    assert response.status == 200
+
+
+# -- authentication and tenants ----------------------------------------------------------------------
+
+
+async def test_with_an_app_id_unauthenticated_requests_get_401(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant")))
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    assert (await client.post("/api/messages", json=activity)).status == 401
+    forged = {"Authorization": "Bearer not.a.token"}
+    assert (await client.post("/api/messages", json=activity, headers=forged)).status == 401
+    assert (await client.get("/")).status == 404  # the unsigned chat page is for open local use only
+
+
+async def test_tenants_not_on_the_allow_list_are_refused(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    client = await aiohttp_client(create_app(replace(settings, allowed_tenants=("allowed-tenant",))))
+    outsider = Chat(client, tenant="another-tenant")
+    await outsider.post(outsider.message("hello"), status=403)
+    member = Chat(client, tenant="allowed-tenant")
+    assert await member.say("hello")
+
+
+# -- Teams events ------------------------------------------------------------------------------------
+
+
+async def test_personal_install_greets_and_remembers_the_conversation(chat: Chat, database: Database) -> None:
+    replies = await chat.post(chat.install())
+    assert "999" in texts(replies)
+    assert titles(replies) == ["Start the survey", "Ask a question"]
+    stored = await conversations.installed_personal(database)
+    assert [s.key for s in stored] == [f"msteams:a:{chat.user}"]
+    assert stored[0].reference["serviceUrl"].startswith("http://127.0.0.1:3980/")
+
+
+async def test_added_to_a_team_greets_the_team_and_removal_forgets_it(
+    client: TestClient, database: Database
+) -> None:
+    added = await Chat(client).post(expecting_replies("10_team_conversationUpdate_botAdded.json"))
+    assert "private chat" in texts(added)
+    key = "msteams:" + teams_activity("10_team_conversationUpdate_botAdded.json")["conversation"]["id"]
+    assert (await conversations.get_reference(database, key)).kind == "channel"
+    await Chat(client).post(expecting_replies("11_team_conversationUpdate_botRemoved.json"))
+    assert await conversations.get_reference(database, key) is None
+
+
+async def test_installation_update_is_remembered_without_a_second_greeting(
+    client: TestClient, database: Database
+) -> None:
+    replies = await Chat(client).post(expecting_replies("18_team_installationUpdate_add_2025.json"))
+    assert replies == []
+    conversation = teams_activity("18_team_installationUpdate_add_2025.json")["conversation"]["id"]
+    assert await conversations.get_reference(database, f"msteams:{conversation}") is not None
+
+
+async def test_a_mention_in_a_channel_gets_guidance_but_never_the_survey(client: TestClient) -> None:
+    mention = expecting_replies("20_channel_message_mention_toplevel_2025.json")
+    mention["text"] = "<at>Chat SDK Demo</at> start survey"
+    replies = await Chat(client).post(mention)
+    assert "private chat" in texts(replies)
+    mention["text"] = "<at>Chat SDK Demo</at> what is the MASH?"
+    replies = await Chat(client).post(mention)
+    assert "Multi-Agency Safeguarding Hub" in texts(replies)
+
+
+async def test_a_universal_action_invoke_is_answered_with_an_invoke_response(client: TestClient) -> None:
+    invoke = teams_activity(CARD_INVOKE)  # data {"feedback": ...}: not one of ours
+    invoke["deliveryMode"] = "expectReplies"
+    replies = await Chat(client).post(invoke)
+    [response] = [r for r in replies if r["type"] == "invokeResponse"]
+    assert response["value"]["status"] == 200
+    invoke["value"]["action"]["data"] = {"action": "topic", "topic": "out-of-hours"}
+    replies = await Chat(client).post(invoke)
+    assert "out of hours" in texts(replies).lower()
+
+
+async def test_an_invoke_teams_sends_without_expect_replies_gets_200_not_501(client: TestClient) -> None:
+    for name in (CARD_INVOKE, "23_personal_invoke_fileConsent_accept_COMPOSITE.json"):
+        response = await client.post("/api/messages", json=teams_activity(name))  # as Teams posts it
+        assert response.status == 200, name
+        assert (await response.json())["statusCode"] == 200
+
+
+async def test_in_teams_a_pressed_card_is_updated_in_place_and_replies_go_to_the_connector(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    async with FakeConnector() as teams:
+        client = await aiohttp_client(create_app(settings))
+        person = Chat(client, connector=teams.url, expect_replies=False)
+        await person.post(person.message("start survey"), status=202)
+        sent = teams.sent(f"a:{person.user}")
+        assert "Which organisation do you work for?" in json.dumps(sent)
+        card_id = "1:the-question-card"  # Teams quotes the card's message id as replyToId
+        await person.post(person.submission({"item": "agency", "answer": "CSC"}, card_id), status=202)
+        [update] = teams.of_kind("update")
+        assert update.activity_id == card_id
+        assert "Children's Social Care" in json.dumps(update.body)
+        assert "Action.Submit" not in json.dumps(update.body)
+
+
+# -- failures ------------------------------------------------------------------------------------------
+
+
+async def test_a_failed_turn_apologises_once_and_nobody_is_stuck(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await chat.say("start survey")
+    await chat.say("Other")
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("simulated bug")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(engine, "advance", broken)
+        replies = await chat.say("Both")
+    assert len(replies) == 1
+    assert "Sorry, something went wrong" in text_of(replies[0])
+    again = await chat.say("resume")
+    assert "Who do you mainly work with?" in texts(again)
+
+
+async def start(app: web.Application) -> None:
+    """Start an app as ``python -m bot`` does (web.run_app runs the same start-up), then stop it."""
+    runner = web.AppRunner(app)
+    try:
+        await runner.setup()
+    finally:
+        await runner.cleanup()
+
+
+async def test_start_up_refuses_a_database_whose_schema_is_behind(tmp_path: Path) -> None:
+    empty = e2e_settings(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", tmp_path)
+    with pytest.raises(SchemaBehindError, match="python -m storage upgrade"):
+        await start(create_app(empty))
+
+
+async def test_start_up_names_the_file_and_line_of_broken_content(settings: Settings, tmp_path: Path) -> None:
+    text = await asyncio.to_thread((ROOT / "config" / "partnership.example.yaml").read_text, encoding="utf-8")
+    broken = tmp_path / "partnership.yaml"
+    await asyncio.to_thread(
+        broken.write_text, text.replace("headcount: 1200", "headcount: lots"), encoding="utf-8"
+    )
+    with pytest.raises(ContentError, match=r"partnership\.yaml:\d+"):
+        await start(create_app(replace(settings, partnership_file=broken)))
+
+
+# -- health and the chat page ------------------------------------------------------------------------
+
+
+async def test_health_and_readiness(client: TestClient) -> None:
+    assert (await client.get("/healthz")).status == 200
+    ready = await client.get("/readyz")
+    assert ready.status == 200
+    body = await ready.json()
+    assert body["status"] == "ready"
+    assert "topics" in body["content"]
+
+
+async def test_readiness_fails_when_the_schema_is_no_longer_current(
+    client: TestClient, sqlite_url: str
+) -> None:
+    await client.app[SERVICES].db.engine.dispose()
+    await asyncio.to_thread(Path(sqlite_url.removeprefix("sqlite+aiosqlite:///")).unlink)  # an empty database
+    ready = await client.get("/readyz")
+    assert ready.status == 503
+    assert "python -m storage upgrade" in (await ready.json())["database"]
+
+
+async def test_the_local_chat_page_and_its_assets_are_served(client: TestClient) -> None:
+    page = await client.get("/")
+    assert page.status == 200
+    html = await page.text()
+    assert "/static/adaptivecards.js" in html
+    assert "/static/chat.js" in html
+    script = await client.get("/static/chat.js")
+    assert "expectReplies" in await script.text()
+    renderer = await client.get("/static/adaptivecards.js")
+    if not (ROOT / "node_modules" / "adaptivecards").exists():
+        assert renderer.status == 404
+        pytest.skip("node_modules is not installed (make run does `npm ci`)")
+    assert renderer.status == 200
+    assert (await client.get("/static/../app.py")).status == 404
+
+
+# -- signed report links -------------------------------------------------------------------------------
+
+
+async def test_a_signed_link_serves_only_its_own_agencys_report(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    from analysis.links import sign_report_path
+    from analysis.reports import report_dir
+
+    now = datetime.now(UTC)
+    for agency in ("CSC", "TVP"):
+        folder = report_dir(settings.report_dir, 1, agency)
+        await asyncio.to_thread(folder.mkdir, parents=True)
+        await asyncio.to_thread((folder / "report.html").write_text, f"<h1>{agency}</h1>", encoding="utf-8")
+    client = await aiohttp_client(create_app(settings))
+    path = sign_report_path(settings, 1, "CSC", now)
+    own = await client.get(f"/reports/{path}/report.html")
+    assert own.status == 200
+    assert "CSC" in await own.text()
+    other = path.replace("/CSC/", "/TVP/")
+    assert (await client.get(f"/reports/{other}/report.html")).status == 403
+    assert (await client.get(f"/reports/{path}/../../TVP/report.html")).status in (403, 404)
+    later = await aiohttp_client(create_app(settings, clock=lambda: now + timedelta(days=60)))
+    assert (await later.get(f"/reports/{path}/report.html")).status == 410
