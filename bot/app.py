@@ -87,10 +87,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     from guidance.knowledge import load_knowledge_base
     from storage.database import Database
     from storage.state import StateStore
+    from storage.submissions import recover
     from storage.waves import ensure_default_wave
     from surveys.loader import load_definitions
 
     settings = app[SETTINGS]
+    if not settings.secret_key:
+        log.warning(
+            "SECRET_KEY is not set: using a fixed development key for wave keys and report links. "
+            "Set SECRET_KEY before real use."
+        )
     clock: Callable[[], datetime] = app[CLOCK]  # type: ignore[assignment]
     partnership = load_partnership(settings.partnership_file)
     definitions = load_definitions(partnership)
@@ -107,6 +113,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 f"default questionnaire '{partnership.default_questionnaire}' is not defined",
             )
         await ensure_default_wave(db, partnership, clock().date(), version=default.version)
+        # Submissions a crash interrupted are finished now rather than at the person's next turn.
+        finished = await recover(db, settings)
+        if finished:
+            log.info("finished %d interrupted submission(s) at start-up", finished)
         adapter = app[ADAPTER_FACTORY](settings)  # type: ignore[operator]
         services = Services(
             settings=settings,
