@@ -1,0 +1,288 @@
+"""``python -m analysis``: reports, exports, demo data, theme coding and delivery to agency leads.
+
+Every command reads DATABASE_URL (and the other settings) from the
+environment and works on the most recent wave of the partnership's default
+questionnaire unless ``--wave`` says otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tqdm import tqdm
+
+from analysis.collate import collate
+from analysis.delivery import Sent, deliver
+from analysis.exports import export_table, write_export
+from analysis.frame import submissions
+from analysis.impact import issues, write_impact_annex
+from analysis.load import WaveData, load_long, load_wave_data, resolve_wave
+from analysis.measures import load_measures
+from analysis.overrides import load_overrides, save_override
+from analysis.reports import report_dir, write_report
+from analysis.summaries import PARTNERSHIP, Summary
+from analysis.synthetic import generate
+from analysis.themes import code_texts, codebook_names, load_codebook
+from common.errors import SafeguardingBotError
+from common.partnership import Partnership, load_partnership
+from common.settings import Settings, settings_from_environment
+from storage.database import Database
+from storage.errors import StorageUnavailable
+from storage.responses import add_responses
+from surveys.loader import load_definitions
+from surveys.model import Definition
+
+REPORT_TITLE = "Safeguarding practitioner survey"
+INSERT_BATCH = 5000
+LOW_CONFIDENCE = 0.6
+
+
+@dataclass(frozen=True)
+class Context:
+    settings: Settings
+    partnership: Partnership
+    definitions: dict[str, Definition]
+    db: Database
+
+    def definition(self, questionnaire: str) -> Definition:
+        if questionnaire not in self.definitions:
+            raise LookupError(f"no questionnaire definition '{questionnaire}'")
+        return self.definitions[questionnaire]
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {a.code: a.name for a in self.partnership.agencies}
+
+
+async def _open(settings: Settings) -> Context:
+    partnership = load_partnership(settings.partnership_file)
+    db = await Database.open(settings.resolved_database_url)
+    await db.require_current_schema()
+    return Context(settings, partnership, load_definitions(partnership), db)
+
+
+async def _wave_data(ctx: Context, wave_id: int | None) -> tuple[WaveData, Definition]:
+    wave = await resolve_wave(ctx.db, wave_id, ctx.partnership.default_questionnaire)
+    definition = ctx.definition(wave.questionnaire)
+    order = [a.code for a in ctx.partnership.agencies]
+    return await load_wave_data(ctx.db, wave, definition, order), definition
+
+
+def _summary(ctx: Context, data: WaveData, definition: Definition) -> Summary:
+    codes = [code for code, _, _ in data.agencies]
+    text_items = {item.id for item in definition.items if item.type == "text"}
+    # the practitioner questionnaire has one coded item (one_change); its codebook names it
+    codebook = next((book for book in map(load_codebook, codebook_names()) if book.item in text_items), None)
+    overrides = load_overrides(ctx.settings.theme_overrides_file)
+    return collate(
+        data.frame,
+        definition,
+        load_measures(definition, codes),
+        {code: head for code, _, head in data.agencies},
+        ctx.settings.min_group_size,
+        wave=data.wave.id,
+        previous=data.previous,
+        codebook=codebook,
+        overrides=overrides.get(codebook.id) if codebook else None,
+    )
+
+
+def _write_reports(
+    ctx: Context, summary: Summary, definition: Definition, groups: Sequence[str], out: Path
+) -> list[Path]:
+    written = []
+    for group in tqdm(groups, desc="reports", unit="report", file=sys.stderr):
+        cut = summary if group == PARTNERSHIP else summary.for_agency(group)
+        written.append(write_report(cut, definition, group, out, ctx.names, REPORT_TITLE))
+    return written
+
+
+async def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
+    data, definition = await _wave_data(ctx, args.wave)
+    codes = [code for code, _, _ in data.agencies]
+    if args.agency and args.agency not in codes:
+        raise LookupError(f"agency '{args.agency}' is not in wave {data.wave.id}")
+    summary = _summary(ctx, data, definition)
+    groups = [args.agency] if args.agency else [*codes, PARTNERSHIP]
+    for folder in _write_reports(ctx, summary, definition, groups, Path(args.out)):
+        print(folder)
+    return 0
+
+
+async def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
+    data, definition = await _wave_data(ctx, args.wave)
+    codes = [code for code, _, _ in data.agencies]
+    table = export_table(data.frame, definition, codes, ctx.settings.min_group_size)
+    write_export(table, Path(args.out), args.format)
+    print(f"{len(table)} responses of wave {data.wave.id} written to {args.out}")
+    return 0
+
+
+async def cmd_demo_data(ctx: Context, args: argparse.Namespace) -> int:
+    wave = await resolve_wave(ctx.db, args.wave, ctx.partnership.default_questionnaire)
+    definition = ctx.definition(wave.questionnaire)
+    agencies = [(a.code, a.headcount) for a in ctx.partnership.agencies]
+    months = sorted({f"{wave.opens:%Y-%m}", f"{wave.closes:%Y-%m}"})
+    frame = generate(definition, agencies, args.responses, wave=wave.id, months=months, seed=args.seed)
+    rows = list(submissions(frame, definition, [code for code, _ in agencies]))
+    added = 0
+    with tqdm(total=len(rows), desc="responses", unit="resp", file=sys.stderr) as bar:
+        for start in range(0, len(rows), INSERT_BATCH):
+            added += await add_responses(ctx.db, wave.id, rows[start : start + INSERT_BATCH])
+            bar.update(min(INSERT_BATCH, len(rows) - start))
+    print(f"added {added} synthetic responses to wave {wave.id}")
+    return 0
+
+
+def cmd_themes_code(settings: Settings, args: argparse.Namespace) -> int:
+    codebook = load_codebook(args.codebook)
+    overrides = load_overrides(settings.theme_overrides_file).get(codebook.id)
+    texts = [line.rstrip("\n") for line in sys.stdin]
+    for coded in code_texts(codebook, texts, overrides):
+        print(json.dumps(list(coded.themes)))
+    return 0
+
+
+def cmd_themes_override(settings: Settings, args: argparse.Namespace) -> int:
+    codebook = load_codebook(args.codebook)
+    themes = [t.strip() for t in args.themes.split(",") if t.strip()]
+    save_override(settings.theme_overrides_file, codebook, args.text, themes)
+    print(f"override saved to {settings.theme_overrides_file}")
+    return 0
+
+
+async def cmd_themes_review(ctx: Context, args: argparse.Namespace) -> int:
+    codebook = load_codebook(args.codebook)
+    questionnaire = next(
+        (d.id for d in ctx.definitions.values() if codebook.item in {item.id for item in d.items}),
+        ctx.partnership.default_questionnaire,
+    )
+    wave = await resolve_wave(ctx.db, args.wave, questionnaire)
+    _, answers = await load_long(ctx.db, wave.id)
+    texts = sorted(set(answers.loc[answers["item"] == codebook.item, "value"].astype(str)))
+    overrides = load_overrides(ctx.settings.theme_overrides_file).get(codebook.id)
+    shown = 0
+    print("confidence\tthemes\ttext")
+    for text, coded in zip(texts, code_texts(codebook, texts, overrides), strict=True):
+        if not coded.overridden and coded.confidence < args.below:
+            status = "uncoded" if coded.confidence == 0 else f"{coded.confidence:.2f}"
+            print(f"{status}\t{','.join(coded.themes)}\t{text}")
+            shown += 1
+    print(
+        f"{shown} of {len(texts)} distinct answers need a look (wave {wave.id}, codebook {codebook.id}); "
+        "record a code with: python -m analysis themes override",
+        file=sys.stderr,
+    )
+    return 0
+
+
+async def cmd_impact(ctx: Context, args: argparse.Namespace) -> int:
+    wave = await resolve_wave(ctx.db, args.wave, "impact-assessment")
+    definition = ctx.definition(wave.questionnaire)
+    responses, answers = await load_long(ctx.db, wave.id)
+    found = issues(responses, answers, definition, load_overrides(ctx.settings.theme_overrides_file))
+    codes = [a.code for a in ctx.partnership.agencies if a.code in set(responses["agency"])]
+    print(write_impact_annex(Path(args.out) / str(wave.id) / "impact", found, definition, codes, ctx.names))
+    return 0
+
+
+async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
+    data, definition = await _wave_data(ctx, args.wave)
+    summary = _summary(ctx, data, definition)
+    leads = sorted({lead.agency for lead in ctx.partnership.agency_leads})
+    _write_reports(ctx, summary, definition, leads, ctx.settings.report_dir)
+    teams = adapter = None
+    if any(lead.teams_user for lead in ctx.partnership.agency_leads):
+        # The bot layer implements analysis.delivery.TeamsSender; imported only when a lead uses Teams.
+        from bot.adapter import create_adapter
+        from bot.proactive import ProactiveSender
+
+        adapter = create_adapter(ctx.settings)
+        teams = ProactiveSender(ctx.settings, adapter, db=ctx.db)
+    try:
+        results: list[Sent] = await deliver(ctx.settings, ctx.partnership, summary, datetime.now(UTC), teams)
+    finally:
+        if adapter is not None:
+            await adapter.close()
+    for sent in results:
+        print(f"{sent.agency}\t{sent.channel}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
+    folder = report_dir(ctx.settings.report_dir, data.wave.id, PARTNERSHIP).parent
+    print(f"reports for wave {data.wave.id} under {folder}", file=sys.stderr)
+    return 0 if all(s.ok for s in results) else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="python -m analysis", description=__doc__.split("\n")[0])
+    sub = top.add_subparsers(dest="command", required=True)
+    report = sub.add_parser("report", help="write HTML, XLSX, CSV and PDF reports per agency and partnership")
+    report.add_argument("--wave", type=int)
+    report.add_argument("--agency", help="only this agency's report")
+    report.add_argument("--out", required=True)
+    export = sub.add_parser("export", help="one row per response, one column per item")
+    export.add_argument("--wave", type=int)
+    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
+    export.add_argument("--out", required=True)
+    demo = sub.add_parser("demo-data", help="fill a wave with realistic synthetic responses")
+    demo.add_argument("--wave", type=int)
+    demo.add_argument("--responses", type=int, required=True)
+    demo.add_argument("--seed", type=int, default=1)
+    impact = sub.add_parser("impact", help="the impact assessment annex: issues by category and agency")
+    impact.add_argument("--wave", type=int)
+    impact.add_argument("--out", required=True)
+    send = sub.add_parser("send", help="send each agency lead their summary and signed report link")
+    send.add_argument("--wave", type=int)
+    themes = sub.add_parser("themes", help="code free text into themes; review and override codes")
+    tsub = themes.add_subparsers(dest="themes_command", required=True)
+    code = tsub.add_parser(
+        "code", help="stdin: one text per line; stdout: one JSON list of theme ids per line"
+    )
+    code.add_argument("--codebook", required=True, choices=codebook_names())
+    review = tsub.add_parser("review", help="list uncoded and low-confidence answers of a wave")
+    review.add_argument("--codebook", default="one_change", choices=codebook_names())
+    review.add_argument("--wave", type=int)
+    review.add_argument("--below", type=float, default=LOW_CONFIDENCE, help="confidence below which to list")
+    override = tsub.add_parser("override", help="record the analyst's themes for an answer (they win)")
+    override.add_argument("--codebook", required=True, choices=codebook_names())
+    override.add_argument("--text", required=True)
+    override.add_argument("--themes", required=True, help="comma-separated theme ids")
+    return top
+
+
+COMMANDS = {
+    "report": cmd_report,
+    "export": cmd_export,
+    "demo-data": cmd_demo_data,
+    "impact": cmd_impact,
+    "send": cmd_send,
+}
+
+
+async def _run_with_db(settings: Settings, args: argparse.Namespace) -> int:
+    ctx = await _open(settings)
+    try:
+        if args.command == "themes":
+            return await cmd_themes_review(ctx, args)
+        return await COMMANDS[args.command](ctx, args)
+    finally:
+        await ctx.db.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = settings_from_environment()
+    try:
+        if args.command == "themes" and args.themes_command == "code":
+            return cmd_themes_code(settings, args)
+        if args.command == "themes" and args.themes_command == "override":
+            return cmd_themes_override(settings, args)
+        return asyncio.run(_run_with_db(settings, args))
+    except (SafeguardingBotError, LookupError, StorageUnavailable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,96 @@
+"""Signed, expiring links to one agency's report.
+
+A link path is ``<wave>/<agency>/<expires>/<signature>``: the signature is an
+HMAC-SHA256 (key: settings.secret_bytes()) over the wave, the agency and the
+expiry, so changing any of them (another agency, a later expiry) breaks it.
+The bot's app serves ``GET /reports/<path>/<file>`` by verifying the path
+(:func:`verify_report_path`, or :func:`resolve_report_file` which also finds
+the file) and serving only from the folder of the agency named in the
+signature: ``REPORT_DIR/<wave id>/<agency>/`` (analysis.reports.report_dir).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from analysis.reports import report_dir
+from analysis.summaries import PARTNERSHIP
+from common.errors import SafeguardingBotError
+from common.settings import Settings
+
+_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
+_FILE = re.compile(r"^[a-z0-9-]+\.(html|xlsx|pdf|csv|png)$")
+
+
+class ReportLinkError(SafeguardingBotError):
+    """A report link that is malformed, tampered with, or for a file that is not there."""
+
+    status = 403
+
+
+class ReportLinkExpired(ReportLinkError):
+    """A genuine link whose time is up; the lead can ask for a fresh one."""
+
+    status = 410
+
+
+def _signature(secret: bytes, wave_id: int, agency: str, expires: int) -> str:
+    message = f"report-link\n{wave_id}\n{agency}\n{expires}".encode()
+    digest = hmac.new(secret, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def sign_report_path(settings: Settings, wave_id: int, agency: str, now: datetime) -> str:
+    """The signed path of ``agency``'s report of ``wave_id``, valid REPORT_LINK_HOURS from ``now``."""
+    if not _CODE.match(agency):
+        raise ReportLinkError(f"not an agency code: {agency!r}")
+    expires = int((now + timedelta(hours=settings.report_link_hours)).timestamp())
+    return f"{wave_id}/{agency}/{expires}/{_signature(settings.secret_bytes(), wave_id, agency, expires)}"
+
+
+def report_url(settings: Settings, wave_id: int, agency: str, now: datetime) -> str:
+    """The full link a lead receives (PUBLIC_BASE_URL + /reports/<signed path>/report.html)."""
+    base = settings.public_base_url.rstrip("/")
+    return f"{base}/reports/{sign_report_path(settings, wave_id, agency, now)}/report.html"
+
+
+def verify_report_path(settings: Settings, path: str, now: datetime) -> tuple[int, str]:
+    """(wave id, agency) of a signed path; ReportLinkError if forged, ReportLinkExpired if late.
+
+    ``path`` may carry one file name after the signature (``.../<signature>/report.html``).
+    """
+    parts = path.strip("/").split("/")
+    if len(parts) == 5:
+        parts = parts[:4]
+    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or not _CODE.match(parts[1]):
+        raise ReportLinkError("malformed report link")
+    wave_id, agency, expires, signature = int(parts[0]), parts[1], int(parts[2]), parts[3]
+    expected = _signature(settings.secret_bytes(), wave_id, agency, expires)
+    if not hmac.compare_digest(expected, signature):
+        raise ReportLinkError("report link signature does not match")
+    if now.timestamp() > expires:
+        raise ReportLinkExpired("report link has expired")
+    return wave_id, agency
+
+
+def resolve_report_file(settings: Settings, path: str, now: datetime) -> Path:
+    """The file a ``/reports/...`` path may serve: ``<signed path>/<file name>`` within that agency's folder.
+
+    Only plain file names of a report (report.html, report.xlsx, chart-1.png,
+    headline.csv...) are accepted, so no path can step into another folder.
+    """
+    name = path.strip("/").rpartition("/")[2]
+    if not _FILE.match(name):
+        raise ReportLinkError("not a report file")
+    wave_id, agency = verify_report_path(settings, path, now)
+    if agency == PARTNERSHIP:
+        raise ReportLinkError("the partnership report is not served by link")
+    file = report_dir(settings.report_dir, wave_id, agency) / name
+    if not file.is_file():
+        raise ReportLinkError("that report has not been written")
+    return file

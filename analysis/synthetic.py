@@ -1,0 +1,126 @@
+"""Realistic synthetic responses for demos and benchmarks, straight into the tidy frame (vectorised).
+
+Every answer comes from the definition: each agency has its own leaning
+(some are more positive, some use the tools more, some answer free text more
+often), choice items are cut from a latent score so answers to one person's
+items hang together a little, conditions are respected (an item whose
+condition fails is left empty, as the engine would), "None of these" excludes
+the other tools, and free text is composed from a phrase bank
+(analysis/data/demo_phrases.yaml) with per-agency theme preferences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.frame import analysed_items, choice_values, multi_column
+from common.yamlfile import load_yaml, strip_lines
+from surveys.model import Definition, Item
+
+PHRASES_FILE = Path(__file__).resolve().parent / "data" / "demo_phrases.yaml"
+
+
+def _shown(frame: dict[str, object], item: Item, size: int) -> np.ndarray:
+    if item.when is None:
+        return np.ones(size, bool)
+    earlier = frame.get(item.when.item)
+    if earlier is None:
+        return np.ones(size, bool)
+    hit = pd.Series(earlier).isin(item.when.values).to_numpy()
+    return ~hit if item.when.negate else hit
+
+
+def _ordered(rng: np.random.Generator, latent: np.ndarray, k: int, skew: float) -> np.ndarray:
+    """Cut a latent score into k ordered codes; earlier codes (e.g. "Strongly agree") more likely."""
+    cuts = np.linspace(-1.2, 1.2, k - 1) + skew
+    return np.searchsorted(cuts, latent + rng.normal(0, 1, latent.size))
+
+
+def _texts(
+    rng: np.random.Generator, size: int, bank: dict, themes: list[str], weights: np.ndarray
+) -> np.ndarray:
+    openers = np.array(bank["openers"], dtype=object)
+    closers = np.array(bank["closers"], dtype=object)
+    # one theme per answer, drawn from that row's agency's theme weights
+    theme_of = (rng.uniform(size=(size, 1)) > np.cumsum(weights, axis=1)).sum(axis=1)
+    out = np.empty(size, dtype=object)
+    for index, theme in enumerate(themes):
+        rows = np.flatnonzero(theme_of == index)
+        phrases = np.array(bank["one_change"][theme], dtype=object)
+        out[rows] = (
+            openers[rng.integers(0, len(openers), rows.size)]
+            + phrases[rng.integers(0, len(phrases), rows.size)]
+            + closers[rng.integers(0, len(closers), rows.size)]
+        )
+    return out
+
+
+def generate(
+    definition: Definition,
+    agencies: Sequence[tuple[str, int | None]],
+    size: int,
+    *,
+    wave: int,
+    months: Sequence[str],
+    seed: int = 1,
+) -> pd.DataFrame:
+    """``size`` synthetic responses as a tidy frame (see analysis.frame), reproducible by ``seed``."""
+    rng = np.random.default_rng(seed)
+    bank = strip_lines(load_yaml(PHRASES_FILE))
+    codes = [code for code, _ in agencies]
+    weight = np.array([float(h or 40) for _, h in agencies])
+    agency = rng.choice(len(codes), size=size, p=weight / weight.sum())
+    leaning = rng.normal(0, 0.45, len(codes))[agency]  # per-agency positivity
+    latent = rng.normal(0, 0.6, size) + leaning  # per-person positivity, shared across items
+    tool_use = rng.uniform(0.1, 0.5, len(codes))[agency]
+    talkative = rng.uniform(0.3, 0.7, len(codes))[agency]
+    themes = list(bank["one_change"])
+    theme_weights = rng.dirichlet(np.full(len(themes), 2.0), len(codes))
+
+    columns: dict[str, object] = {
+        "response_id": [f"demo-{seed}-{n}" for n in range(size)],
+        "wave": np.full(size, wave, dtype=np.int64),
+        "agency": pd.Categorical.from_codes(agency, categories=codes, ordered=True),
+        "submitted_month": np.array(months, dtype=object)[rng.integers(0, len(months), size)],
+    }
+    plain: dict[str, object] = {}
+    for item in analysed_items(definition):
+        shown = _shown(plain, item, size)
+        if item.type in {"single", "likert"}:
+            values = choice_values(item, codes)
+            skew = 0.9 if item.type == "likert" else rng.uniform(-0.5, 0.8)
+            code = _ordered(rng, -latent, len(values), skew)
+            code[~shown] = -1
+            column = pd.Categorical.from_codes(code, categories=values, ordered=True)
+            columns[item.id] = column
+            plain[item.id] = column
+        elif item.type == "rating":
+            low, high = (item.scale.minimum, item.scale.maximum) if item.scale else (1, 5)
+            value = (high - _ordered(rng, -latent, high - low + 1, 0.3)).astype(object)
+            value[~shown] = None
+            columns[item.id] = pd.array(value, dtype="Int64")
+        elif item.type == "multi":
+            values = choice_values(item, codes)
+            exclusive = [c.exclusive for c in item.choices]
+            chosen = rng.uniform(size=(size, len(values))) < tool_use[:, None]
+            for k, only in enumerate(exclusive):
+                if only:
+                    others = np.delete(chosen, k, axis=1).any(axis=1)
+                    chosen[:, k] = ~others
+            for k, value in enumerate(values):
+                columns[multi_column(item.id, value)] = pd.arrays.BooleanArray(chosen[:, k], ~shown)
+        elif item.type == "text":
+            answered = shown & (rng.uniform(size=size) < (talkative if item.id == "one_change" else 0.15))
+            text = np.full(size, None, dtype=object)
+            if isinstance(bank.get(item.id), list):
+                pool = np.array(bank[item.id], dtype=object)
+                text[answered] = pool[rng.integers(0, len(pool), answered.sum())]
+            else:
+                rows = np.flatnonzero(answered)
+                text[rows] = _texts(rng, rows.size, bank, themes, theme_weights[agency[rows]])
+            columns[item.id] = pd.array(text, dtype="str")
+    return pd.DataFrame(columns)

@@ -1,0 +1,53 @@
+"""Headline measures are data checked against the questionnaire definition."""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.measures import load_measures
+from common.errors import ContentError
+from common.partnership import load_partnership
+from surveys.loader import load_definitions
+from tests.analysis.conftest import AGENCIES, SMALL
+from tests.helpers.shared import ROOT
+
+
+@pytest.fixture(scope="module")
+def practitioner():
+    partnership = load_partnership(ROOT / "config" / "partnership.example.yaml")
+    return load_definitions(partnership)["practitioner"], [a.code for a in partnership.agencies]
+
+
+def test_every_headline_measure_of_the_spec_is_computed(practitioner):
+    definition, agencies = practitioner
+    ids = {m.id for m in load_measures(definition, agencies)}
+    assert {"trained_3y", "discuss_safeguarding", "referral_outcome_always", "supported_adequately"} <= ids
+    likert = {i.id for i in definition.items if i.type == "likert"}
+    assert {f"agree:{i}" for i in likert} <= ids
+    tools = definition.item("tools_used")
+    assert {f"use:tools_used:{c.value}" for c in tools.choices} <= ids
+    assert "mean:joint_working" in ids
+
+
+def test_denominators_are_named(practitioner):
+    definition, agencies = practitioner
+    of = {m.id: m.of for m in load_measures(definition, agencies)}
+    assert of["referral_outcome_always"] == "of those who made a referral"
+    assert of["supported_adequately"] == "of those who raised a concern"
+    assert of["agree:thresholds_children"] == "of those who work with children and families"
+
+
+def test_a_measure_on_an_unknown_choice_is_refused_with_file_and_line(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "measures:\n  - {id: x, item: recency, counts: [Yesterday], label: X}\n", encoding="utf-8"
+    )
+    with pytest.raises(ContentError, match=r"m.yaml:2: measure 'x' counts unknown"):
+        load_measures(SMALL, AGENCIES, path)
+
+
+def test_a_measure_on_an_unknown_item_is_refused(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("measures:\n  - {id: x, item: nothing, counts: [A], label: X}\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="needs a choice item"):
+        load_measures(SMALL, AGENCIES, path)
