@@ -6,10 +6,11 @@ serves any partnership.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from common.errors import ContentError
 from common.yamlfile import line_of, load_yaml

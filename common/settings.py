@@ -168,7 +168,9 @@ SETTINGS: tuple[Setting, ...] = (
         _int,
         "How long a signed report link stays valid (hours).",
     ),
-    Setting("SMTP_HOST", "smtp_host", "", str, "SMTP server for emailing agency leads; empty disables email."),
+    Setting(
+        "SMTP_HOST", "smtp_host", "", str, "SMTP server for emailing agency leads; empty disables email."
+    ),
     Setting("SMTP_PORT", "smtp_port", "25", _int, "SMTP server port."),
     Setting("SMTP_FROM", "smtp_from", "safeguarding-bot@localhost", str, "Sender address of report emails."),
     Setting(
@@ -197,7 +199,8 @@ SETTINGS: tuple[Setting, ...] = (
         "content_suggestions_file",
         "data/content-suggestions.jsonl",
         _path,
-        "Where experts' suggested sample questions are appended (JSON lines) for the content owner to review.",
+        "Where experts' suggested sample questions are appended (JSON lines) for the content owner "
+        "to review.",
     ),
 )
 

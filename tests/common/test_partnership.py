@@ -33,11 +33,19 @@ def test_example_contacts_are_obvious_placeholders_not_real_numbers():
 @pytest.mark.parametrize(
     ("text", "line", "problem"),
     [
-        ("name: X\nagencies:\n  - {code: A, name: One}\n  - {code: A, name: Two}\n", 4, "duplicate agency code 'A'"),
+        (
+            "name: X\nagencies:\n  - {code: A, name: One}\n  - {code: A, name: Two}\n",
+            4,
+            "duplicate agency code 'A'",
+        ),
         ("name: X\nagencies:\n  - {code: A}\n", 3, "missing 'name'"),
         ("name: X\nagencies:\n  - {code: A, name: One, headcount: lots}\n", 3, "whole number"),
         ("name: X\nagencies: []\n", 1, "no agencies"),
-        ("name: X\nagencies:\n  - {code: A, name: One}\nagency_leads:\n  - {agency: B}\n", 5, "unknown agency 'B'"),
+        (
+            "name: X\nagencies:\n  - {code: A, name: One}\nagency_leads:\n  - {agency: B}\n",
+            5,
+            "unknown agency 'B'",
+        ),
         ("name: X\nagencies: [\n", None, "not valid YAML"),
     ],
 )

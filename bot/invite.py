@@ -1,0 +1,210 @@
+"""``python -m bot invite --wave ID``: invite everyone who has the bot installed to answer a wave.
+
+Sends the invitation card to every stored personal conversation, except people
+who already answered the wave and conversations already invited to it. Each
+outcome is recorded as soon as it is known (storage.invitations), so a run that
+is interrupted, or that met failures, is simply run again: it skips whoever was
+reached and retries the rest. On Ctrl-C the sends already under way are allowed
+to finish and be recorded, so nobody is invited twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from botbuilder.schema import Activity
+from tqdm import tqdm
+
+from bot import wording
+from bot.adapter import create_adapter
+from bot.proactive import Delivery, ProactiveSender
+from common.errors import SafeguardingBotError
+from common.partnership import Partnership, load_partnership
+from common.settings import Settings, settings_from_environment
+from storage import invitations
+from storage.conversations import StoredReference, installed_personal
+from storage.database import Database
+from storage.submissions import has_submitted
+from storage.waves import Wave, get_wave
+
+log = logging.getLogger(__name__)
+
+INVITATION = (
+    "You're invited to the {partnership} practitioner survey, open until {closes}. It takes about five "
+    "minutes, one question at a time, and you can pause whenever you need to. Your answers are "
+    "anonymous: only your agency and a broad role band are kept."
+)
+# How long, after Ctrl-C, sends already under way may take to finish and be recorded.
+DRAIN_SECONDS = 30.0
+
+
+class InviteRefused(SafeguardingBotError):
+    """The wave cannot be invited to (unknown, closed, or not open yet); the message says why."""
+
+    status = 409
+
+
+@dataclass
+class InviteSummary:
+    """What one run did. ``failures`` counts the reasons (e.g. "HTTP 403: not retried")."""
+
+    wave_id: int
+    sent: int = 0
+    failed: int = 0
+    already_invited: int = 0
+    already_answered: int = 0
+    failures: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def skipped(self) -> int:
+        return self.already_invited + self.already_answered
+
+    def describe(self) -> str:
+        lines = [
+            f"Wave {self.wave_id}: {self.sent} sent, {self.failed} failed, {self.skipped} skipped "
+            f"({self.already_invited} already invited, {self.already_answered} already answered)."
+        ]
+        lines += [f"  {count} x {reason}" for reason, count in self.failures.most_common()]
+        if self.failed:
+            lines.append("Run the same command again to retry the failed ones; nobody is invited twice.")
+        return "\n".join(lines)
+
+
+def long_date(day: date) -> str:
+    """UK style, e.g. "Monday 4 January 2027"."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def invitation(partnership: Partnership, wave: Wave) -> Activity:
+    """The invitation card: what it is, until when, that it is anonymous, and "Start the survey"."""
+    text = INVITATION.format(partnership=partnership.name, closes=long_date(wave.closes))
+    return wording.offer(text, start=True)
+
+
+async def _check_wave(db: Database, wave_id: int, today: date) -> Wave:
+    wave = await get_wave(db, wave_id)
+    if wave is None:
+        raise InviteRefused(f"there is no wave {wave_id}")
+    if wave.closed or wave.closes < today:
+        raise InviteRefused(f"wave {wave_id} closed on {long_date(wave.closes)}")
+    if wave.opens > today:
+        raise InviteRefused(f"wave {wave_id} opens on {long_date(wave.opens)}; invite people then")
+    return wave
+
+
+async def invite_wave(
+    db: Database,
+    settings: Settings,
+    sender: ProactiveSender,
+    wave_id: int,
+    *,
+    today: date,
+    partnership: Partnership,
+    workers: int = 8,
+    show_progress: bool | None = None,
+) -> InviteSummary:
+    """Invite every installed personal conversation to ``wave_id``; returns what was done.
+
+    ``workers`` bounds how many people are handled at once (the sender bounds the
+    HTTP calls itself); ``show_progress`` None shows the bar only on a terminal.
+    """
+    wave = await _check_wave(db, wave_id, today)
+    summary = InviteSummary(wave_id)
+    references = await installed_personal(db)
+    done = await invitations.statuses(db, wave_id)
+    queue: asyncio.Queue[StoredReference] = asyncio.Queue()
+    for ref in references:
+        if done.get(ref.key) == "sent":
+            summary.already_invited += 1
+        else:
+            queue.put_nowait(ref)
+    message = invitation(partnership, wave)
+    disable = None if show_progress is None else not show_progress  # None: tqdm hides itself off a terminal
+    bar = tqdm(total=queue.qsize(), unit="person", desc=f"Inviting to wave {wave_id}", disable=disable)
+
+    async def one(ref: StoredReference) -> Delivery | None:
+        if ref.user_id and await has_submitted(db, wave_id, ref.user_id, settings):
+            return None
+        delivery = await sender.send(ref.reference, message)
+        await invitations.mark(db, wave_id, ref.key, "sent" if delivery.ok else "failed")
+        return delivery
+
+    def tally(delivery: Delivery | None) -> None:
+        if delivery is None:
+            summary.already_answered += 1
+        elif delivery.ok:
+            summary.sent += 1
+        else:
+            summary.failed += 1
+            summary.failures[delivery.error or f"HTTP {delivery.status}"] += 1
+        bar.update(1)
+
+    under_way: set[asyncio.Task[Delivery | None]] = set()
+
+    async def worker() -> None:
+        while not queue.empty():
+            task = asyncio.ensure_future(one(queue.get_nowait()))
+            under_way.add(task)
+            task.add_done_callback(under_way.discard)
+            # Shielded: cancelling the run must not abandon a send whose outcome is not yet recorded.
+            tally(await asyncio.shield(task))
+
+    running = [asyncio.ensure_future(worker()) for _ in range(max(1, workers))]
+    try:
+        await asyncio.gather(*running)
+    except BaseException:  # Ctrl-C (cancelled) or a failure such as the database going away
+        for task in running:
+            task.cancel()
+        if under_way:
+            log.warning("Stopping: letting %d sends under way finish and be recorded.", len(under_way))
+            await asyncio.wait(under_way, timeout=DRAIN_SECONDS)
+        raise
+    finally:
+        bar.close()
+    return summary
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
+    partnership = load_partnership(settings.partnership_file)
+    db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
+    adapter = create_adapter(settings)
+    try:
+        await db.require_current_schema()
+        sender = ProactiveSender(settings, adapter)
+        return await invite_wave(
+            db, settings, sender, args.wave, today=date.today(), partnership=partnership, workers=args.workers
+        )
+    finally:
+        await adapter.close()
+        await db.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Command-line entry: 0 when everyone was reached, 1 when some failed (run again), 2 when refused."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bot invite",
+        description="Send the survey invitation card to everyone who has the bot installed in Teams. "
+        "Skips people who already answered or were already invited; safe to run again.",
+    )
+    parser.add_argument("--wave", type=int, required=True, help="id of the wave to invite people to")
+    parser.add_argument("--workers", type=int, default=8, help="people handled at once (default 8)")
+    args = parser.parse_args(argv)
+    settings = settings_from_environment()
+    logging.basicConfig(level=settings.log_level)
+    try:
+        summary = asyncio.run(_run(args, settings))
+    except SafeguardingBotError as exc:
+        print(f"Cannot send invitations: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("Stopped. Run the same command again to carry on where it stopped.", file=sys.stderr)
+        return 130
+    print(summary.describe())
+    return 1 if summary.failed else 0

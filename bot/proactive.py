@@ -1,0 +1,215 @@
+"""Messages the bot starts itself: invitations and agency leads' summaries.
+
+Teams throttles bots (HTTP 429 with Retry-After) and occasionally fails with
+5xx, so every send here is bounded in concurrency, waits as long as Teams asks
+(plus a little jitter, so a crowd of senders does not return at the same
+instant), holds every other send back while it waits, retries a few times and
+then gives up with a result that says why, so a run over thousands of people
+never stops on one failure and can be resumed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from botbuilder.core import MessageFactory, TurnContext
+from botbuilder.schema import Activity, ConversationReference
+from msrest.exceptions import ClientRequestError, HttpOperationError
+
+from bot.adapter import ReusingCloudAdapter, retry_after_seconds
+from bot.cards import card, card_activity
+from common.partnership import AgencyLead
+from common.settings import Settings
+from storage.conversations import installed_personal
+from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+RETRYABLE = frozenset({500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class SendPolicy:
+    """How hard to try: concurrent sends, attempts per message, back-off and its ceiling (seconds)."""
+
+    concurrency: int = 8
+    attempts: int = 5
+    base_delay: float = 1.0
+    max_delay: float = 60.0
+    jitter: float = 0.2  # up to this fraction of each wait is added at random
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """The outcome of one send: ``ok``, how many attempts, the last HTTP status and why it failed."""
+
+    ok: bool
+    attempts: int
+    status: int | None = None
+    activity_id: str | None = None
+    error: str | None = None
+
+
+class _GiveUp(Exception):
+    def __init__(self, status: int | None, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+class ProactiveSender:
+    """Sends activities to stored conversation references through the adapter's reused clients.
+
+    ``settings`` is taken so every sender is built alike; what it needs of them
+    (the app id and credentials) the adapter already holds. ``db`` is needed
+    only by :meth:`send_summary`, to find an agency lead's conversation.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        adapter: ReusingCloudAdapter,
+        *,
+        policy: SendPolicy | None = None,
+        db: Database | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+    ) -> None:
+        self._adapter = adapter
+        self._db = db
+        self._policy = policy or SendPolicy()
+        self._slots = asyncio.Semaphore(self._policy.concurrency)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._resume_at = 0.0  # clock time before which nobody sends (set by a 429)
+
+    async def send(self, reference: Mapping[str, Any], activity: Activity | str) -> Delivery:
+        """Send ``activity`` (or plain text) to the conversation of a stored reference dict."""
+        ref = ConversationReference().deserialize(dict(reference))
+        if ref.conversation is None or not ref.conversation.id or not ref.service_url:
+            return Delivery(False, 0, error="the stored conversation reference is incomplete")
+        message = MessageFactory.text(activity) if isinstance(activity, str) else activity
+        async with self._slots:
+            return await self._deliver(ref, message)
+
+    async def send_card(
+        self, reference: Mapping[str, Any], card: Mapping[str, Any], summary: str
+    ) -> Delivery:
+        """Send one Adaptive Card to the conversation of ``reference``."""
+        return await self.send(reference, card_activity(dict(card), summary=summary))
+
+    async def send_summary(self, lead: AgencyLead, summary: Mapping[str, Any], link: str) -> Delivery:
+        """Send an agency lead their collated return: headline figures and the report link.
+
+        Implements ``analysis.delivery.TeamsSender``. The lead is reached in their
+        personal chat with the bot, found by their Teams (AAD object) id; needs
+        ``db``. A lead who has not installed the bot cannot be messaged: that is
+        a failed Delivery saying so, not an exception.
+        """
+        if not lead.teams_user:
+            return Delivery(False, 0, error="no Teams user is set for this lead")
+        if self._db is None:
+            return Delivery(False, 0, error="no database to find the lead's conversation in")
+        person = f"msteams:{lead.teams_user}"
+        stored = next((r for r in await installed_personal(self._db) if r.user_id == person), None)
+        if stored is None:
+            return Delivery(False, 0, error="the lead has not installed the bot in Teams")
+        content = summary_card(summary, link)
+        return await self.send_card(stored.reference, content, content["fallbackText"])
+
+    async def _deliver(self, ref: ConversationReference, message: Activity) -> Delivery:
+        policy = self._policy
+        attempt = 0
+        status: int | None = None
+        while True:
+            attempt += 1
+            await self._wait_for_quiet()
+            try:
+                response = await self._post(ref, message)
+            except HttpOperationError as exc:
+                status, header = _status_and_retry_after(exc)
+                try:
+                    delay = self._delay_after(status, header, attempt)
+                except _GiveUp as give_up:
+                    return Delivery(False, attempt, give_up.status, error=give_up.reason)
+            except ClientRequestError as exc:
+                status = None
+                if attempt >= policy.attempts:
+                    return Delivery(False, attempt, None, error=f"connection failed: {exc}")
+                delay = self._backoff(attempt)
+            else:
+                return Delivery(True, attempt, 200, activity_id=getattr(response, "id", None))
+            log.info("proactive send: status %s, retrying in %.1f s (attempt %d)", status, delay, attempt)
+            if status == 429:
+                self._hold_everyone(delay)  # the wait happens at the top of the loop, shared by all
+            else:
+                await self._sleep(delay)
+
+    def _delay_after(self, status: int | None, header: str | None, attempt: int) -> float:
+        """How long to wait before trying again; raises _GiveUp when trying again is pointless."""
+        policy = self._policy
+        if status == 429 or status in RETRYABLE:
+            if attempt >= policy.attempts:
+                raise _GiveUp(status, f"HTTP {status} after {attempt} attempts")
+            asked = retry_after_seconds(header)
+            if asked is not None and asked > policy.max_delay:
+                reason = f"HTTP {status}: asked to wait {asked:.0f} s, more than {policy.max_delay:.0f} s"
+                raise _GiveUp(status, reason)
+            return self._with_jitter(asked) if asked is not None else self._backoff(attempt)
+        raise _GiveUp(status, f"HTTP {status}: not retried")
+
+    def _backoff(self, attempt: int) -> float:
+        policy = self._policy
+        return self._with_jitter(min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1)))
+
+    def _with_jitter(self, delay: float) -> float:
+        return delay + delay * self._policy.jitter * self._rng.random()
+
+    def _hold_everyone(self, delay: float) -> None:
+        self._resume_at = max(self._resume_at, self._clock() + delay)
+
+    async def _wait_for_quiet(self) -> None:
+        remaining = self._resume_at - self._clock()
+        if remaining > 0:
+            await self._sleep(remaining)
+
+    async def _post(self, ref: ConversationReference, message: Activity) -> Any:
+        outgoing = TurnContext.apply_conversation_reference(_copy(message), ref)
+        client = await self._adapter.connector(ref.service_url)
+        return await client.conversations.send_to_conversation(ref.conversation.id, outgoing)
+
+
+def _status_and_retry_after(exc: HttpOperationError) -> tuple[int | None, str | None]:
+    """The HTTP status and Retry-After of a failed call (aiohttp or requests response underneath)."""
+    response = exc.response
+    if response is None:
+        return None, None
+    status = getattr(response, "status", None) or getattr(response, "status_code", None)
+    return status, response.headers.get("Retry-After")
+
+
+def _copy(activity: Activity) -> Activity:
+    """A fresh Activity per send: apply_conversation_reference mutates what it is given."""
+    return Activity().deserialize(activity.serialize())
+
+
+def summary_card(summary: Mapping[str, Any], link: str) -> dict[str, Any]:
+    """An agency's headline figures (the analysis summary dict, as its plain text) and a report button."""
+    # Imported here: the analysis stack (pandas) is only needed when summaries are sent.
+    from analysis.delivery import summary_text
+
+    title, _, rest = summary_text(summary).partition("\n\n")
+    body = [{"type": "TextBlock", "text": title, "wrap": True, "weight": "Bolder"}]
+    lines = [line for line in rest.splitlines() if line]
+    body += [{"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"} for line in lines]
+    content = card(body, title)
+    content["actions"] = [{"type": "Action.OpenUrl", "title": "Open the full report", "url": link}]
+    return content

@@ -1,0 +1,284 @@
+"""Proactive sends reach the (fake) Bot Connector, back off as Teams asks, and give up honestly."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.adapter import ReusingCloudAdapter, create_adapter, retry_after_seconds
+from bot.proactive import ProactiveSender, SendPolicy, summary_card
+from common.partnership import AgencyLead
+from common.settings import Settings
+from storage.conversations import save_reference
+from storage.database import Database
+from tests.bot.test_cards import assert_valid
+from tests.helpers.fake_connector import FakeConnector
+
+
+def reference(service_url: str, conversation: str = "a:personal-1", user: str = "29:user-1") -> dict:
+    """A conversation reference as TurnContext.get_conversation_reference(...).serialize() gives it."""
+    return {
+        "activityId": "1",
+        "user": {"id": user, "name": "A Practitioner", "aadObjectId": "00000000-0000-0000-0000-000000000001"},
+        "bot": {"id": "28:bot", "name": "Safeguarding Bot"},
+        "conversation": {"id": conversation, "conversationType": "personal", "tenantId": "tenant-1"},
+        "channelId": "msteams",
+        "locale": "en-GB",
+        "serviceUrl": service_url,
+    }
+
+
+class FakeTime:
+    """A clock that only moves when the sender sleeps, so waits are checked without waiting."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+async def adapter() -> AsyncIterator[ReusingCloudAdapter]:
+    adapter = create_adapter(Settings.from_env({}))
+    yield adapter
+    await adapter.close()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeConnector]:
+    async with FakeConnector() as connector:
+        yield connector
+
+
+def sender(adapter: ReusingCloudAdapter, time: FakeTime | None = None, **policy: Any) -> ProactiveSender:
+    extra: dict[str, Any] = {"rng": random.Random(4)}
+    if time is not None:
+        extra.update(sleep=time.sleep, clock=time.clock)
+    return ProactiveSender(Settings.from_env({}), adapter, policy=SendPolicy(**policy), **extra)
+
+
+async def test_text_goes_to_the_referenced_conversation_as_the_bot(adapter: Any, fake: FakeConnector) -> None:
+    result = await sender(adapter).send(reference(fake.url + "/amer/"), "Hello from the partnership")
+    assert result.ok
+    assert result.attempts == 1
+    [call] = fake.calls
+    assert (call.kind, call.prefix, call.conversation_id) == ("send", "/amer", "a:personal-1")
+    assert call.body["text"] == "Hello from the partnership"
+    assert call.body["from"]["id"] == "28:bot"
+    assert call.body["recipient"]["id"] == "29:user-1"
+    assert (result.activity_id or "").startswith("fake-")
+
+
+async def test_a_card_is_sent_as_an_adaptive_card_attachment(adapter: Any, fake: FakeConnector) -> None:
+    card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Hi"}]}
+    result = await sender(adapter).send_card(reference(fake.url), card, "An invitation")
+    assert result.ok
+    [body] = fake.sent()
+    assert body["summary"] == "An invitation"
+    [attachment] = body["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    assert attachment["content"] == card
+
+
+async def test_429_waits_as_long_as_retry_after_says_plus_jitter(adapter: Any, fake: FakeConnector) -> None:
+    fake.fail(429, times=2, retry_after=3)
+    time = FakeTime()
+    result = await sender(adapter, time, jitter=0.2).send(reference(fake.url), "hi")
+    assert result.ok
+    assert result.attempts == 3
+    assert len(fake.refused) == 2
+    assert len(fake.calls) == 1
+    assert len(time.sleeps) == 2
+    assert all(3.0 <= s <= 3.6 for s in time.sleeps)
+    assert time.sleeps[0] != time.sleeps[1]  # jittered
+
+
+async def test_429_asking_for_longer_than_the_cap_gives_up_at_once(adapter: Any, fake: FakeConnector) -> None:
+    fake.fail(429, retry_after=600)
+    time = FakeTime()
+    result = await sender(adapter, time, max_delay=60).send(reference(fake.url), "hi")
+    assert not result.ok
+    assert (result.status, result.attempts) == (429, 1)
+    assert "600" in (result.error or "")
+    assert time.sleeps == []
+
+
+async def test_429_without_retry_after_backs_off_exponentially(adapter: Any, fake: FakeConnector) -> None:
+    fake.fail(429, times=3)
+    time = FakeTime()
+    result = await sender(adapter, time, base_delay=1.0, jitter=0.0).send(reference(fake.url), "hi")
+    assert result.ok
+    assert time.sleeps == [1.0, 2.0, 4.0]
+
+
+async def test_a_few_5xx_are_retried_and_nothing_is_retried_behind_our_back(
+    adapter: Any, fake: FakeConnector
+) -> None:
+    fake.fail(503, times=2)
+    fake.fail(500, times=1)
+    time = FakeTime()
+    result = await sender(adapter, time, jitter=0.0).send(reference(fake.url), "hi")
+    assert result.ok
+    assert result.attempts == 4
+    assert fake.counts["send"] == 4  # msrest/urllib3 did not add retries of their own
+    assert time.sleeps == [1.0, 2.0, 4.0]
+
+
+async def test_persistent_5xx_gives_up_with_the_status(adapter: Any, fake: FakeConnector) -> None:
+    fake.fail(502, times=100)
+    result = await sender(adapter, FakeTime(), attempts=3).send(reference(fake.url), "hi")
+    assert not result.ok
+    assert (result.status, result.attempts) == (502, 3)
+    assert fake.counts["send"] == 3
+
+
+async def test_a_refusal_is_not_retried(adapter: Any, fake: FakeConnector) -> None:
+    fake.fail(403, times=5)  # e.g. the user blocked or uninstalled the bot
+    time = FakeTime()
+    result = await sender(adapter, time).send(reference(fake.url), "hi")
+    assert not result.ok
+    assert (result.status, result.attempts) == (403, 1)
+    assert time.sleeps == []
+
+
+async def test_an_unreachable_service_gives_up_after_the_attempts(adapter: Any) -> None:
+    async with FakeConnector() as gone:
+        url = gone.url
+    result = await sender(adapter, FakeTime(), attempts=2).send(reference(url), "hi")
+    assert not result.ok
+    assert result.status is None
+    assert result.attempts == 2
+    assert "connection failed" in (result.error or "")
+
+
+async def test_an_incomplete_reference_is_a_failed_delivery_not_a_crash(adapter: Any) -> None:
+    broken = {k: v for k, v in reference("http://127.0.0.1:9/").items() if k != "serviceUrl"}
+    result = await sender(adapter).send(broken, "hi")
+    assert not result.ok
+    assert "incomplete" in (result.error or "")
+
+
+async def test_concurrency_is_bounded(adapter: Any) -> None:
+    async with FakeConnector(delay=0.05) as slow:
+        send = sender(adapter, concurrency=3)
+        results = await asyncio.gather(
+            *(send.send(reference(slow.url, conversation=f"a:c{i}"), "hi") for i in range(12))
+        )
+        assert all(r.ok for r in results)
+        assert len(slow.calls) == 12
+        assert slow.max_in_flight == 3
+
+
+async def test_one_429_holds_back_every_sender(adapter: Any, fake: FakeConnector) -> None:
+    fake.fail(429, retry_after=1, conversation="a:first")
+    holding = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:
+        holding.set()
+        await asyncio.sleep(seconds)
+
+    policy = SendPolicy(concurrency=4, jitter=0.0)
+    send = ProactiveSender(Settings.from_env({}), adapter, policy=policy, sleep=sleep)
+    first = asyncio.create_task(send.send(reference(fake.url, conversation="a:first"), "hi"))
+    await holding.wait()
+    throttled_at = fake.refused[0].at
+    later = (send.send(reference(fake.url, conversation=f"a:o{i}"), "hi") for i in range(3))
+    others = await asyncio.gather(*later)
+    assert (await first).ok
+    assert all(r.ok for r in others)
+    assert len(fake.calls) == 4
+    assert all(call.at - throttled_at >= 0.95 for call in fake.calls)
+
+
+def test_retry_after_reads_seconds_and_http_dates() -> None:
+    from datetime import UTC, datetime
+
+    now = datetime(2026, 11, 23, 12, 0, 0, tzinfo=UTC)
+    assert retry_after_seconds("7") == 7.0
+    assert retry_after_seconds("Mon, 23 Nov 2026 12:00:30 GMT", now) == 30.0
+    assert retry_after_seconds("Mon, 23 Nov 2026 11:00:00 GMT", now) == 0.0
+    assert retry_after_seconds("soon") is None
+    assert retry_after_seconds(None) is None
+
+
+# --- agency leads' summaries (analysis.delivery.TeamsSender) -----------------------------------
+
+SUMMARY = {
+    "partnership": "Example Safeguarding Partnership",
+    "agency": "CSC",
+    "agency_name": "Children's Social Care",
+    "wave": 3,
+    "previous_wave": 2,
+    "min_group_size": 10,
+    "responses": 42,
+    "headcount": 450,
+    "response_rate": 9.3,
+    "target_met": False,
+    "suppressed": False,
+    "figures": [
+        {
+            "measure": "trained_recently",
+            "label": "Safeguarding training in the last year",
+            "of": "respondents",
+            "unit": "%",
+            "value": 81.0,
+            "count": 34,
+            "base": 42,
+            "suppressed": False,
+            "partnership": 77.0,
+            "change": None,
+            "change_beyond_chance": None,
+        }
+    ],
+    "top_themes": ["Joint training"],
+}
+LINK = "https://bot.example.org/reports/3/CSC/2026-12-07/abc/report.html"
+
+
+async def test_a_lead_gets_their_summary_card_with_the_report_link(
+    adapter: Any, fake: FakeConnector, db: Database
+) -> None:
+    await save_reference(db, "msteams:a:lead", reference(fake.url, "a:lead"), "personal", "msteams:aad-lead")
+    send = ProactiveSender(Settings.from_env({}), adapter, db=db)
+    result = await send.send_summary(AgencyLead("CSC", teams_user="aad-lead"), SUMMARY, LINK)
+    assert result.ok
+    [call] = fake.calls
+    assert call.conversation_id == "a:lead"
+    content = call.body["attachments"][0]["content"]
+    texts = [block["text"] for block in content["body"]]
+    assert "Children's Social Care" in texts[0]
+    assert any("81%" in text and "partnership 77%" in text for text in texts)
+    assert content["actions"] == [{"type": "Action.OpenUrl", "title": "Open the full report", "url": LINK}]
+
+
+async def test_a_lead_who_has_not_installed_the_bot_is_a_failed_delivery(
+    adapter: Any, fake: FakeConnector, db: Database
+) -> None:
+    other = reference(fake.url, "a:other")
+    await save_reference(db, "msteams:a:other", other, "personal", "msteams:aad-other")
+    send = ProactiveSender(Settings.from_env({}), adapter, db=db)
+    result = await send.send_summary(AgencyLead("CSC", teams_user="aad-lead"), SUMMARY, LINK)
+    assert not result.ok
+    assert "not installed" in (result.error or "")
+    no_user = await send.send_summary(AgencyLead("CSC", email="lead@example.org"), SUMMARY, LINK)
+    assert not no_user.ok
+    assert fake.calls == []
+
+
+def test_the_summary_card_is_a_valid_adaptive_card() -> None:
+    assert_valid(summary_card(SUMMARY, LINK))
+    suppressed = {**SUMMARY, "suppressed": True, "figures": [{**SUMMARY["figures"][0], "value": None}]}
+    content = summary_card(suppressed, LINK)
+    assert_valid(content)
+    assert "suppressed" in json.dumps(content)
