@@ -66,6 +66,10 @@ class Database:
         self.dialect = engine.dialect.name
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(engine, expire_on_commit=False)
         self.secret = secret
+        # SQLite has one writer at a time; its busy handler makes waiting writers sleep and
+        # poll, so under load the unlucky ones wait seconds. Queueing this process's writers
+        # in order (BEGIN IMMEDIATE still guards against other processes) keeps the tail short.
+        self._sqlite_writers = asyncio.Lock() if self.dialect == "sqlite" else None
 
     @classmethod
     async def open(cls, url: str, *, secret: bytes | None = None) -> Database:
@@ -79,6 +83,15 @@ class Database:
         ``read_only`` promises the unit of work writes nothing, so on SQLite it
         need not queue behind writers.
         """
+        if read_only or self._sqlite_writers is None:
+            async with self._unit_of_work(read_only=read_only) as session:
+                yield session
+        else:
+            async with self._sqlite_writers, self._unit_of_work(read_only=False) as session:
+                yield session
+
+    @asynccontextmanager
+    async def _unit_of_work(self, *, read_only: bool) -> AsyncIterator[AsyncSession]:
         with translate_failures():
             async with self.sessions.begin() as session:
                 if read_only:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
 from storage.errors import ETagConflict
@@ -99,7 +100,7 @@ class StateStore:
         doomed = list(keys)
         if doomed:
             async with self.db.transaction() as session:
-                await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(doomed)))
+                await forget_state(session, doomed)
 
     async def update(
         self,
@@ -139,3 +140,8 @@ class StateStore:
         async with self.db.transaction() as session:
             result = await session.execute(delete(BotStateRow).where(BotStateRow.updated_at < cutoff))
             return max(result.rowcount, 0)
+
+
+async def forget_state(session: AsyncSession, keys: list[str]) -> None:
+    """Delete state items inside the caller's transaction (missing keys are fine)."""
+    await session.execute(delete(BotStateRow).where(BotStateRow.key.in_(keys)))

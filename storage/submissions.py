@@ -1,18 +1,22 @@
 """Storing a confirmed response so it is never lost, never doubled, and never linkable to its person.
 
-``submit`` runs five steps, each idempotent and each in its own transaction:
+``submit`` runs four steps, each idempotent and each in its own transaction:
 
 1. check   refuse if the person's token exists and this response is not already kept;
 2. stage   put the response in the staging table (insert-if-absent by its random id);
-3. token   record the person's token for the wave (insert-if-absent);
-4. forget  delete the person's in-progress state (their answers next to their identity);
-5. flush   move staged responses into the response table in whole shuffled batches.
+3. token   record the person's token for the wave (insert-if-absent) and, in the same
+           transaction, delete their in-progress state (their answers next to their
+           identity): both are on the person's side, neither touches the response;
+4. flush   when a whole batch is staged, move staged responses into the response
+           table in whole shuffled batches.
 
 The token and the response are never written in one transaction, and the
 response table gets rows only in shuffled batches, so neither a shared
 transaction nor insertion order nor a timestamp ties a response to a person.
-The in-progress state keeps the answers until step 4, so a crash between any
+The in-progress state keeps the answers until step 3, so a crash between any
 two steps is finished by the next call (the bot's next turn) or by ``recover``.
+Each write transaction on SQLite waits for the one writer, so a submission
+makes as few as it can: the wave key is read without one unless it must be made.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.settings import Settings
@@ -31,7 +35,7 @@ from storage.database import Database
 from storage.errors import StorageError, WaveKeyGone
 from storage.models import ResponseRow, StagedResponseRow, WaveRow
 from storage.responses import insert_shuffled, payload_for
-from storage.state import StateStore
+from storage.state import StateStore, forget_state
 from storage.tokens import add_token, destroy_wave_key, token_exists, token_for, wave_key
 from storage.upsert import insert_if_absent
 from storage.waves import mark_closed
@@ -106,13 +110,9 @@ async def _plan(
         raise InvalidSubmission("the response id should be a random string of 16 to 64 characters")
     payload = payload_for(to_submission(progress), _month(today))
     try:
-        async with db.transaction() as session:
-            questionnaire = await session.scalar(select(WaveRow.questionnaire).where(WaveRow.id == wave_id))
-            if questionnaire is None:
-                raise InvalidSubmission(f"no wave {wave_id}")
-            if questionnaire != progress.questionnaire:
-                raise InvalidSubmission(f"wave {wave_id} is not of questionnaire {progress.questionnaire!r}")
-            key = await wave_key(session, wave_id, secret, create=True)
+        key = await _wave_key(db, wave_id, progress.questionnaire, secret, create=False)
+        if key is None:  # the wave's first submission makes its key
+            key = await _wave_key(db, wave_id, progress.questionnaire, secret, create=True)
     except WaveKeyGone:
         return SubmitOutcome("wave_closed", wave_id=wave_id)
     assert key is not None  # created above when missing
@@ -123,6 +123,18 @@ async def _is_kept(session: AsyncSession, response_id: str) -> bool:
     staged = await session.scalar(select(StagedResponseRow.id).where(StagedResponseRow.id == response_id))
     stored = await session.scalar(select(ResponseRow.id).where(ResponseRow.id == response_id))
     return staged is not None or stored is not None
+
+
+async def _wave_key(
+    db: Database, wave_id: int, questionnaire: str, secret: bytes, *, create: bool
+) -> bytes | None:
+    async with db.transaction(read_only=not create) as session:
+        found = await session.scalar(select(WaveRow.questionnaire).where(WaveRow.id == wave_id))
+        if found is None:
+            raise InvalidSubmission(f"no wave {wave_id}")
+        if found != questionnaire:
+            raise InvalidSubmission(f"wave {wave_id} is not of questionnaire {questionnaire!r}")
+        return await wave_key(session, wave_id, secret, create=create)
 
 
 async def _check(db: Database, plan: _Plan) -> bool:
@@ -141,13 +153,14 @@ async def _stage(db: Database, plan: _Plan) -> bool:
 
 
 async def _write_token(db: Database, plan: _Plan) -> None:
-    """Step 3."""
+    """Step 3: the token, and the state deleted: the answers now live only in the anonymous tables."""
     async with db.transaction() as session:
         await add_token(session, plan.wave_id, plan.token)
+        await forget_state(session, [plan.state_key])
 
 
 async def _forget(db: Database, plan: _Plan) -> None:
-    """Step 4: the answers now live only in the anonymous tables."""
+    """A refused second submission: drop its answers, which nobody will store."""
     await StateStore(db).delete([plan.state_key])
 
 
@@ -173,8 +186,7 @@ async def submit(
         return SubmitOutcome("already_submitted", kept=False, wave_id=plan.wave_id)
     new = await _stage(db, plan)
     await _write_token(db, plan)
-    await _forget(db, plan)
-    flushed = await flush(db, settings.response_batch)
+    flushed = await flush(db, settings.response_batch) if await _batch_waiting(db, settings) else 0
     return SubmitOutcome(
         "stored" if new else "already_submitted", kept=True, wave_id=plan.wave_id, flushed=flushed
     )
@@ -192,6 +204,13 @@ async def has_submitted(db: Database, wave_id: int, person_id: str, settings: Se
     async with db.transaction(read_only=True) as session:
         key = await wave_key(session, wave_id, secret, create=False)
         return key is not None and await token_exists(session, token_for(key, wave_id, person_id))
+
+
+async def _batch_waiting(db: Database, settings: Settings) -> bool:
+    """Whether a whole batch is staged, so the common case costs a read, not a write."""
+    async with db.transaction(read_only=True) as session:
+        staged = await session.scalar(select(func.count()).select_from(StagedResponseRow))
+    return (staged or 0) >= settings.response_batch
 
 
 async def flush(
