@@ -167,10 +167,12 @@ def item_card(prompt: Prompt) -> dict[str, Any]:
 
 def summary_card(prompt: Prompt) -> dict[str, Any]:
     """The answers so far, to check before submitting."""
-    body: list[dict[str, Any]] = [
-        _text(prompt.text, weight="Bolder"),
-        {"type": "FactSet", "facts": [{"title": q, "value": a} for q, a in prompt.lines]},
-    ]
+    # Question above answer rather than a FactSet: on a phone a FactSet squeezes long
+    # questions into a tall, narrow column.
+    body: list[dict[str, Any]] = [_text(prompt.text, weight="Bolder")]
+    for question, answer in prompt.lines:
+        body.append(_text(question, isSubtle=True, size="Small", spacing="Medium"))
+        body.append(_text(answer, spacing="None"))
     if prompt.note:
         body.append(_text(prompt.note, isSubtle=True))
     body.extend(_stacked(_command(name) for name in prompt.actions))

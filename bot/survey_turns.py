@@ -218,9 +218,17 @@ class SurveyTurns:
             item_id, shown = step.answered
             replies.replace(reply_to, cards.answered_card(definition.item(item_id).text, shown))
             return
+        if step.submission is not None:  # the summary card: no Submit button left to press again
+            replies.replace(reply_to, cards.answered_card(definition.title, wording.SUBMITTED_MARK))
+            return
         pressed = str(said.value.get("item")) if said.value else ""
-        if step.outcome == "stale" and pressed in {item.id for item in definition.items}:
-            replies.replace(reply_to, cards.retired_card(definition.item(pressed).text))
+        if pressed not in {item.id for item in definition.items}:
+            return
+        question = definition.item(pressed).text
+        if step.outcome == "skipped":
+            replies.replace(reply_to, cards.answered_card(question, wording.SKIPPED_MARK))
+        elif step.outcome == "stale":
+            replies.replace(reply_to, cards.retired_card(question))
 
     def _render(self, definition: Definition, step: Step, reply_to: str | None, said: Said) -> Replies:
         replies = Replies()

@@ -52,6 +52,8 @@ CLOSED_BEFORE_SUBMIT = (
     "Sorry, the questionnaire closed before your answers could be sent, so they haven't been kept."
 )
 THANKS = "Thank you: your answers have been sent anonymously."
+SUBMITTED_MARK = "Submitted"
+SKIPPED_MARK = "Skipped"
 BACK_TO_SURVEY = "When you're ready, here's where you were in the questionnaire:"
 STALE_BUTTON = "That button is from an earlier message, so I've not acted on it."
 APOLOGY = (

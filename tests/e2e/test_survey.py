@@ -77,11 +77,16 @@ async def test_survey_completed_by_clicking_as_teams_sends_card_submissions(
     reminder_and_item = chat.log[-2:]
     assert "don't name anyone" in texts(reminder_and_item)
     await chat.press("Send answer", answer="Call me on 07700 900123 about training for Mr Smith's team")
+    skipped = chat.current_card()
     await chat.press("Skip")
+    assert buttons(chat.by_id[skipped["id"]]) == []  # a skipped card keeps no buttons either
+    assert "Skipped" in text_of(chat.by_id[skipped["id"]])
     summary = chat.current_card()
     assert "Here are your answers" in text_of(summary)
     done = await chat.press("Submit my answers")
     assert "submitted anonymously" in texts(done)
+    assert buttons(chat.by_id[summary["id"]]) == []  # no Submit left to press a second time
+    assert "Submitted" in text_of(chat.by_id[summary["id"]])
 
     response = await only_response(database)
     assert response.agency == "TVP"
