@@ -1,8 +1,10 @@
 """Cue files: named groups of regular expressions, as data, that recognise a kind of message.
 
-Used for emergencies and for screening free-text survey answers. A group
-matches when one of its ``any`` patterns matches, or when every list in its
-``all`` has a match somewhere in the message.
+Used for emergencies, for screening free-text survey answers and for spotting
+out-of-scope questions. A group matches when one of its ``any`` patterns
+matches, or when every list in its ``all`` has a match somewhere in the text.
+The pieces (groups, the rewriter that normalises phones' shorthand) are public
+so the emergency rules can build on the same file format.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml
+from common.yamlfile import LINE_KEY, line_of, load_yaml
 
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
+
+
+def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One regex for "any of these": a single search instead of one per pattern (speed only)."""
+    return re.compile("|".join(f"(?:{p.pattern})" for p in patterns)) if patterns else None
 
 
 @dataclass(frozen=True)
@@ -24,24 +31,51 @@ class CueGroup:
     any: tuple[re.Pattern[str], ...]
     all: tuple[tuple[re.Pattern[str], ...], ...]
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_any", _union(self.any))
+        object.__setattr__(self, "_all", tuple(_union(alternatives) for alternatives in self.all))
+
     def matches(self, text: str) -> bool:
-        """True when this group recognises ``text`` (already passed through ``prepare``)."""
-        if any(p.search(text) for p in self.any):
+        """True when this group recognises ``text`` (already passed through ``Rewriter.prepare``)."""
+        if self._any is not None and self._any.search(text):
             return True
-        return bool(self.all) and all(any(p.search(text) for p in alternatives) for alternatives in self.all)
+        return bool(self._all) and all(p is not None and p.search(text) for p in self._all)
+
+
+@dataclass(frozen=True)
+class Rewriter:
+    """Normalises a message before cues are tried: case, quotes, spacing and shorthand.
+
+    ``words`` are whole-word replacements, done in one pass; ``rules`` are
+    [regex, replacement] pairs applied after them, in order.
+    """
+
+    words: dict[str, str]
+    rules: tuple[tuple[re.Pattern[str], str], ...]
+
+    def __post_init__(self) -> None:
+        alternatives = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
+        whole = re.compile(rf"(?<![a-z0-9'])(?:{alternatives})(?![a-z0-9'])") if self.words else None
+        object.__setattr__(self, "_whole", whole)
+
+    def prepare(self, text: str) -> str:
+        """Lower case, straight quotes, single spaces, and the file's rewrites (``hes`` -> ``he's``)."""
+        prepared = " ".join(text.translate(_QUOTES).lower().split())
+        if self._whole is not None:
+            prepared = self._whole.sub(lambda m: self.words[m.group(0)], prepared)
+        for pattern, replacement in self.rules:
+            prepared = pattern.sub(replacement, prepared)
+        return prepared
 
 
 @dataclass(frozen=True)
 class CueSet:
     groups: tuple[CueGroup, ...]
-    rewrite: tuple[tuple[re.Pattern[str], str], ...]
+    rewriter: Rewriter
 
     def prepare(self, text: str) -> str:
-        """Lower case, straight quotes, single spaces, and the file's rewrites (``hes`` -> ``he's``)."""
-        prepared = " ".join(text.translate(_QUOTES).lower().split())
-        for pattern, replacement in self.rewrite:
-            prepared = pattern.sub(replacement, prepared)
-        return prepared
+        """The message as the patterns see it (see ``Rewriter.prepare``)."""
+        return self.rewriter.prepare(text)
 
     def matching(self, text: str) -> list[str]:
         """Names of the groups that recognise ``text``."""
@@ -49,7 +83,8 @@ class CueSet:
         return [group.name for group in self.groups if group.matches(prepared)]
 
 
-def _compile(where: str, line: int | None, pattern: Any) -> re.Pattern[str]:
+def compile_pattern(where: str, line: int | None, pattern: Any) -> re.Pattern[str]:
+    """One cue pattern, compiled; ContentError names file and line when it is not a valid regex."""
     if not isinstance(pattern, str) or not pattern:
         raise ContentError(where, line, "a cue pattern should be a non-empty text")
     try:
@@ -58,17 +93,15 @@ def _compile(where: str, line: int | None, pattern: Any) -> re.Pattern[str]:
         raise ContentError(where, line, f"cue pattern {pattern!r} is not a valid regex: {exc}") from exc
 
 
-def load_cues(path: Path) -> CueSet:
-    """Read and check a cue file; ContentError names file and line (of the group) on any problem."""
-    where = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("groups"), list) or not data["groups"]:
-        raise ContentError(where, 1, "a cue file needs a non-empty 'groups' list")
+def load_groups(where: str, rows: Any, key: str = "groups") -> tuple[CueGroup, ...]:
+    """A non-empty list of cue groups (``name`` with ``any`` and/or ``all``), checked and compiled."""
+    if not isinstance(rows, list) or not rows:
+        raise ContentError(where, 1, f"a cue file needs a non-empty '{key}' list")
     groups = []
-    for row in data["groups"]:
+    for row in rows:
         line = line_of(row)
         if not isinstance(row, dict) or not row.get("name"):
-            raise ContentError(where, line, "each cue group needs a name")
+            raise ContentError(where, line, f"each group in '{key}' needs a name")
         any_patterns = row.get("any") or []
         all_lists = row.get("all") or []
         if not any_patterns and not all_lists:
@@ -82,20 +115,91 @@ def load_cues(path: Path) -> CueSet:
         groups.append(
             CueGroup(
                 name=str(row["name"]),
-                any=tuple(_compile(where, line, p) for p in any_patterns),
-                all=tuple(tuple(_compile(where, line, p) for p in alts) for alts in all_lists),
+                any=tuple(compile_pattern(where, line, p) for p in any_patterns),
+                all=tuple(tuple(compile_pattern(where, line, p) for p in alts) for alts in all_lists),
             )
         )
+    return tuple(groups)
+
+
+def load_rewriter(where: str, data: dict[str, Any]) -> Rewriter:
+    """The file's ``rewrite`` words (whole words only), then its ``rewrite_patterns`` [regex, replacement]."""
     rewrite = data.get("rewrite") or {}
     if not isinstance(rewrite, dict):
         raise ContentError(where, line_of(data), "'rewrite' should map words to their replacements")
-    rules = [
-        (re.compile(rf"(?<![a-z0-9']){re.escape(str(k).lower())}(?![a-z0-9'])"), str(v))
-        for k, v in rewrite.items()
-        if k != "__line__"
-    ]
+    words = {str(k).lower(): str(v) for k, v in rewrite.items() if k != LINE_KEY}
+    rules = []
     for row in data.get("rewrite_patterns") or []:
         if not isinstance(row, list) or len(row) != 2:
             raise ContentError(where, line_of(data), "each rewrite pattern is [regex, replacement]")
-        rules.append((_compile(where, line_of(data), row[0]), str(row[1])))
-    return CueSet(tuple(groups), tuple(rules))
+        rules.append((compile_pattern(where, line_of(data), row[0]), str(row[1])))
+    return Rewriter(words, tuple(rules))
+
+
+def load_cue_data(path: Path) -> dict[str, Any]:
+    """The YAML mapping at the top of a cue file (ContentError with file and line otherwise)."""
+    data = load_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(str(path), 1, "a cue file should be a mapping")
+    return data
+
+
+def load_cues(path: Path) -> CueSet:
+    """Read and check a cue file; ContentError names file and line (of the group) on any problem."""
+    where = str(path)
+    data = load_cue_data(path)
+    return CueSet(load_groups(where, data.get("groups")), load_rewriter(where, data))
+
+
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+@dataclass(frozen=True)
+class TypoMender:
+    """Puts back a key word typed one letter wrong on a phone ("strangeld", "unconcious", "threatning").
+
+    Words that differ from a listed key word by one deleted, added, changed or
+    swapped letter become that key word (a symmetric-delete index: a few set
+    look-ups per word of the message). ``keep`` lists real words that must not
+    be mended ("attached" is not "attacked").
+    """
+
+    index: dict[str, str]
+    keep: frozenset[str]
+    shortest: int
+
+    def mend(self, text: str) -> str:
+        """``text`` with every near-miss of a key word replaced by the key word."""
+        return _WORD.sub(self._mend_word, text) if self.index else text
+
+    def _mend_word(self, match: re.Match[str]) -> str:
+        word = match.group(0)
+        if len(word) < self.shortest or word in self.keep:
+            return word
+        found = self.index.get(word)
+        if found is None:
+            found = next((self.index[d] for d in _deletions(word) if d in self.index), None)
+        return found or word
+
+
+_WORD = re.compile(r"[a-z]+")
+
+
+def load_typo_mender(where: str, data: dict[str, Any]) -> TypoMender:
+    """The file's ``typo_words`` (key words at least ``typo_shortest`` letters long) and ``typo_keep``."""
+    words = data.get("typo_words") or []
+    keep = data.get("typo_keep") or []
+    shortest = data.get("typo_shortest", 5)
+    if not isinstance(words, list) or not isinstance(keep, list) or not isinstance(shortest, int):
+        raise ContentError(
+            where, line_of(data), "'typo_words' and 'typo_keep' are lists, 'typo_shortest' a number"
+        )
+    index: dict[str, str] = {}
+    for word in (str(w).lower() for w in words):
+        if len(word) < shortest:
+            raise ContentError(where, line_of(data), f"typo word {word!r} is shorter than {shortest} letters")
+        for variant in _deletions(word):
+            index.setdefault(variant, word)
+    index.update({str(w).lower(): str(w).lower() for w in words})
+    return TypoMender(index, frozenset(str(w).lower() for w in keep), shortest)

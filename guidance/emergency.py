@@ -1,31 +1,116 @@
 """Is someone in danger now? Checked before anything else, in or out of the survey.
 
-The cues are data (``guidance/data/emergency.yaml``) and err towards flagging:
-telling someone to call 999 when it was not needed costs a line of text;
-missing a real emergency is the worst failure this product can have.
+A list of known phrasings only catches the emergencies someone already
+thought of, so the rules in ``guidance/data/emergency.yaml`` are two-factor
+and broad instead:
+
+- ``alone``: signs that are an emergency on their own (not breathing,
+  stabbed, a ligature, an intruder, a child afraid to go home, a young or
+  vulnerable person missing in the dark...);
+- ``harm`` and ``now``: any word of violence, weapons, injury, self-harm,
+  confinement, pursuit or fear, together with any sign that it is happening
+  now or is about to (now, just, tonight, a present-tense verb, a threat,
+  someone outside, a plea for help...), anywhere in the message;
+- ``dampers``: a clause that is plainly about the past, a hypothetical, a
+  procedure or training is set aside, unless ``strong_now`` says that clause
+  is about right now after all; ``firm_dampers`` (a training scenario, "she
+  is safe now" with no "but") set a clause aside whatever else it says.
+
+Every message is cut into clauses so that "how do I update my training
+record? also she's taking her pills tonight" is still an emergency. The rules
+err towards flagging: telling someone to call 999 when it was not needed costs
+a line of text; missing a real emergency is the worst failure this product
+can have. Wordlists and patterns are data; this module only combines them.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from guidance.cues import CueSet, load_cues
+from guidance.cues import (
+    CueGroup,
+    Rewriter,
+    TypoMender,
+    compile_pattern,
+    load_cue_data,
+    load_groups,
+    load_rewriter,
+    load_typo_mender,
+)
 
 EMERGENCY_FILE = Path(__file__).resolve().parent / "data" / "emergency.yaml"
 
 
+@dataclass(frozen=True)
+class EmergencyRules:
+    rewriter: Rewriter
+    mender: TypoMender
+    clause_break: re.Pattern[str]
+    alone: tuple[CueGroup, ...]
+    harm: tuple[CueGroup, ...]
+    now: tuple[CueGroup, ...]
+    strong_now: tuple[CueGroup, ...]
+    dampers: tuple[CueGroup, ...]
+    firm_dampers: tuple[CueGroup, ...]
+
+    def live_text(self, text: str) -> str:
+        """The message, normalised, without the clauses that are plainly not about now."""
+        prepared = self.mender.mend(self.rewriter.prepare(text))
+        cuts = [0, *(i for m in self.clause_break.finditer(prepared) for i in m.span()), len(prepared)]
+        clauses = (prepared[a:b].strip() for a, b in zip(cuts[::2], cuts[1::2], strict=True))
+        return " | ".join(c for c in clauses if c and not self._set_aside(c))
+
+    def _set_aside(self, clause: str) -> bool:
+        if any(g.matches(clause) for g in self.firm_dampers):
+            return True
+        if not any(g.matches(clause) for g in self.dampers):
+            return False
+        return not any(g.matches(clause) for g in self.strong_now)
+
+    def signs(self, text: str) -> Iterator[str]:
+        """Names of the danger signs found, lazily: ``alone`` groups, then ``harm`` groups when
+        something says now. Lazy so that ``detect`` can stop at the first sign."""
+        live = self.live_text(text)
+        if not live:
+            return
+        yield from (g.name for g in self.alone if g.matches(live))
+        harm = [g.name for g in self.harm if g.matches(live)]
+        if harm and any(g.matches(live) for g in (*self.strong_now, *self.now)):
+            yield from (f"{name} (now)" for name in harm)
+
+
+def load_emergency_rules(path: Path) -> EmergencyRules:
+    """Read and check the emergency rules; ContentError names file and line on any problem."""
+    where = str(path)
+    data = load_cue_data(path)
+    return EmergencyRules(
+        rewriter=load_rewriter(where, data),
+        mender=load_typo_mender(where, data),
+        clause_break=compile_pattern(where, None, data.get("clause_break")),
+        alone=load_groups(where, data.get("alone"), "alone"),
+        harm=load_groups(where, data.get("harm"), "harm"),
+        now=load_groups(where, data.get("now"), "now"),
+        strong_now=load_groups(where, data.get("strong_now"), "strong_now"),
+        dampers=load_groups(where, data.get("dampers"), "dampers"),
+        firm_dampers=load_groups(where, data.get("firm_dampers"), "firm_dampers"),
+    )
+
+
 @cache
-def emergency_cues(path: Path = EMERGENCY_FILE) -> CueSet:
-    """The emergency cue file, read and checked once per process."""
-    return load_cues(path)
+def emergency_cues(path: Path = EMERGENCY_FILE) -> EmergencyRules:
+    """The emergency rules, read and checked once per process (at start-up by the knowledge base)."""
+    return load_emergency_rules(path)
 
 
 def cues(text: str) -> list[str]:
-    """Names of the emergency cue groups ``text`` matches (empty when none): for evaluation and logs."""
-    return emergency_cues().matching(text)
+    """Names of the danger signs ``text`` shows (empty when none): for evaluation and logs."""
+    return list(emergency_cues().signs(text))
 
 
 def detect(text: str) -> bool:
     """True when ``text`` suggests someone may be in danger right now."""
-    return bool(cues(text))
+    return next(emergency_cues().signs(text), None) is not None

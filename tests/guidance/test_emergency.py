@@ -8,8 +8,10 @@ import pytest
 
 from common.errors import ContentError
 from guidance.cues import load_cues
-from guidance.emergency import cues, detect
+from guidance.emergency import EMERGENCY_FILE, cues, detect, load_emergency_rules
 from tests.helpers.shared import read_jsonl
+
+DATA = Path(__file__).resolve().parent / "data"
 
 DANGER_NOW = [
     "he's going to hurt her",
@@ -138,3 +140,102 @@ def test_a_rewrite_pattern_must_be_a_pair(tmp_path: Path) -> None:
     with pytest.raises(ContentError) as caught:
         load_cues(path)
     assert "rewrite pattern" in caught.value.problem
+
+
+# Labelled sets written for the redesign from a phrase list to two-factor rules
+# (harm x now): emergencies and near-misses in staff's own words. The tune set shaped
+# the rules; the held-out set and then four later blind sets were each scored once,
+# blind, before being used to fix what they revealed (first-run figures are in the
+# report: they are the honest estimate of recall on messages nobody has seen yet).
+# Here they all guard against regressions.
+LABELLED_SETS = (
+    "emergency-tune.jsonl",
+    "emergency-heldout.jsonl",
+    "emergency-blind-c.jsonl",
+    "emergency-blind-d.jsonl",
+    "emergency-blind-e.jsonl",
+    "emergency-blind-f.jsonl",
+)
+
+
+def labelled(name: str) -> tuple[list[str], list[str]]:
+    rows = read_jsonl(DATA / name)
+    return [r["q"] for r in rows if r["emergency"]], [r["q"] for r in rows if not r["emergency"]]
+
+
+@pytest.mark.parametrize("name", LABELLED_SETS)
+def test_every_emergency_in_the_labelled_sets_is_caught(name: str) -> None:
+    emergencies, _ = labelled(name)
+    assert len(emergencies) >= 40
+    assert [q for q in emergencies if not detect(q)] == []
+
+
+@pytest.mark.parametrize("name", LABELLED_SETS)
+def test_false_alarms_on_the_near_misses_stay_rare(name: str) -> None:
+    # Recall is favoured over precision, so some false alarms are allowed, but a false
+    # alarm also hides the answer that was asked for: at most one in ten near-misses.
+    _, near_misses = labelled(name)
+    assert len(near_misses) >= 40
+    flagged = [(q, cues(q)) for q in near_misses if detect(q)]
+    assert len(flagged) <= len(near_misses) // 10, flagged
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a pupil told me his dad beat him last year, how do I record it",
+        "client has a history of overdoses, how do I support her",
+        "is there training on responding to strangulation",
+        "in our training scenario a child is being hurt right now, what is the first step",
+        "dad hit him on saturday but he's safe at his nan's now, how do I refer",
+        "son is hitting residents' doors when he visits, is that a safeguarding concern",
+    ],
+)
+def test_the_past_training_and_settled_cases_are_set_aside(text: str) -> None:
+    assert not detect(text), cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he beat her last year and he's outside her flat right now",
+        "what's the procedure if a child is being hit right now in reception",
+        "she's safe at the moment but he's back outside with a knife",
+        "what training is there? separately, a resident has just collapsed after being pushed",
+    ],
+)
+def test_a_sign_of_now_brings_a_damped_clause_back(text: str) -> None:
+    assert detect(text), text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("strangeld", "strangled"), ("unconcious", "unconscious"), ("threatning", "threatening")],
+)
+def test_key_words_typed_one_letter_wrong_are_mended(typed: str, meant: str) -> None:
+    rules = load_emergency_rules(EMERGENCY_FILE)
+    assert rules.mender.mend(f"he {typed} her") == f"he {meant} her"
+
+
+def test_real_words_near_a_key_word_are_not_mended() -> None:
+    rules = load_emergency_rules(EMERGENCY_FILE)
+    assert rules.mender.mend("see attached, streaming live") == "see attached, streaming live"
+
+
+def test_an_emergency_rules_file_without_harm_groups_names_the_file(tmp_path: Path) -> None:
+    text = EMERGENCY_FILE.read_text(encoding="utf-8").replace("\nharm:\n", "\nharmless:\n")
+    path = tmp_path / "emergency.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_emergency_rules(path)
+    assert caught.value.path == str(path)
+    assert "'harm'" in caught.value.problem
+
+
+def test_a_typo_word_too_short_to_mend_safely_is_refused(tmp_path: Path) -> None:
+    text = EMERGENCY_FILE.read_text(encoding="utf-8").replace("typo_words: [", "typo_words: [hit, ", 1)
+    path = tmp_path / "emergency.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_emergency_rules(path)
+    assert "shorter than" in caught.value.problem
