@@ -246,7 +246,7 @@ def answer_card(answer: Any, question_redacted: str) -> dict[str, Any]:
 
     ``answer`` is a guidance Answer (topic, title, text, emergency, related, links).
     """
-    body: list[dict[str, Any]] = []
+    body: list[dict[str, Any]] = _reminder(answer.reminder)
     heading = _text(answer.title, weight="Bolder", size="Medium")
     text = _text(answer.text)
     if answer.emergency:
@@ -271,9 +271,18 @@ def answer_card(answer: Any, question_redacted: str) -> dict[str, Any]:
     return card(body, f"{answer.title}: {answer.text}")
 
 
-def not_sure_card(nearest: Sequence[tuple[str, str]], question_redacted: str) -> dict[str, Any]:
+def _reminder(text: str | None) -> list[dict[str, Any]]:
+    """The one-line 999 reminder, first and marked, when the message mentioned harm."""
+    if not text:
+        return []
+    return [{"type": "Container", "style": "attention", "items": [_text(text, weight="Bolder")]}]
+
+
+def not_sure_card(
+    nearest: Sequence[tuple[str, str]], question_redacted: str, reminder: str | None = None
+) -> dict[str, Any]:
     """An honest "not sure": the nearest topics to pick from, and the offer to ask a person."""
-    body = [_text("I'm not sure I have a good answer to that.", weight="Bolder")]
+    body = [*_reminder(reminder), _text("I'm not sure I have a good answer to that.", weight="Bolder")]
     if nearest:
         body.append(_text("Is it one of these?"))
         body.extend(_topic_buttons(nearest))

@@ -87,7 +87,7 @@ class GuidanceTurns:
         )
         if answer.sure:
             return Replies().add(self._answer_card(answer, question))
-        card = cards.not_sure_card(answer.nearest, question)
+        card = cards.not_sure_card(answer.nearest, question, answer.reminder)
         return Replies().add(cards.card_activity(card, summary="I'm not sure"))
 
     async def sure_answer(self, text: str) -> Replies | None:

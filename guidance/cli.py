@@ -25,7 +25,7 @@ def as_json(answer: Answer) -> dict[str, Any]:
         "topic": answer.topic,
         "confidence": answer.confidence,
         "emergency": answer.emergency,
-        "answer": answer.text,
+        "answer": f"{answer.reminder}\n\n{answer.text}" if answer.reminder else answer.text,
     }
     if answer.term is not None:
         shown["term"] = answer.term

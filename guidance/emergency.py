@@ -111,6 +111,17 @@ def cues(text: str) -> list[str]:
     return list(emergency_cues().signs(text))
 
 
+def mentions_harm(text: str) -> bool:
+    """True when ``text`` mentions harm at all, now or not, past or hypothetical.
+
+    Far broader than ``detect``: answers to such messages open with a one-line
+    999 reminder, a backstop for dangers whose wording the rules do not know.
+    """
+    rules = emergency_cues()
+    prepared = rules.mender.mend(rules.rewriter.prepare(text))
+    return any(group.matches(prepared) for group in (*rules.alone, *rules.harm))
+
+
 def detect(text: str) -> bool:
     """True when ``text`` suggests someone may be in danger right now."""
     return next(emergency_cues().signs(text), None) is not None

@@ -9,6 +9,7 @@ below the confidence threshold.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from types import MappingProxyType
@@ -102,7 +103,17 @@ class KnowledgeBase:
         return best
 
     def answer(self, text: str) -> Answer:
-        """The guidance for one message; see the module docstring for the order of checks."""
+        """The guidance for one message; see the module docstring for the order of checks.
+
+        A message that mentions harm but is not an emergency gets ``reminder`` set,
+        unless the answer already says to call 999.
+        """
+        found = self._answer(text)
+        if not found.emergency and "999" not in found.text and emergency.mentions_harm(text):
+            return replace(found, reminder=self.language.messages["danger_reminder"])
+        return found
+
+    def _answer(self, text: str) -> Answer:
         ranking = self.index.rank(text)
         best = self._confident(text, ranking)
         if emergency.detect(text):

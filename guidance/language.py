@@ -110,7 +110,7 @@ def load_language(path: Path = LANGUAGE_FILE) -> Language:
     except (KeyError, TypeError, ValueError) as exc:
         raise ContentError(where, line_of(data["retrieval"]), f"retrieval settings: {exc}") from exc
     messages = {str(k): str(v) for k, v in plain["messages"].items()}
-    for key in ("not_sure", "no_match"):
+    for key in ("not_sure", "no_match", "danger_reminder"):
         if key not in messages:
             raise ContentError(where, line_of(data["messages"]), f"missing message '{key}'")
     return Language(

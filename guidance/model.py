@@ -62,3 +62,4 @@ class Answer:
     related: tuple[tuple[str, str], ...] = ()
     nearest: tuple[tuple[str, str], ...] = ()
     links: tuple[tuple[str, str], ...] = ()
+    reminder: str | None = None  # the one-line 999 reminder, shown before the answer when set

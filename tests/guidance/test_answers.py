@@ -120,3 +120,34 @@ def test_a_question_about_what_to_do_in_danger_gets_the_emergency_guidance(kb: K
 def test_confidence_is_a_probability_like_number(kb: KnowledgeBase) -> None:
     for question in ("how do I escalate", "what is a LADO?", "book a pool car", "he's going to kill her"):
         assert 0.0 <= kb.answer(question).confidence <= 1.0
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "a pupil told me last week that her dad hit her, who do I tell?",
+        "resident says her son hit her a few months ago, is that adult safeguarding?",
+        "he took an overdose in the summer, should I have referred him?",
+    ],
+)
+def test_a_question_that_mentions_harm_always_mentions_999(kb, question):
+    answer = kb.answer(question)
+    assert "999" in (answer.reminder or "") or "999" in answer.text
+
+
+def test_the_reminder_opens_an_answer_that_does_not_say_999_itself(kb):
+    answer = kb.answer("resident says her son hit her a few months ago, is that adult safeguarding?")
+    assert "999" not in answer.text
+    assert answer.reminder is not None
+    assert "999" in answer.reminder
+
+
+def test_a_calm_question_has_no_reminder(kb):
+    assert kb.answer("what is a LADO?").reminder is None
+    assert kb.answer("where do I find safeguarding training?").reminder is None
+
+
+def test_no_reminder_twice_when_the_answer_already_says_999(kb):
+    answer = kb.answer("my client was hit by her partner last year, how do I refer to MARAC?")
+    assert "999" in answer.text
+    assert answer.reminder is None
