@@ -58,12 +58,6 @@ async def adapter(settings: Settings) -> AsyncIterator[ReusingCloudAdapter]:
     await adapter.close()
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as connector:
-        yield connector
-
-
 async def no_wait(seconds: float) -> None:
     """Throttling waits are checked in test_proactive; here they only need to happen."""
 

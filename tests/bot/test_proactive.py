@@ -55,12 +55,6 @@ async def adapter() -> AsyncIterator[ReusingCloudAdapter]:
     await adapter.close()
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeConnector]:
-    async with FakeConnector() as connector:
-        yield connector
-
-
 def sender(adapter: ReusingCloudAdapter, time: FakeTime | None = None, **policy: Any) -> ProactiveSender:
     extra: dict[str, Any] = {"rng": random.Random(4)}
     if time is not None:

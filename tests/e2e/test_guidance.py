@@ -190,29 +190,20 @@ async def test_emergency_in_the_middle_of_the_survey_comes_first_then_the_survey
     assert "Which best describes your role?" in texts(carry_on)
 
 
-async def test_emergency_at_a_free_text_question_is_not_kept(chat: Chat, database: Database) -> None:
-    turns = [
-        "start survey",
-        "3",
-        "2",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "2",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "Self-neglect Tool",
-        "1",
-        "3",
-    ]
-    for turn in turns:
+# Typed answers that reach `one_change`, the first free-text item (works_with = Both).
+TO_FIRST_FREE_TEXT = [
+    "start survey", "3", "2", "1", "1", "1", "1", "1", "1", "2", "1", "1", "1", "1", "1",
+    "Self-neglect Tool", "1", "3",
+]
+
+
+async def answer_up_to_the_first_free_text_item(chat: Chat) -> None:
+    for turn in TO_FIRST_FREE_TEXT:
         await chat.say(turn)
+
+
+async def test_emergency_at_a_free_text_question_is_not_kept(chat: Chat, database: Database) -> None:
+    await answer_up_to_the_first_free_text_item(chat)
     assert "If you could change one thing" in text_of(chat.current_card())
     danger = await chat.say("my client said her partner is outside with a knife right now")
     assert "999" in text_of(danger[0])
@@ -244,27 +235,7 @@ async def test_emergency_outside_the_survey_comes_first(chat: Chat) -> None:
 async def test_emergency_written_in_a_cards_text_box_comes_first_and_is_not_kept(
     chat: Chat, database: Database
 ) -> None:
-    for turn in [
-        "start survey",
-        "3",
-        "2",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "2",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "Self-neglect Tool",
-        "1",
-        "3",
-    ]:
-        await chat.say(turn)
+    await answer_up_to_the_first_free_text_item(chat)
     replies = await chat.press("Send answer", answer="a boy told me his dad will kill him when he gets home")
     assert "999" in text_of(replies[0])
     assert "If you could change one thing" in texts(replies[1:])
