@@ -3,8 +3,10 @@
 Practitioners are asked not to name anyone, but some will. Before a free-text
 answer is kept, email addresses, UK phone numbers, NHS numbers (only with a
 valid check digit), postcodes, dates of birth (only where a cue says it is one)
-and names (only where a cue makes them clear) become ``[email]``, ``[phone]``,
-``[NHS number]``, ``[postcode]``, ``[date of birth]`` and ``[name]``.
+and names (only where a cue makes them clear: a relation, role or verb before
+it, a title, or a role, age, reported speech or contact detail after it) become
+``[email]``, ``[phone]``, ``[NHS number]``, ``[postcode]``, ``[date of birth]``
+and ``[name]``.
 
 False positives matter too: answers are read for themes, so section numbers,
 percentages, years, money, 999/101, times like "1400", road numbers and place
@@ -48,8 +50,21 @@ def nhs_number_is_valid(digits: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+# A number labelled as a reference ("case ref 0123...", "invoice no. 4...") is not a person's.
+_REFERENCE_BEFORE = re.compile(
+    r"\b(?:ref(?:erence)?|case|invoice|ticket|crime|incident|log|order|account|claim|job|po)"
+    r"\.?(?:\s*(?:no\.?|number|ref|#))?\s*[:#-]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_reference(found: re.Match[str]) -> bool:
+    return _REFERENCE_BEFORE.search(found.string, max(0, found.start() - 30), found.start()) is not None
+
+
 def _nhs(found: re.Match[str]) -> str:
-    return NHS_NUMBER if nhs_number_is_valid("".join(found.groups())) else found.group(0)
+    valid = nhs_number_is_valid("".join(found.groups()))
+    return NHS_NUMBER if valid and not _is_reference(found) else found.group(0)
 
 
 # -- phone numbers ---------------------------------------------------------------------
@@ -57,7 +72,7 @@ def _nhs(found: re.Match[str]) -> str:
 # A run that starts like a UK number (0..., (0...), +44...) and continues with digit
 # groups; _phone keeps the longest leading groups that make a UK-length number.
 _PHONE = re.compile(
-    r"(?<![\w+.])(?:\+44\s?(?:\(0\)\s?)?|\(0\d{2,5}\)\s?|0)\d+(?:[ -]\d+){0,4}(?!\w|\.\d)"
+    r"(?<![\w+.])(?:(?:\+|00)44[\s-]?(?:\(0\)\s?)?|\(0\d{2,5}\)\s?|0)\d+(?:[ -]\d+){0,4}(?!\w|\.\d)"
 )
 
 
@@ -65,11 +80,15 @@ def _phone_length_ok(run: str) -> bool:
     digits = re.sub(r"\D", "", run.replace("(0)", ""))
     if run.startswith("+44"):
         return len(digits) - 2 in (9, 10)
+    if run.startswith("0044"):
+        return len(digits) - 4 in (9, 10)
     return len(digits) in (10, 11)
 
 
 def _phone(found: re.Match[str]) -> str:
     run = found.group(0)
+    if _is_reference(found):
+        return run
     groups = re.split(r"(?<=\d)(?=[ -]\d)", run)
     for end in range(len(groups), 0, -1):
         head = "".join(groups[:end])
@@ -88,15 +107,18 @@ _AREAS = (
     "SM|SN|SO|SP|SR|SS|ST|SW|SY|TA|TD|TF|TN|TQ|TR|TS|TW|UB|W|WA|WC|WD|WF|WN|WR|WS|WV|YO|ZE"
 )
 _POSTCODE = re.compile(
-    rf"\b(?:{_AREAS})\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{{2}}\b",
+    rf"\b(?=[A-Z]{{1,2}}\d)(?:{_AREAS})\d[A-Z\d]?\s{{0,2}}\d[ABD-HJLNP-UW-Z]{{2}}\b",
     re.IGNORECASE,
 )
 
 
+_ORDINALS = frozenset({"0th", "1st", "2nd", "3rd", "4th", "5th", "6th", "7th", "8th", "9th"})
+
+
 def _postcode(found: re.Match[str]) -> str:
     code = found.group(0)
-    # "OX4 7AB" or "ox4 7ab", but not "M40 3rd" (a road and an ordinal).
-    return POSTCODE if code in (code.upper(), code.lower()) else code
+    # "OX4 7AB", "ng7 2rd" or "Ox4 7AB", but not "M40 3rd" (a road and an ordinal).
+    return code if code[-3:] in _ORDINALS else POSTCODE
 
 
 # -- dates of birth ----------------------------------------------------------------------
@@ -112,7 +134,8 @@ _DATE = (
     rf"|{_MONTH}\s+{_ORDINAL}(?:,?\s+\d{{4}})?|{_MONTH}\s+\d{{4}})"
 )
 _DOB = re.compile(
-    r"(?P<cue>\b(?:born|d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|birthday)"
+    r"(?P<cue>\b(?:born|d\.?\s?o\.?\s?b\.?|date\s+of\s+birth|birth\s?date|birthday|b'?day"
+    r"|(?<![.\w])b\.)"
     r"(?:\s*[:=-]\s*|\s+)(?:(?:on|is|was|of|the)\s+){0,2})"
     rf"(?P<date>{_DATE})",
     re.IGNORECASE,
@@ -141,34 +164,65 @@ def _not_names() -> frozenset[str]:
 
 
 _WORD = r"(?:[A-Z]'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)?)(?:-[A-Z][a-z]+)?"
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|PC|DC|Cllr)\.?"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|PC|DC|DS|DI|DCI|Sgt|Insp|PCSO|Cllr|Rev|Revd)\.?"
 _PERSON = rf"{_WORD}(?:\s+{_WORD}){{0,2}}"
 # Cues before a name: relationships, roles, "called"; case-insensitive, the name is not.
 _BEFORE = (
-    r"called|named|name\s+is|name's|known\s+as|client|service\s+user|patient|pupil|student|"
-    r"child|boy|girl|baby|son|daughter|brother|sister|mum|mother|dad|father|step-?(?:mum|dad)|"
-    r"grand(?:mother|father|ma|pa)|nan|gran|carer|foster\s+carer|partner|boyfriend|girlfriend|husband|"
-    r"wife|aunt|uncle|cousin|niece|nephew|neighbour|friend|young\s+person|yp|resident|tenant|victim|"
-    r"perpetrator|suspect|offender|"
-    r"sw|social\s+worker|worker|key\s*worker|gp|nurse|health\s+visitor|midwife|officer|"
-    r"manager|dsl|teacher|head(?:teacher)?|colleague|contact|ask\s+for|speak\s+to|spoke\s+to|"
-    r"talk(?:ed)?\s+(?:to|with)|spoke\s+with|spoken\s+(?:to|with)|speaking\s+(?:to|with)|met\s+with|"
+    r"called|named(?:\s+as)?|name|name's|known\s+as|client|service\s+user|patient|pupil|student|"
+    r"child|children|kids|boy|girl|baby|son|daughter|brother|sister|siblings?|twins|"
+    r"mum|mother|dad|father|step-?(?:mum|dad|son|daughter|brother|sister)|half-?(?:brother|sister)|"
+    r"grand(?:mother|father|ma|pa|dad|mum|son|daughter)|granny|nanna|nan|gran|carer|foster\s+carer|"
+    r"(?:ex-?)?partner|ex|boyfriend|girlfriend|husband|fianc[eé]e?|"
+    r"wife|aunt|auntie|uncle|cousin|niece|nephew|neighbour|friend|lodger|landlord|young\s+person|yp|cyp|"
+    r"resident|tenant|victim|perpetrator|alleged\s+perpetrator|suspect|offender|"
+    r"sw|social\s+worker|worker|key\s*worker|gp|nurse|health\s+visitor|hv|midwife|officer|pcso|"
+    r"sergeant|inspector|senco|paediatrician|consultant|therapist|counsellor|mentor|advocate|idva|isva|"
+    r"solicitor|interpreter|caseworker|manager|dsl|teacher|head(?:teacher)?|colleague|contact|"
+    r"ask\s+for|speak\s+to|spoke\s+to|talk(?:ed)?\s+(?:to|with)|spoke\s+with|spoken\s+(?:to|with)|"
+    r"speaking\s+(?:to|with)|met\s+with|told|asked|texted|messaged|thanks\s+to|"
+    r"(?:referred|made|raised|reported|signed)\s+by|"
     r"email|emailed|rang|phoned|cc"
 )
 _NAME_AFTER_CUE = re.compile(
-    rf"(?P<cue>(?<![\w-])(?i:{_BEFORE})(?:\s*[:,–-]\s*|\s+)(?:(?i:is|was|now)\s+)?(?:{_TITLE}\s+)?)"
-    rf"(?P<name>{_PERSON})"
+    # The lookahead (a name-like capital soon after) only makes the search fast.
+    rf"(?P<cue>(?<![\w-])(?=[a-zA-Z][^A-Z\n]{{0,40}}[A-Z](?:[a-z']|[A-Z]{{1,3}}\b|\.?\s+[A-Z]))"
+    rf"(?i:{_BEFORE})(?:\s*[:,–(-]\s*|\s+)"
+    rf"(?:(?i:is|was|are|were|now)\s+)?(?:{_TITLE}\s+)?)"
+    r"(?P<initial>[A-Z]\.?\s+(?=[A-Z][a-z]))?"
+    rf"(?P<name>{_PERSON}(?:(?:,\s*|\s+and\s+|\s*&\s*){_PERSON})*)"
 )
+# Separators inside a list of names after one cue ("the children are Leah, Mason and Ava").
+_LIST_SEPARATOR = re.compile(r"(,\s*|\s+and\s+|\s*&\s*)")
 # The title goes with the name ("Mr Smith" is the name the spec gives as an example).
 _NAME_AFTER_TITLE = re.compile(rf"\b{_TITLE}\s+(?P<name>(?:[A-Z]\.?\s+)?{_PERSON})")
 _ROLE_AFTER = (
-    r"mum|dad|mother|father|step-?(?:mum|dad)|carer|nan|gran|grandmother|grandfather|aunt|uncle|"
-    r"sw|social\s+worker|gp|dsl|nurse|teacher|head|manager|partner|boyfriend|girlfriend|"
-    r"child|son|daughter|brother|sister|aged\s+\d+|age\s+\d+|\d+\s*(?:yrs?|years?)"
+    r"mum|dad|mother|father|step-?(?:mum|dad|son|daughter)|carer|foster\s+carer|nan|gran|granny|grandad|"
+    r"grandma|grandmother|grandfather|aunt|auntie|uncle|cousin|neighbour|friend|"
+    r"sw|social\s+worker|gp|dsl|hv|nurse|teacher|head|manager|(?:ex-?)?partner|ex|boyfriend|girlfriend|"
+    r"husband|wife|child|son|daughter|brother|sister|yp|victim|perpetrator|"
+    r"aged\s+\d+|age\s+\d+|\d+\s*(?:yrs?|years?)|\d{1,2}"
+)
+# "Tyler's mum": a given name before one of these is a person.
+_FAMILY = (
+    r"mum|dad|mother|father|step-?(?:mum|dad)|brother|sister|nan|gran|grandad|grandma|aunt|auntie|uncle|"
+    r"cousin|partner|boyfriend|girlfriend|carer|foster\s+carer|social\s+worker|sw"
+)
+_SPEECH_AFTER = (
+    r"said|says|told|asked|rang|called|emailed|texted|reported|disclosed|admitted|denied|explained"
+)
+# A role after a name, in brackets or after a comma: "(mum)", "(the DSL)", ", her SW,".
+_WHOSE = r"(?:(?i:the|her|his|their|my|our)\s+)?"
+_ROLE_CUE = (
+    rf"\s*\({_WHOSE}(?i:{_ROLE_AFTER})\)|,\s*{_WHOSE}(?i:{_ROLE_AFTER})\b"
+    rf"|\s+(?:is|was)\s+{_WHOSE}(?:(?:new|named|allocated|acting)\s+)*(?i:{_ROLE_AFTER})\b"
+    # A date of birth, phone number or email already redacted straight after:
+    # "Owen Price on [phone]", "Jasmine (DOB [date of birth])".
+    r"|\s*[(,]?\s*(?i:d\.?o\.?b\.?|born|b\.)\s*[:-]?\s*\[date of birth\]"
+    r"|,?\s*(?:on\s+|tel\.?:?\s*|mob(?:ile)?\.?:?\s*|[(<:]\s*|-\s*)?\[(?:phone|email)\]"
 )
 _NAME_BEFORE_CUE = re.compile(
-    rf"(?P<name>{_WORD}\s+{_WORD})(?=\s*\((?i:{_ROLE_AFTER})\)|,\s*(?i:{_ROLE_AFTER})\b"
-    r"|\s+(?:has\s+|had\s+)?(?i:said|says|told|asked|rang|called|emailed|reported|disclosed)\b"
+    rf"(?P<name>{_WORD}\s+{_WORD})(?={_ROLE_CUE}"
+    rf"|\s+(?:has\s+|had\s+)?(?i:{_SPEECH_AFTER})\b"
     r"|\s+from\s+(?:the\s+|our\s+|their\s+)?[a-z])"
 )
 
@@ -181,7 +235,17 @@ def _is_person(name: str) -> bool:
 
 
 def _cued_name(found: re.Match[str]) -> str:
-    return found.group("cue") + NAME if _is_person(found.group("name")) else found.group(0)
+    """Each name of a cued list becomes a marker; the list stops at its first non-name."""
+    parts = _LIST_SEPARATOR.split(found.group("name"))
+    if not _is_person(parts[0]):
+        return found.group(0)
+    kept = [NAME]
+    for at in range(1, len(parts), 2):
+        if not _is_person(parts[at + 1]):
+            kept += parts[at:]
+            break
+        kept += [parts[at], NAME]
+    return found.group("cue") + "".join(kept)
 
 
 def _whole_name(found: re.Match[str]) -> str:
@@ -191,7 +255,9 @@ def _whole_name(found: re.Match[str]) -> str:
 @cache
 def _given_and_surname() -> re.Pattern[str]:
     given = "|".join(sorted(_given_names(), key=len, reverse=True))
-    return re.compile(rf"\b(?:{given})\s+(?P<surname>{_WORD})(?=(?:\s+(?P<next>{_WORD}))?)")
+    return re.compile(
+        rf"\b(?=[A-Z][a-z])(?:{given})(?:-[A-Z][a-z]+)?\s+(?P<surname>{_WORD})(?=(?:\s+(?P<next>{_WORD}))?)"
+    )
 
 
 def _given_name(found: re.Match[str]) -> str:
@@ -199,26 +265,47 @@ def _given_name(found: re.Match[str]) -> str:
     return NAME if _is_person(found.group("surname") + " " + place) else found.group(0)
 
 
+@cache
+def _given_name_alone() -> re.Pattern[str]:
+    """A known given name on its own, made clear by a role or an age after it ("Tracey (mum)",
+    "Jayden, 14, ran away") or by what the person said ("Shannon told the teacher")."""
+    given = "|".join(sorted(_given_names(), key=len, reverse=True))
+    return re.compile(
+        rf"(?<![\w'-])(?=[A-Z][a-z])(?:{given})(?![\w-]|'(?!s\b))(?={_ROLE_CUE}|,?\s+aged?\s+\d"
+        rf"|\s+(?:has\s+|had\s+)?(?i:{_SPEECH_AFTER})\b|'s\s+(?i:{_FAMILY})\b)"
+    )
+
+
 # -- all together ---------------------------------------------------------------------------
 
 
+# Each rule with a quick test of whether it could match at all: most answers have no
+# "@" and no digit, and skipping those rules halves the time on a long answer.
+_HAS_AT = re.compile("@")
+_HAS_DIGIT = re.compile(r"\d")
+_HAS_CAPITAL = re.compile("[A-Z]")
+_Rule = tuple[re.Pattern[str], re.Pattern[str], Callable[[re.Match[str]], str]]
+
+
 @cache
-def _rules() -> tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]:
+def _rules() -> tuple[_Rule, ...]:
     return (
-        (_EMAIL, lambda _found: EMAIL),
-        (_NHS, _nhs),
-        (_PHONE, _phone),
-        (_POSTCODE, _postcode),
-        (_DOB, _dob),
-        (_NAME_AFTER_TITLE, _whole_name),
-        (_NAME_AFTER_CUE, _cued_name),
-        (_NAME_BEFORE_CUE, _whole_name),
-        (_given_and_surname(), _given_name),
+        (_HAS_AT, _EMAIL, lambda _found: EMAIL),
+        (_HAS_DIGIT, _NHS, _nhs),
+        (_HAS_DIGIT, _PHONE, _phone),
+        (_HAS_DIGIT, _POSTCODE, _postcode),
+        (_HAS_DIGIT, _DOB, _dob),
+        (_HAS_CAPITAL, _NAME_AFTER_TITLE, _whole_name),
+        (_HAS_CAPITAL, _NAME_AFTER_CUE, _cued_name),
+        (_HAS_CAPITAL, _NAME_BEFORE_CUE, _whole_name),
+        (_HAS_CAPITAL, _given_and_surname(), _given_name),
+        (_HAS_CAPITAL, _given_name_alone(), lambda _found: NAME),
     )
 
 
 def redact(text: str) -> str:
     """``text`` with personal data replaced by markers; everything else unchanged."""
-    for pattern, replace in _rules():
-        text = pattern.sub(replace, text)
+    for could_match, pattern, replace in _rules():
+        if could_match.search(text):
+            text = pattern.sub(replace, text)
     return text

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from common.settings import ROOT
 from surveys.redaction import nhs_number_is_valid, redact
 from tests.helpers.shared import read_jsonl, shared_path
+from tests.surveys.data.score_pii import MARKERS
 
-MARKERS = {
-    "email": "[email]",
-    "phone": "[phone]",
-    "nhs_number": "[NHS number]",
-    "postcode": "[postcode]",
-    "dob": "[date of birth]",
-    "name": "[name]",
-}
+DATA = Path(__file__).resolve().parent / "data"
 
 
 def _expected(case: dict) -> str:
@@ -88,6 +83,32 @@ FOUND = [
     ("I spoke with Hannah yesterday", "I spoke with [name] yesterday"),
     ("dad, Gary Hill, rang", "dad, [name], rang"),
     ("Aneta Kowalczyk from the school rang", "[name] from the school rang"),
+    # A known given name made clear by an age, a role or what the person said.
+    ("Jayden, 14, ran away", "[name], 14, ran away"),
+    ("Tyler's mum rang the office", "[name]'s mum rang the office"),
+    ("Leah (her sister) was there", "[name] (her sister) was there"),
+    ("Shannon told the teacher", "[name] told the teacher"),
+    # Lists and initials after one cue; a bracket after a cue.
+    ("the children are Leah, Mason and Ava Clarke", "the children are [name], [name] and [name]"),
+    ("thanks to Sarah and the Early Help team", "thanks to [name] and the Early Help team"),
+    ("spoke to J Smith at the school", "spoke to [name] at the school"),
+    ("Gran (Maureen Day) has PR", "Gran ([name]) has PR"),
+    ("named as Jake, no surname given", "named as [name], no surname given"),
+    ("Sarah Jones (the DSL) was great", "[name] (the DSL) was great"),
+    ("YP b. 12.05.2009 missing", "YP b. [date of birth] missing"),
+    ("0044 7700 900123 or +44-7700-900124", "[phone] or [phone]"),
+    ("lives at Ox4 7AB", "lives at [postcode]"),
+    ("house in ng7 2rd", "house in [postcode]"),
+    ("DS Morgan took the statement", "[name] took the statement"),
+    ("bday 3/4/12", "bday [date of birth]"),
+    # A role, or contact details already redacted, straight after a name.
+    ("Precious Mensah is the new named GP", "[name] is the new named GP"),
+    ("ring Tracey on 07700 900410", "ring [name] on [phone]"),
+    ("Kwabena Asante, k.asante@example.org", "[name], [email]"),
+    ("referral made by Cheryl at the nursery", "referral made by [name] at the nursery"),
+    ("Jasmine (DOB 05/05/2015)", "[name] (DOB [date of birth])"),
+    ("Mia-Rose Taylor and her brother", "[name] and her brother"),
+    ("at OX4  7AB", "at [postcode]"),
 ]
 
 
@@ -128,7 +149,6 @@ LEFT_ALONE = [
     "contact Ruskin College",
     "South and Vale District Councils are great",
     "I think Oxford City Council should listen",
-    "Jayden, 14, ran away",
     "Natalie from the school",
     "The Horton General A&E",
     "level 3 on the threshold document",
@@ -141,6 +161,21 @@ LEFT_ALONE = [
     "Community Safety from the council",
     "Deputy Head said it was fine",
     "Mental Health from the trust were slow",
+    "Case ref 01234567890 still open",
+    "crime number 0123 456 7890",
+    "I told Mum I would call back",
+    "asked Families First for help",
+    "partner Agencies need training",
+    "Kids Company closed years ago",
+    "informed Bucks CC",
+    "Boys aged 14 are most at risk",
+    "St Mary's school were good",
+    "Oxford Health is the provider",
+    "call Childline on 0800 1111",
+    "Thames Valley Police on 101",
+    "Stoke Mandeville said they had no beds",
+    "Mr Men books in the waiting room",
+    "referred by Early Help",
 ]
 
 
@@ -152,6 +187,37 @@ def test_not_personal_data_is_left_alone(text: str) -> None:
 @pytest.mark.parametrize("text", [t for t, _ in FOUND])
 def test_redacting_twice_changes_nothing_more(text: str) -> None:
     assert redact(redact(text)) == redact(text)
+
+
+# Sets written blind, each scored once before any tuning on it (tests/surveys/data/README.md).
+BLIND_SETS = ("g", "h", "i", "j", "k")
+BLIND_CASES = [case for name in BLIND_SETS for case in read_jsonl(DATA / f"pii-blind-{name}.jsonl")]
+# Known misses, kept visible: a bare name with no cue at all, and a role word ("Nurse") that
+# the set's label counts as part of the name while the redactor keeps it as a cue.
+KNOWN_MISSES = {
+    "we thought Kacper was being exploited": "a bare given name with no cue is kept",
+    "Nurse Okonkwo on ward 6 raised the alert": "the role word stays: 'Nurse [name]'",
+}
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[case["text"]]))
+        if case["text"] in KNOWN_MISSES
+        else case
+        for case in BLIND_CASES
+    ],
+    ids=lambda case: case["text"][:40],
+)
+def test_every_blind_case_is_redacted_exactly(case: dict) -> None:
+    assert redact(case["text"]) == _expected(case)
+
+
+def test_the_blind_sets_have_every_kind_and_negatives() -> None:
+    kinds = {found["kind"] for case in BLIND_CASES for found in case["pii"]}
+    assert kinds == set(MARKERS)
+    assert sum(not case["pii"] for case in BLIND_CASES) >= 50
 
 
 @pytest.mark.parametrize(
