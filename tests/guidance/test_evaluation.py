@@ -73,6 +73,36 @@ def test_targets_hold_on_the_later_question_sets(kb: KnowledgeBase, name: str) -
     assert report.top1 >= 0.9, report.lines()
 
 
+@pytest.mark.parametrize(
+    ("name", "top1", "outside"),
+    [
+        # Each set was written before the tuning it was then used for; first-run (blind)
+        # top-1 was 89.8% on G, 83.7% on H, 88.6% on I, 80.0% on J, 72.6% on K, 65.2% on L
+        # and 67.4% on M (K to M deliberately harder: unusual words, admin questions that
+        # use safeguarding words), and 83.3% on N, written after all the others. Floors sit
+        # a little below the tuned figures so a regression shows without being brittle;
+        # L, M and N have only five or six out-of-scope questions each.
+        ("blind-g.jsonl", 0.94, 0.9),
+        ("blind-h.jsonl", 0.95, 0.9),
+        ("blind-i.jsonl", 0.91, 0.9),
+        ("blind-j.jsonl", 0.92, 0.9),
+        ("blind-k.jsonl", 0.90, 0.9),
+        ("blind-l.jsonl", 0.88, 0.8),
+        ("blind-m.jsonl", 0.84, 0.8),
+        ("blind-n.jsonl", 0.89, 0.8),
+    ],
+)
+def test_targets_hold_on_the_phone_style_sets(
+    kb: KnowledgeBase, name: str, top1: float, outside: float
+) -> None:
+    report = evaluate(kb, read_jsonl(DATA / name))
+    assert report.emergency_recall == 1.0
+    assert report.top1 is not None
+    assert report.top1 >= top1, report.lines()
+    assert report.out_of_scope_handled is not None
+    assert report.out_of_scope_handled >= outside, report.lines()
+
+
 def test_report_lines_name_every_figure_and_each_confusion(kb: KnowledgeBase) -> None:
     rows = [
         {"q": "how do I escalate in my own team", "topic": "internal-escalation"},
