@@ -10,6 +10,14 @@ threshold the text gets the codebook's ``fallback`` theme: with confidence 0
 ("uncoded" in the review list) unless the fallback's own keywords ("none",
 "nothing to add") say it is meant to be empty.
 
+Practitioners answer on phones, so before matching the coder expands the
+texting shorthand listed in ``_aliases.yaml`` ("sw" -> social worker) and
+mends single-letter typos of codebook words ("actualy", "happend"). A
+keyword inside a longer phrase of another theme gives way to it. Weight-1
+keywords are hints: a theme resting only on hints needs one more than the
+threshold, except in a one- or two-word answer ("time", "staff"), where the
+hint is the whole point and the threshold is 1.
+
 Confidence is score / (score + threshold): 0.5 at the threshold, rising
 towards 1 as more evidence agrees.
 """
@@ -18,18 +26,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from rapidfuzz.distance import OSA
 
 from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml
+from common.yamlfile import LINE_KEY, line_of, load_yaml
 
 CODEBOOK_DIR = Path(__file__).resolve().parent / "codebooks"
+ALIASES_FILE = "_aliases.yaml"
 _WORD = re.compile(r"[a-z0-9]+")
+_SHORT_ANSWER = 2  # words: an answer this short may rest on a hint
+_FUZZY_MIN = 6  # letters: shorter words are too easily another real word to be mended
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
@@ -46,6 +58,30 @@ def words(text: str) -> tuple[str, ...]:
     """Lower-case word stems of a text; apostrophes join ("don't" -> "dont")."""
     folded = text.lower().replace("’", "'").replace("'", "")
     return tuple(_stem(w) for w in _WORD.findall(folded))
+
+
+@dataclass(frozen=True)
+class Aliases:
+    """Shorthand to expand before matching: lower-case words, and a few case-sensitive ones ("IT")."""
+
+    words: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    cased: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def _cased(self) -> re.Pattern[str] | None:
+        if not self.cased:
+            return None
+        return re.compile(r"\b(" + "|".join(map(re.escape, self.cased)) + r")\b")
+
+    def expand(self, text: str) -> list[str]:
+        """The text's lower-case words with shorthand written out (not yet stemmed)."""
+        if self._cased is not None:
+            text = self._cased.sub(lambda m: f" {self.cased[m.group(1)]} ", text)
+        folded = text.lower().replace("’", "'").replace("'", "")
+        out: list[str] = []
+        for word in _WORD.findall(folded):
+            out.extend(self.words.get(word, (word,)))
+        return out
 
 
 @dataclass(frozen=True)
@@ -92,6 +128,7 @@ class Codebook:
     threshold: float
     relative: float
     single: bool
+    aliases: Aliases = field(default_factory=Aliases)
 
     @property
     def theme_ids(self) -> tuple[str, ...]:
@@ -112,40 +149,113 @@ class Codebook:
                 index.setdefault(key, []).append((theme.id, keyword))
         return exact, prefix
 
-    def scores(self, text: str) -> dict[str, float]:
-        """Each theme's score for the text (sum of the weights of its distinct keywords present)."""
-        stems = words(text)
-        exact, prefix = self._index
-        found: dict[int, tuple[str, Keyword]] = {}
-        for start, stem in enumerate(stems):
-            candidates = list(exact.get(stem, ()))
+    @cached_property
+    def _vocabulary(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Every whole word the keywords use, and every prefix (without its ``*``)."""
+        parts = [p for theme in self.themes for k in theme.keywords for p in k.parts]
+        exact = frozenset(p for p in parts if not p.endswith("*"))
+        prefixes = tuple(sorted({p[:-1] for p in parts if p.endswith("*")}))
+        return exact, prefixes
+
+    @cached_property
+    def _mended(self) -> dict[str, str]:
+        """Typo corrections already worked out, by word (texts repeat their words a lot)."""
+        return {}
+
+    def _mend(self, stem: str) -> str:
+        """The codebook word a mistyped word was meant to be, or the word itself.
+
+        Only a word the codebook does not know, of six letters or more, one
+        edit (a transposition counts as one) from exactly one whole codebook
+        word of six letters or more. Prefix keywords are not mended towards:
+        too many real words sit one letter from a prefix (professional, process*).
+        """
+        known = self._mended.get(stem)
+        if known is not None:
+            return known
+        exact, prefixes = self._vocabulary
+        fixed = stem
+        if len(stem) >= _FUZZY_MIN and stem not in exact and not stem.startswith(prefixes):
+            near = [w for w in exact if len(w) >= _FUZZY_MIN and OSA.distance(stem, w, score_cutoff=1) <= 1]
+            if len(near) == 1:
+                fixed = near[0]
+        self._mended[stem] = fixed
+        return fixed
+
+    def stems(self, text: str) -> tuple[str, ...]:
+        """The text's word stems as the keywords see them: shorthand expanded, typos mended."""
+        return tuple(self._mend(_stem(w)) for w in self.aliases.expand(text))
+
+    @cached_property
+    def _starting(self) -> dict[str, list[tuple[str, Keyword]]]:
+        """Keywords that may start at a word, by word (worked out once per distinct word)."""
+        return {}
+
+    def _candidates(self, stem: str) -> list[tuple[str, Keyword]]:
+        known = self._starting.get(stem)
+        if known is None:
+            exact, prefix = self._index
+            known = list(exact.get(stem, ()))
             for end in range(1, len(stem) + 1):
-                candidates.extend(prefix.get(stem[:end], ()))
-            for theme_id, keyword in candidates:
-                if id(keyword) not in found and keyword.matches_at(stems, start):
-                    found[id(keyword)] = (theme_id, keyword)
-        scores = dict.fromkeys(self.theme_ids, 0.0)
-        for theme_id, keyword in found.values():
-            scores[theme_id] += keyword.weight
-        return scores
+                known.extend(prefix.get(stem[:end], ()))
+            self._starting[stem] = known
+        return known
+
+    def _matches(self, stems: Sequence[str]) -> list[tuple[int, int, str, Keyword]]:
+        """Every keyword occurrence as (start, end, theme id, keyword)."""
+        return [
+            (start, start + len(keyword.parts), theme_id, keyword)
+            for start, stem in enumerate(stems)
+            for theme_id, keyword in self._candidates(stem)
+            if keyword.matches_at(stems, start)
+        ]
+
+    def evidence(self, text: str) -> dict[str, list[float]]:
+        """The weights of each theme's distinct keywords present in the text.
+
+        A keyword inside a longer phrase of another theme does not count:
+        "strategy meeting" is about meetings, not about a strategy*.
+        """
+        matches = self._matches(self.stems(text))
+        weights: dict[str, list[float]] = {tid: [] for tid in self.theme_ids}
+        seen: set[int] = set()
+        for start, end, theme_id, keyword in matches:
+            inside_longer = any(
+                s <= start and end <= e and e - s > end - start and t != theme_id for s, e, t, _ in matches
+            )
+            if not inside_longer and id(keyword) not in seen:
+                seen.add(id(keyword))
+                weights[theme_id].append(keyword.weight)
+        return weights
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Each theme's score: the sum of the weights of its distinct keywords present.
+
+        A theme resting only on weight-1 hints loses one point (it needs one
+        hint more than the threshold), except in an answer of one or two words.
+        """
+        evidence = self.evidence(text)
+        if self._is_short(text):
+            return {tid: sum(w) for tid, w in evidence.items()}
+        return {tid: sum(w) - (1.0 if w and max(w) <= 1 else 0.0) for tid, w in evidence.items()}
+
+    def _is_short(self, text: str) -> bool:
+        return len(_WORD.findall(text.lower())) <= _SHORT_ANSWER
 
     def code(self, text: str) -> Coded:
         """The themes of one text (see the module docstring for the rule)."""
         scores = self.scores(text)
+        threshold = min(self.threshold, 1.0) if self._is_short(text) else self.threshold
         # In a multi-theme codebook the fallback ("other") means "none of the
         # rest", so it never joins another theme; in a single-category one it
         # is a real category and competes like any other.
         fallback_score = scores.get(self.fallback, 0.0) if self.single else scores.pop(self.fallback, 0.0)
         best = max(scores.values(), default=0.0)
-        if best < self.threshold:
-            sure = (
-                fallback_score / (fallback_score + self.threshold)
-                if fallback_score >= self.threshold
-                else 0.0
-            )
+        if best < threshold:
+            sure = fallback_score / (fallback_score + self.threshold) if fallback_score >= threshold else 0.0
             return Coded((self.fallback,), round(sure, 3))
         ranked = sorted(
-            (tid for tid, s in scores.items() if s >= self.threshold and s >= self.relative * best),
+            (tid for tid, s in scores.items() if s >= threshold and s >= self.relative * best),
             key=lambda tid: -scores[tid],
         )
         chosen = ranked[:1] if self.single else ranked
@@ -170,7 +280,7 @@ def load_codebook(name: str, directory: Path = CODEBOOK_DIR) -> Codebook:
     path = directory / f"{name}.yaml"
     where = str(path)
     if not path.exists():
-        known = ", ".join(sorted(p.stem for p in directory.glob("*.yaml")))
+        known = ", ".join(codebook_names(directory))
         raise ContentError(where, None, f"no codebook '{name}' (known: {known})")
     data = load_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
@@ -202,6 +312,7 @@ def load_codebook(name: str, directory: Path = CODEBOOK_DIR) -> Codebook:
     if fallback not in ids:
         raise ContentError(where, line_of(data), f"fallback '{fallback}' is not one of the themes")
     return Codebook(
+        aliases=load_aliases(directory),
         id=str(data.get("id") or name),
         title=str(data.get("title") or name),
         item=str(data.get("item") or name),
@@ -213,8 +324,24 @@ def load_codebook(name: str, directory: Path = CODEBOOK_DIR) -> Codebook:
     )
 
 
+def load_aliases(directory: Path = CODEBOOK_DIR) -> Aliases:
+    """The shorthand every codebook in the directory shares (``_aliases.yaml``; none if absent)."""
+    path = directory / ALIASES_FILE
+    if not path.exists():
+        return Aliases()
+    data = load_yaml(path)
+    words, cased = (data or {}).get("words") or {}, (data or {}).get("case_sensitive") or {}
+    if not isinstance(words, dict) or not isinstance(cased, dict):
+        raise ContentError(str(path), line_of(data), "expected 'words' and 'case_sensitive' mappings")
+    return Aliases(
+        words={str(k).lower(): tuple(str(v).lower().split()) for k, v in words.items() if k != LINE_KEY},
+        cased={str(k): str(v).lower() for k, v in cased.items() if k != LINE_KEY},
+    )
+
+
 def codebook_names(directory: Path = CODEBOOK_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+    """Codebooks in the directory (files starting with ``_`` hold shared data, not codebooks)."""
+    return sorted(p.stem for p in directory.glob("*.yaml") if not p.stem.startswith("_"))
 
 
 def code_texts(

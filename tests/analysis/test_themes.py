@@ -21,6 +21,7 @@ IMPACT = [f"impact_q{n}" for n in range(1, 7)]
 
 
 def score(rows: list[dict]) -> tuple[float, float, float]:
+    """Micro precision and recall of the theme ids, and the share coded exactly right."""
     tp = fp = fn = exact = 0
     books = {}
     for row in rows:
@@ -30,6 +31,11 @@ def score(rows: list[dict]) -> tuple[float, float, float]:
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
         exact += got == want
     return tp / (tp + fp), tp / (tp + fn), exact / len(rows)
+
+
+def one_change_and_impact(rows: list[dict]) -> tuple[list[dict], list[dict]]:
+    practitioners = [r for r in rows if r.get("codebook", "one_change") == "one_change"]
+    return practitioners, [r for r in rows if r.get("codebook", "one_change") != "one_change"]
 
 
 def test_every_codebook_of_the_spec_is_there():
@@ -178,3 +184,75 @@ def test_holdout_set_is_coded_well_enough():
     assert precision >= 0.8
     assert recall >= 0.8
     assert exact >= 0.8
+
+
+# Sets written blind, before the coder was tuned on any of them, then used in
+# turn: tuned on G, first run of H, tuned on G+H, first run of I, then J (a
+# later, sloppier set: misspellings, sarcasm, run-on answers) first run and
+# tuned on all four. First-run exact match (one_change / impact): G 0.66 /
+# 0.88 (the coder before this work), H 0.87 / 0.96, I 0.88 / 0.96, J 0.65 /
+# 1.00. The floors sit a little under the scores after tuning, so a codebook
+# edit that loses ground fails here.
+BLIND = [f"themes-blind-{s}.jsonl" for s in "ghij"]
+
+
+@pytest.mark.parametrize("name", BLIND)
+def test_blind_sets_are_labelled_with_codebook_ids(name):
+    rows = read_jsonl(DATA / name)
+    practitioners, impact = one_change_and_impact(rows)
+    assert len(practitioners) >= 40
+    assert {r["codebook"] for r in impact} == set(IMPACT)
+    assert all(len(r["themes"]) == 1 for r in impact), "impact issues take one category"
+    books = {n: load_codebook(n) for n in ["one_change", *IMPACT]}
+    for row in rows:
+        assert set(row["themes"]) <= set(books[row["codebook"]].theme_ids), row
+
+
+@pytest.mark.parametrize("name", BLIND)
+def test_blind_sets_are_coded_well(name):
+    practitioners, impact = one_change_and_impact(read_jsonl(DATA / name))
+    precision, recall, exact = score(practitioners)
+    assert precision >= 0.9
+    assert recall >= 0.95
+    assert exact >= 0.88
+    _, _, exact = score(impact)
+    assert exact >= 0.95
+
+
+def test_phone_typing_is_understood():
+    book = load_codebook("one_change")
+    assert book.code("less paperwrok").themes == ("systems",)  # a transposed typo is mended
+    assert book.code("sw to ring back").themes == ("feedback",)  # shorthand is written out
+    assert book.code("better IT").themes == ("systems",)  # IT as typed is the IT system
+    assert book.code("make it better").themes == ("other",)  # "it" is not
+    assert book.code("no more training days please").themes == ("training",)
+
+
+def test_a_real_word_is_not_mended_into_a_keyword():
+    book = load_codebook("one_change")
+    assert book.stems("a more professional approach") == ("a", "more", "professional", "approach")
+    assert book.code("a more professional approach").themes == ("other",)
+
+
+def test_hints_alone_need_one_more_than_the_threshold_except_in_a_short_answer():
+    book = load_codebook("one_change")
+    # "staff" and "DSL" are both capacity hints: two are not enough beside a clear theme
+    assert book.code("Mandatory training for all staff not just the DSL").themes == ("training",)
+    short = book.code("time")
+    assert short.themes == ("capacity",)
+    assert 0 < short.confidence < 0.5  # coded, but listed for review
+
+
+def test_a_longer_phrase_of_another_theme_wins_over_a_keyword_inside_it():
+    book = load_codebook("impact_q5")
+    assert book.code("Attendance at strategy meetings").themes == ("partnership-engagement",)
+    assert book.code("A joint strategy on exploitation").themes == ("multi-agency-strategy",)
+
+
+def test_the_shared_aliases_are_not_a_codebook_and_a_broken_one_names_its_file(tmp_path):
+    assert "_aliases" not in codebook_names()
+    (tmp_path / "book.yaml").write_text("themes:\n  - id: other\n    keywords: {x: 1}\n", encoding="utf-8")
+    (tmp_path / "_aliases.yaml").write_text("words: [not, a, mapping]\n", encoding="utf-8")
+    assert codebook_names(tmp_path) == ["book"]
+    with pytest.raises(ContentError, match=r"_aliases\.yaml"):
+        load_codebook("book", tmp_path)
