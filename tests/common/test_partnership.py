@@ -63,3 +63,12 @@ def test_broken_partnership_file_names_file_line_and_problem(tmp_path, text, lin
 def test_missing_file_is_a_content_error(tmp_path):
     with pytest.raises(ContentError, match="not found"):
         load_partnership(tmp_path / "nope.yaml")
+
+
+def test_a_duplicate_key_names_its_line(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: X\nagencies:\n  - {code: A, name: One}\nname: Y\n")
+    with pytest.raises(ContentError) as caught:
+        load_partnership(path)
+    assert "duplicate key 'name'" in str(caught.value)
+    assert caught.value.line == 4
