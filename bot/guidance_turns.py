@@ -141,7 +141,8 @@ class GuidanceTurns:
         sender = self.services.sender
         if not channel or sender is None:
             return False
-        stored = await conversations.get_reference(self.services.db, f"msteams:{channel}")
+        key = identity.channel_key(identity.TEAMS, channel)
+        stored = await conversations.get_reference(self.services.db, key)
         if stored is None:
             log.warning("the experts' channel is configured but the bot has not been added to it yet")
             return False

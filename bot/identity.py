@@ -14,13 +14,19 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 PERSONAL = "personal"
+TEAMS = "msteams"
+
+
+def channel_key(channel: str, ident: str) -> str:
+    """How people and conversations are keyed: "<channel>:<id>", e.g. "msteams:<aadObjectId>"."""
+    return f"{channel}:{ident}"
 
 
 def person_id(activity: Activity) -> str:
     """The stable id of the sender, e.g. "msteams:<aadObjectId>" or "webchat:<browser id>"."""
     sender = activity.from_property
     who = (getattr(sender, "aad_object_id", None) or sender.id) if sender else "unknown"
-    return f"{activity.channel_id}:{who}"
+    return channel_key(activity.channel_id, who)
 
 
 def conversation_kind(activity: Activity) -> str:
@@ -41,7 +47,7 @@ def conversation_id(activity: Activity) -> str:
 
 def reference_key(activity: Activity) -> str:
     """Where proactive messages for this conversation are filed: "<channel>:<conversation id>"."""
-    return f"{activity.channel_id}:{conversation_id(activity)}"
+    return channel_key(activity.channel_id, conversation_id(activity))
 
 
 def reference(activity: Activity) -> dict[str, Any]:

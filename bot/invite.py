@@ -77,14 +77,9 @@ class InviteSummary:
         return "\n".join(lines)
 
 
-def long_date(day: date) -> str:
-    """UK style, e.g. "Monday 4 January 2027"."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
 def invitation(partnership: Partnership, wave: Wave) -> Activity:
     """The invitation card: what it is, until when, that it is anonymous, and "Start the survey"."""
-    text = INVITATION.format(partnership=partnership.name, closes=long_date(wave.closes))
+    text = INVITATION.format(partnership=partnership.name, closes=wording.day(wave.closes))
     return wording.offer(text, start=True)
 
 
@@ -93,9 +88,9 @@ async def _check_wave(db: Database, wave_id: int, today: date) -> Wave:
     if wave is None:
         raise InviteRefused(f"there is no wave {wave_id}")
     if wave.closed or wave.closes < today:
-        raise InviteRefused(f"wave {wave_id} closed on {long_date(wave.closes)}")
+        raise InviteRefused(f"wave {wave_id} closed on {wording.day(wave.closes)}")
     if wave.opens > today:
-        raise InviteRefused(f"wave {wave_id} opens on {long_date(wave.opens)}; invite people then")
+        raise InviteRefused(f"wave {wave_id} opens on {wording.day(wave.opens)}; invite people then")
     return wave
 
 

@@ -24,6 +24,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 
 from bot.adapter import ReusingCloudAdapter, retry_after_seconds
 from bot.cards import card, card_activity
+from bot.identity import TEAMS, channel_key
 from common.partnership import AgencyLead
 from common.settings import Settings
 from storage.conversations import installed_personal
@@ -118,8 +119,8 @@ class ProactiveSender:
             return Delivery(False, 0, error="no Teams user is set for this lead")
         if self._db is None:
             return Delivery(False, 0, error="no database to find the lead's conversation in")
-        person = f"msteams:{lead.teams_user}"
-        stored = next((r for r in await installed_personal(self._db) if r.user_id == person), None)
+        person = channel_key(TEAMS, lead.teams_user)
+        stored = next(iter(await installed_personal(self._db, user_id=person)), None)
         if stored is None:
             return Delivery(False, 0, error="the lead has not installed the bot in Teams")
         content = summary_card(summary, link)

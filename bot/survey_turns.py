@@ -54,7 +54,7 @@ class Saved:
 
 
 def survey_key(person: str) -> str:
-    return f"survey/{person}"
+    return f"{submissions.SURVEY_PREFIX}{person}"
 
 
 class SurveyTurns:

@@ -47,13 +47,16 @@ async def get_reference(db: Database, key: str) -> StoredReference | None:
         return _stored(row) if row else None
 
 
-async def installed_personal(db: Database) -> list[StoredReference]:
-    """Every personal (one-to-one) conversation the bot is installed in, by key."""
+async def installed_personal(db: Database, user_id: str | None = None) -> list[StoredReference]:
+    """Every personal (one-to-one) conversation the bot is installed in, by key; only that
+    user's when ``user_id`` is given."""
     query = (
         select(ConversationReferenceRow)
         .where(ConversationReferenceRow.kind == "personal")
         .order_by(ConversationReferenceRow.key)
     )
+    if user_id is not None:
+        query = query.where(ConversationReferenceRow.user_id == user_id)
     async with db.transaction(read_only=True) as session:
         return [_stored(row) for row in await session.scalars(query)]
 
