@@ -1,24 +1,34 @@
-"""The baseline of bench/load_bench.py: Microsoft's echo bot sample, on the stock CloudAdapter.
+"""The baselines of bench/load_bench.py: Microsoft's echo bot sample, on two adapters.
 
 Same shape as the botbuilder-python "02.echo-bot" sample: an ActivityHandler
-that echoes each message, ``ConfigurationBotFrameworkAuthentication`` from a
-config object with no app id (open, as the sample runs locally), and
-``CloudAdapter.process`` behind ``POST /api/messages``. Nothing is tuned:
-whatever the stock adapter costs per turn is what this measures.
+that echoes each message and greets members added.
 
-    .venv/bin/python bench/echo_bot.py --port 3979
+- ``--adapter stock`` (default): ``ConfigurationBotFrameworkAuthentication``
+  from a config object with no app id and ``CloudAdapter.process`` behind
+  ``POST /api/messages``, untouched: whatever the stock adapter costs per turn.
+- ``--adapter ours``: the same bot behind the project's adapter
+  (``bot.adapter.create_adapter``, which reuses connector and token clients per
+  service URL), the body read and deserialised the way ``bot.app`` does it.
+  This is the floor a turn of our bot can reach on this framework: everything
+  above it is the survey, the guidance and the storage.
+
+    .venv/bin/python bench/echo_bot.py --port 3979 [--adapter ours]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import traceback
+from pathlib import Path
 
 from aiohttp import web
-from botbuilder.core import ActivityHandler, MessageFactory, TurnContext
+from botbuilder.core import ActivityHandler, MessageFactory, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import ChannelAccount
+from botbuilder.schema import Activity, ChannelAccount
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class DefaultConfig:
@@ -42,16 +52,16 @@ class EchoBot(ActivityHandler):
         return await turn_context.send_activity(MessageFactory.text(text, text))
 
 
-def create_app() -> web.Application:
+async def _on_error(context: TurnContext, error: Exception) -> None:
+    print(f"\n [on_turn_error] unhandled error: {error}", file=sys.stderr)
+    traceback.print_exc()
+    await context.send_activity("The bot encountered an error or bug.")
+
+
+def stock_app() -> web.Application:
     adapter = CloudAdapter(ConfigurationBotFrameworkAuthentication(DefaultConfig()))
+    adapter.on_turn_error = _on_error
     bot = EchoBot()
-
-    async def on_error(context: TurnContext, error: Exception) -> None:
-        print(f"\n [on_turn_error] unhandled error: {error}", file=sys.stderr)
-        traceback.print_exc()
-        await context.send_activity("The bot encountered an error or bug.")
-
-    adapter.on_turn_error = on_error
 
     async def messages(req: web.Request) -> web.Response:
         return await adapter.process(req, bot)
@@ -61,11 +71,36 @@ def create_app() -> web.Application:
     return app
 
 
+def our_adapter_app() -> web.Application:
+    """The echo bot on ``bot.adapter.create_adapter`` (open local mode, as the stock sample runs)."""
+    sys.path.insert(0, str(ROOT))
+    from bot.adapter import create_adapter
+    from common.settings import settings_from_environment
+
+    adapter = create_adapter(settings_from_environment())
+    adapter.on_turn_error = _on_error
+    bot = EchoBot()
+
+    async def messages(req: web.Request) -> web.Response:
+        activity = Activity().deserialize(json.loads(await req.read()))
+        response = await adapter.process_activity(req.headers.get("Authorization", ""), activity, bot.on_turn)
+        if response is None:
+            return web.Response(status=202)
+        body = response.body if isinstance(response.body, dict | list) else serializer_helper(response.body)
+        return web.json_response(body, status=int(response.status or 200))
+
+    app = web.Application()
+    app.router.add_post("/api/messages", messages)
+    return app
+
+
 def main() -> None:
-    parser = argparse.ArgumentParser(description="Stock echo bot (benchmark baseline).")
+    parser = argparse.ArgumentParser(description="Echo bot (benchmark baseline).")
     parser.add_argument("--port", type=int, default=3979)
+    parser.add_argument("--adapter", choices=("stock", "ours"), default="stock")
     args = parser.parse_args()
-    web.run_app(create_app(), host="127.0.0.1", port=args.port, print=None, access_log=None)
+    app = stock_app() if args.adapter == "stock" else our_adapter_app()
+    web.run_app(app, host="127.0.0.1", port=args.port, print=None, access_log=None)
 
 
 if __name__ == "__main__":
