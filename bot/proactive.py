@@ -25,6 +25,7 @@ from msrest.exceptions import ClientRequestError, HttpOperationError
 from bot.adapter import ReusingCloudAdapter, retry_after_seconds
 from bot.cards import card, card_activity
 from bot.identity import TEAMS, channel_key
+from bot.pacing import Pacer
 from common.partnership import AgencyLead
 from common.settings import Settings
 from storage.conversations import installed_personal
@@ -67,9 +68,10 @@ class _GiveUp(Exception):
 class ProactiveSender:
     """Sends activities to stored conversation references through the adapter's reused clients.
 
-    ``settings`` is taken so every sender is built alike; what it needs of them
-    (the app id and credentials) the adapter already holds. ``db`` is needed
-    only by :meth:`send_summary`, to find an agency lead's conversation.
+    The adapter holds the app id and credentials; from ``settings`` comes the
+    pace (TEAMS_SENDS_PER_SECOND per tenant, see bot.pacing), which every
+    attempt, retries included, waits for. ``db`` is needed only by
+    :meth:`send_summary`, to find an agency lead's conversation.
     """
 
     def __init__(
@@ -90,6 +92,7 @@ class ProactiveSender:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
+        self._pacer = Pacer(settings.teams_sends_per_second)
         self._resume_at = 0.0  # clock time before which nobody sends (set by a 429)
 
     async def send(self, reference: Mapping[str, Any], activity: Activity | str) -> Delivery:
@@ -133,6 +136,7 @@ class ProactiveSender:
         while True:
             attempt += 1
             await self._wait_for_quiet()
+            await self._pacer.wait(ref.conversation.tenant_id or "")
             try:
                 response = await self._post(ref, message)
             except HttpOperationError as exc:

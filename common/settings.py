@@ -174,6 +174,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("SMTP_PORT", "smtp_port", "25", _int, "SMTP server port."),
     Setting("SMTP_FROM", "smtp_from", "safeguarding-bot@localhost", str, "Sender address of report emails."),
     Setting(
+        "TEAMS_SENDS_PER_SECOND",
+        "teams_sends_per_second",
+        "50",
+        _int,
+        "Messages the bot starts itself (invitations, reminders, report cards, expert answers) per "
+        "second to one tenant: Teams' limit per bot per tenant. 0 turns pacing off.",
+    ),
+    Setting(
         "LOG_LEVEL",
         "log_level",
         "INFO",
@@ -229,6 +237,7 @@ class Settings:
     smtp_host: str
     smtp_port: int
     smtp_from: str
+    teams_sends_per_second: int
     log_level: str
     dev_open_endpoint: bool
     theme_overrides_file: Path

@@ -276,3 +276,51 @@ def test_the_summary_card_is_a_valid_adaptive_card() -> None:
     content = summary_card(suppressed, LINK)
     assert_valid(content)
     assert "suppressed" in json.dumps(content)
+
+
+async def test_sends_to_one_tenant_never_exceed_the_pace(fake: FakeConnector) -> None:
+    """Sends leave evenly spaced: no second holds more than TEAMS_SENDS_PER_SECOND to one tenant.
+
+    Checked from the arrival times the connector recorded, so a slow machine
+    only spreads them further apart; nothing here asserts how fast it went.
+    """
+    settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "40"})
+    adapter = create_adapter(settings)
+    try:
+        send = ProactiveSender(settings, adapter, policy=SendPolicy(concurrency=16))
+        results = await asyncio.gather(
+            *(send.send(reference(fake.url, conversation=f"a:p{i}"), "hi") for i in range(60))
+        )
+    finally:
+        await adapter.close()
+    assert all(r.ok for r in results)
+    arrivals = sorted(call.at for call in fake.calls)
+    assert len(arrivals) == 60
+    # any 41 consecutive sends span at least a second (a little slack for the clock's resolution)
+    assert min(b - a for a, b in zip(arrivals, arrivals[40:], strict=False)) >= 0.95
+
+
+async def test_a_paced_sender_meets_no_throttling_from_a_connector_that_enforces_the_limit(
+    adapter: Any,
+) -> None:
+    async with FakeConnector(per_second=50) as strict:
+        send = ProactiveSender(Settings.from_env({}), adapter, policy=SendPolicy(concurrency=16))
+        results = await asyncio.gather(
+            *(send.send(reference(strict.url, conversation=f"a:q{i}"), "hi") for i in range(80))
+        )
+    assert all(r.ok for r in results)
+    assert "throttled" not in strict.counts
+    assert len(strict.calls) == 80
+
+
+async def test_pacing_off_meets_the_connectors_limit_and_recovers(adapter: Any) -> None:
+    """The fake's limit is real: unpaced, the burst is throttled, and 429 handling still delivers all."""
+    settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "0"})
+    async with FakeConnector(per_second=20) as strict:
+        send = ProactiveSender(settings, adapter, policy=SendPolicy(concurrency=16, jitter=0.0))
+        results = await asyncio.gather(
+            *(send.send(reference(strict.url, conversation=f"a:r{i}"), "hi") for i in range(30))
+        )
+    assert all(r.ok for r in results)
+    assert strict.counts.get("throttled", 0) > 0
+    assert len({call.conversation_id for call in strict.calls}) == 30

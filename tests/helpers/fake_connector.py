@@ -6,14 +6,19 @@ calls with 429 (with Retry-After) or 5xx. The shared Teams activities carry
 serviceUrl ``http://127.0.0.1:3980/...``: run the fake on port 3980, or move
 an activity onto the fake's port with ``pointed_at``.
 
-Run alone (for the benchmark): ``python -m tests.helpers.fake_connector --port 3980``;
-``GET /_fake/counts`` then tells how many calls of each kind it answered.
+Run alone (for the benchmarks): ``python -m tests.helpers.fake_connector --port 3980``;
+``GET /_fake/counts`` then tells how many calls of each kind it answered. With
+``per_second`` (``--per-second 50``) it throttles as Teams does: a send to a
+tenant that already had that many in the last second is answered 429 with
+Retry-After, and ``counts["throttled"]`` says how often; ``GET /_fake/recipients``
+tells how many conversations were sent to and the most any one received.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import copy
 import itertools
 import re
@@ -61,6 +66,7 @@ class FakeConnector:
     port: int = 0
     record: bool = True
     delay: float = 0.0  # seconds each answer takes, to hold calls in flight
+    per_second: int = 0  # Teams' limit per tenant: more sends in one second get 429 (0: no limit)
     in_flight: int = 0
     max_in_flight: int = 0
     calls: list[Call] = field(default_factory=list)  # answered with success
@@ -68,6 +74,8 @@ class FakeConnector:
     counts: dict[str, int] = field(default_factory=dict)
     _faults: list[_Fault] = field(default_factory=list)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _recent: dict[str, collections.deque[float]] = field(default_factory=dict)  # send times per tenant
+    _received: collections.Counter[str] = field(default_factory=collections.Counter)  # sends per conversation
     _runner: web.AppRunner | None = None
     _arrived: asyncio.Condition = field(default_factory=asyncio.Condition)
 
@@ -131,6 +139,9 @@ class FakeConnector:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         if request.path == "/_fake/counts":
             return web.json_response(self.counts)
+        if request.path == "/_fake/recipients":
+            most = max(self._received.values(), default=0)
+            return web.json_response({"conversations": len(self._received), "most": most})
         match = _ROUTE.match(request.raw_path.split("?", 1)[0])
         if match is None:
             return web.json_response({"error": {"code": "NotFound", "message": request.path}}, status=404)
@@ -154,8 +165,26 @@ class FakeConnector:
             async with self._arrived:
                 self._arrived.notify_all()
 
+    def _throttled(self, call: Call) -> bool:
+        """Whether this send goes over ``per_second`` for its tenant (a sliding one-second window)."""
+        if not self.per_second or call.kind not in {"send", "reply", "create"}:
+            return False
+        body = call.body if isinstance(call.body, dict) else {}
+        tenant = str((body.get("conversation") or {}).get("tenantId") or "")
+        recent = self._recent.setdefault(tenant, collections.deque())
+        while recent and call.at - recent[0] >= 1.0:
+            recent.popleft()
+        if len(recent) >= self.per_second:
+            return True
+        recent.append(call.at)
+        return False
+
     def _answer(self, call: Call) -> web.Response:
         kind = call.kind
+        if self._throttled(call):
+            self.counts["throttled"] = self.counts.get("throttled", 0) + 1
+            error = {"error": {"code": "Throttled", "message": "more than the fake's per-second limit"}}
+            return web.json_response(error, status=429, headers={"Retry-After": "1"})
         self.counts[kind] = self.counts.get(kind, 0) + 1
         fault = next((f for f in self._faults if f.remaining > 0 and f.matches(call)), None)
         if fault is not None:
@@ -168,6 +197,8 @@ class FakeConnector:
             return web.json_response(error, status=fault.status, headers=headers)
         if self.record:
             self.calls.append(call)
+        if kind in {"send", "reply"} and call.conversation_id:
+            self._received[call.conversation_id] += 1
         if kind == "create":
             new_id = f"a:fake-conversation-{next(self._ids)}"
             return web.json_response({"id": new_id, "activityId": f"fake-{next(self._ids)}"}, status=201)
@@ -196,8 +227,8 @@ def pointed_at(activity: dict[str, Any], base_url: str) -> dict[str, Any]:
     return moved
 
 
-async def _serve(port: int) -> None:
-    fake = FakeConnector(port=port, record=False)
+async def _serve(port: int, per_second: int) -> None:
+    fake = FakeConnector(port=port, record=False, per_second=per_second)
     async with fake:
         await asyncio.Event().wait()
 
@@ -205,8 +236,9 @@ async def _serve(port: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description="Local fake Bot Connector (counts calls, records nothing).")
     parser.add_argument("--port", type=int, default=3980)
+    parser.add_argument("--per-second", type=int, default=0, help="sends per tenant per second before 429")
     args = parser.parse_args()
-    asyncio.run(_serve(args.port))
+    asyncio.run(_serve(args.port, args.per_second))
 
 
 if __name__ == "__main__":
