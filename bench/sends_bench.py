@@ -66,8 +66,6 @@ async def invite(env: dict[str, str]) -> tuple[float, str]:
         "invite",
         "--wave",
         "1",
-        "--workers",
-        "64",
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,

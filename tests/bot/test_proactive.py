@@ -284,33 +284,20 @@ async def test_sends_to_one_tenant_never_exceed_the_pace(fake: FakeConnector) ->
     Checked from the arrival times the connector recorded, so a slow machine
     only spreads them further apart; nothing here asserts how fast it went.
     """
-    settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "40"})
+    settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "20"})
     adapter = create_adapter(settings)
     try:
         send = ProactiveSender(settings, adapter, policy=SendPolicy(concurrency=16))
         results = await asyncio.gather(
-            *(send.send(reference(fake.url, conversation=f"a:p{i}"), "hi") for i in range(60))
+            *(send.send(reference(fake.url, conversation=f"a:p{i}"), "hi") for i in range(30))
         )
     finally:
         await adapter.close()
     assert all(r.ok for r in results)
     arrivals = sorted(call.at for call in fake.calls)
-    assert len(arrivals) == 60
-    # any 41 consecutive sends span at least a second (a little slack for the clock's resolution)
-    assert min(b - a for a, b in zip(arrivals, arrivals[40:], strict=False)) >= 0.95
-
-
-async def test_a_paced_sender_meets_no_throttling_from_a_connector_that_enforces_the_limit(
-    adapter: Any,
-) -> None:
-    async with FakeConnector(per_second=50) as strict:
-        send = ProactiveSender(Settings.from_env({}), adapter, policy=SendPolicy(concurrency=16))
-        results = await asyncio.gather(
-            *(send.send(reference(strict.url, conversation=f"a:q{i}"), "hi") for i in range(80))
-        )
-    assert all(r.ok for r in results)
-    assert "throttled" not in strict.counts
-    assert len(strict.calls) == 80
+    assert len(arrivals) == 30
+    # 21 consecutive sends are 20 slots of 1/(20 x 0.98) s apart: 1.02 s, less a sender's lateness
+    assert min(b - a for a, b in zip(arrivals, arrivals[20:], strict=False)) >= 0.9
 
 
 async def test_pacing_off_meets_the_connectors_limit_and_recovers(adapter: Any) -> None:
