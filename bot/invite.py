@@ -41,6 +41,9 @@ INVITATION = (
     "minutes, one question at a time, and you can pause whenever you need to. Your answers are "
     "anonymous: only your agency and a broad role band are kept."
 )
+# People handled at once: enough that the database work around each send (has this person answered?
+# record the outcome) never leaves the pacer idle; the pacer, not this, sets the rate.
+WORKERS = 32
 # How long, after Ctrl-C, sends already under way may take to finish and be recorded.
 DRAIN_SECONDS = 30.0
 
@@ -102,13 +105,13 @@ async def invite_wave(
     *,
     today: date,
     partnership: Partnership,
-    workers: int = 8,
+    workers: int = WORKERS,
     show_progress: bool | None = None,
 ) -> InviteSummary:
     """Invite every installed personal conversation to ``wave_id``; returns what was done.
 
-    ``workers`` bounds how many people are handled at once (the sender bounds the
-    HTTP calls itself); ``show_progress`` None shows the bar only on a terminal.
+    ``workers`` bounds how many people are handled at once (the sender paces and
+    bounds the HTTP calls itself); ``show_progress`` None shows the bar only on a terminal.
     """
     wave = await _check_wave(db, wave_id, today)
     summary = InviteSummary(wave_id)
@@ -189,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Skips people who already answered or were already invited; safe to run again.",
     )
     parser.add_argument("--wave", type=int, required=True, help="id of the wave to invite people to")
-    parser.add_argument("--workers", type=int, default=8, help="people handled at once (default 8)")
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"people handled at once (default {WORKERS})"
+    )
     args = parser.parse_args(argv)
     settings = settings_from_environment()
     logging.basicConfig(level=settings.log_level)
