@@ -20,7 +20,7 @@ from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
-from msrest.exceptions import ClientRequestError, HttpOperationError
+from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
 from bot.adapter import ReusingCloudAdapter, retry_after_seconds
 from bot.cards import card, card_activity
@@ -145,6 +145,11 @@ class ProactiveSender:
                     delay = self._delay_after(status, header, attempt)
                 except _GiveUp as give_up:
                     return Delivery(False, attempt, give_up.status, error=give_up.reason)
+            except DeserializationError:
+                # e.g. a reference stored by the local chat page, whose service is the bot itself:
+                # whatever answered is not a Bot Connector, and asking again will not change that.
+                reason = "the service answered with something other than a Bot Connector reply"
+                return Delivery(False, attempt, None, error=reason)
             except ClientRequestError as exc:
                 status = None
                 if attempt >= policy.attempts:

@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from bot.adapter import ReusingCloudAdapter, create_adapter
 from bot.invite import InviteRefused, InviteSummary, invitation, invite_wave, main
@@ -91,8 +93,14 @@ async def answer(db: Database, settings: Settings, wave: Wave, person: str) -> N
     assert outcome.kind == "stored"
 
 
-async def run(db: Database, settings: Settings, send: ProactiveSender, wave: Wave, partnership: Partnership,
-              **kwargs: Any) -> InviteSummary:
+async def run(
+    db: Database,
+    settings: Settings,
+    send: ProactiveSender,
+    wave: Wave,
+    partnership: Partnership,
+    **kwargs: Any,
+) -> InviteSummary:
     return await invite_wave(
         db, settings, send, wave.id, today=TODAY, partnership=partnership, show_progress=False, **kwargs
     )
@@ -154,6 +162,41 @@ async def test_a_failure_is_recorded_and_retried_by_the_next_run(
     assert invitations_per_conversation(fake) == dict.fromkeys(conversations, 1)
 
 
+async def test_a_service_that_is_not_a_connector_fails_that_person_and_the_run_goes_on(
+    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
+) -> None:
+    """Regression: a reference left by the local chat page points at the bot itself, which answers
+    text/plain; the run crashed with DeserializationError and nobody after it was invited."""
+
+    async def plain(request: web.Request) -> web.Response:
+        return web.Response(text="OK")
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", plain)
+    async with TestServer(app) as not_a_connector:
+        await install(db, str(not_a_connector.make_url("/")), 1)
+        await save_reference(
+            db,
+            "msteams:a:after",
+            {
+                "user": {"id": "29:after", "aadObjectId": "aad-after"},
+                "bot": {"id": "28:bot"},
+                "conversation": {"id": "a:after", "conversationType": "personal", "tenantId": "tenant-1"},
+                "channelId": "msteams",
+                "serviceUrl": fake.url,
+            },
+            "personal",
+            "msteams:aad-after",
+        )
+        summary = await run(db, settings, sender(settings, adapter), wave, partnership)
+
+    assert (summary.sent, summary.failed) == (1, 1)
+    assert summary.failures == Counter(
+        {"the service answered with something other than a Bot Connector reply": 1}
+    )
+    assert invitations_per_conversation(fake) == {"a:after": 1}
+
+
 async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
     db: Database, settings: Settings, adapter: Any, wave: Wave, partnership: Partnership
 ) -> None:
@@ -177,7 +220,12 @@ async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
 
 
 async def test_a_database_failure_stops_the_run_without_sending_more(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership,
+    db: Database,
+    settings: Settings,
+    adapter: Any,
+    fake: FakeConnector,
+    wave: Wave,
+    partnership: Partnership,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await install(db, fake.url, 6)
@@ -199,7 +247,12 @@ async def test_a_database_failure_stops_the_run_without_sending_more(
 
 
 async def test_the_progress_bar_counts_people(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership,
+    db: Database,
+    settings: Settings,
+    adapter: Any,
+    fake: FakeConnector,
+    wave: Wave,
+    partnership: Partnership,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await install(db, fake.url, 3)
@@ -217,8 +270,15 @@ async def test_the_progress_bar_counts_people(
     ],
 )
 async def test_a_wave_that_is_not_open_is_refused(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, partnership: Partnership,
-    opens: date, closes: date, closed: bool, reason: str,
+    db: Database,
+    settings: Settings,
+    adapter: Any,
+    fake: FakeConnector,
+    partnership: Partnership,
+    opens: date,
+    closes: date,
+    closed: bool,
+    reason: str,
 ) -> None:
     from storage.waves import mark_closed
 
