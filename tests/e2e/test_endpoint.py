@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,11 +20,13 @@ from common.settings import ROOT, Settings
 from storage import conversations
 from storage.database import Database
 from storage.errors import SchemaBehindError
+from storage.migrate import upgrade_async
+from storage.responses import read_responses
 from surveys import engine
 from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import CARD_INVOKE, Chat, teams_activity, text_of, texts, titles
 from tests.helpers.fake_connector import FakeConnector
-from tests.helpers.shared import SHARED
+from tests.helpers.shared import SHARED, shared_path
 
 ACTIVITIES = sorted((SHARED / "teams" / "activities").glob("*.json"))
 APP_ID = "11111111-2222-3333-4444-555555555555"
@@ -335,3 +338,127 @@ async def test_a_signed_link_serves_only_its_own_agencys_report(
     assert (await client.get(f"/reports/{path}/../../TVP/report.html")).status in (403, 404)
     later = await aiohttp_client(create_app(settings, clock=lambda: now + timedelta(days=60)))
     assert (await later.get(f"/reports/{path}/report.html")).status == 410
+
+
+# -- hostile and malformed activities (validated at the edge: a 400 with a reason, never a traceback) --
+
+
+def _message_with(**changes: Any) -> dict[str, Any]:
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    activity.update(changes)
+    return activity
+
+
+def _mention(**mention: Any) -> dict[str, Any]:
+    activity = expecting_replies("20_channel_message_mention_toplevel_2025.json")
+    activity["entities"] = [{"type": "mention", **mention}]
+    return activity
+
+
+def _from(**fields: Any) -> dict[str, Any]:
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    activity["from"] = {**activity["from"], **fields}
+    return activity
+
+
+MALFORMED: dict[str, Any] = {
+    "mention without name or text": lambda: _mention(mentioned={"id": "28:bot"}),
+    "mention without whom": lambda: _mention(text="<at>Bot</at>"),
+    "entity type not text": lambda: _message_with(entities=[{"type": 7}]),
+    "entity not an object": lambda: _message_with(entities=["mention"]),
+    "from is a string": lambda: _message_with(**{"from": "29:someone"}),
+    "from without id": lambda: _from(id=None),
+    "conversation id a number": lambda: _message_with(conversation={"id": 12345}),
+    "text a number": lambda: _message_with(text=42),
+    "text an object": lambda: _message_with(text={"a": 1}),
+    "aadObjectId over 400 characters": lambda: _from(aadObjectId="a" * 401),
+    "aadObjectId a list": lambda: _from(aadObjectId=["x"]),
+    "member not an object": lambda: _message_with(type="conversationUpdate", membersAdded=[None]),
+    "member without id": lambda: _message_with(type="conversationUpdate", membersAdded=[{"name": "x"}]),
+    "isGroup a word": lambda: _message_with(conversation={"id": "a:1", "isGroup": "perhaps"}),
+    "channelData a list": lambda: _message_with(channelData=[1, 2]),
+    "tenant id a number": lambda: _message_with(channelData={"tenant": {"id": 5}}),
+    "legacy replyToId an object": lambda: _message_with(channelData={"legacy": {"replyToId": {}}}),
+    "value a number": lambda: _message_with(value=3),
+    "service url not http": lambda: _message_with(serviceUrl="file:///etc/passwd"),
+    "timestamp not a date": lambda: _message_with(timestamp="yesterday-ish"),
+    "NUL in an id": lambda: _from(id="29:a\x00b"),
+    "lone surrogate in an id": lambda: _message_with(conversation={"id": "a:\ud800"}),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_a_malformed_activity_gets_400_with_a_reason_and_one_log_line(
+    client: TestClient, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    activity = MALFORMED[case]()
+    with caplog.at_level("DEBUG"):
+        response = await client.post("/api/messages", json=activity)
+        reason = (await response.json()).get("error", "")
+    assert response.status == 400, (case, response.status, reason)
+    assert 0 < len(reason) < 200
+    records = [r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith("bot")]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert not any(r.exc_info for r in caplog.records)
+    assert "refused a malformed activity" in records[0].getMessage()
+
+
+@pytest.mark.parametrize("depth", [40, 1_000, 100_000])
+async def test_json_nested_deeper_than_anyone_sends_gets_400_not_500(
+    client: TestClient, caplog: pytest.LogCaptureFixture, depth: int
+) -> None:
+    nested = "[" * depth + "]" * depth
+    body = json.dumps(_message_with(channelData={"x": None})).replace("null", nested, 1).encode()
+    with caplog.at_level("DEBUG"):
+        response = await client.post(
+            "/api/messages", data=body, headers={"Content-Type": "application/json"}
+        )
+    assert response.status in (400, 413)
+    assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_odd_but_valid_activities_are_answered(client: TestClient) -> None:
+    # A mention carrying its text but not the name, with an unknown entity and fields the bot never reads.
+    mention = _mention(
+        text="<at>Chat SDK Demo</at>", mentioned={"id": "28:11111111-2222-3333-4444-555555555555"}
+    )
+    mention["entities"].append({"type": "clientInfo", "locale": "en-GB", "platform": 7})
+    mention["text"] = "<at>Chat SDK Demo</at> what is a LADO?"
+    mention["somethingNew"] = {"nested": [1, {"deeper": True}]}
+    response = await client.post("/api/messages", json=mention)
+    assert response.status == 200
+    assert "Local Authority Designated Officer" in texts((await response.json())["activities"])
+    # A mention of someone else, with no text in the message at all.
+    other = _mention(text="<at>Sam</at>", mentioned={"id": "29:someone-else", "name": "Sam"})
+    other.pop("text", None)
+    assert (await client.post("/api/messages", json=other)).status == 200
+
+
+async def test_unstorable_characters_in_what_people_write_are_made_storable(
+    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
+) -> None:
+    """A lone surrogate (SQLite and PostgreSQL) or a NUL (PostgreSQL) in a free-text answer or a
+    question used to be accepted and then break every later submission; now each is normalised."""
+    await upgrade_async(database_url)
+    client = await aiohttp_client(create_app(e2e_settings(database_url, tmp_path)))
+    transcript = json.loads(
+        await asyncio.to_thread(
+            shared_path("samples", "transcripts", "01_buttons_children_raised_yes.json").read_text,
+            encoding="utf-8",
+        )
+    )
+    chat = Chat(client)
+    written = transcript["expect"]["one_change"]
+    for turn in transcript["turns"]:
+        said = f"more\ud800 time\x00 {turn}" if turn == written else turn
+        assert await chat.say(said), turn
+    question = chat.message("what is a LADO?\ud800\x00")
+    question["from"]["name"] = "Sam \ud83d\x00Smith"
+    assert "LADO" in texts(await chat.post(question))
+    db = await Database.open(database_url, secret=b"unused")
+    try:
+        stored = await read_responses(db)
+    finally:
+        await db.close()
+    assert len(stored) == 1
+    assert stored[0].answers["one_change"] == f"more\ufffd time {written}"
