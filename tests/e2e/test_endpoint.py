@@ -5,14 +5,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from botframework.connector.auth import ChannelValidation
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.app import SERVICES, create_app
 from common.errors import ContentError
@@ -410,9 +415,7 @@ async def test_json_nested_deeper_than_anyone_sends_gets_400_not_500(
     nested = "[" * depth + "]" * depth
     body = json.dumps(_message_with(channelData={"x": None})).replace("null", nested, 1).encode()
     with caplog.at_level("DEBUG"):
-        response = await client.post(
-            "/api/messages", data=body, headers={"Content-Type": "application/json"}
-        )
+        response = await client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
     assert response.status in (400, 413)
     assert not any(r.exc_info for r in caplog.records)
 
@@ -462,3 +465,35 @@ async def test_unstorable_characters_in_what_people_write_are_made_storable(
         await db.close()
     assert len(stored) == 1
     assert stored[0].answers["one_change"] == f"more\ufffd time {written}"
+
+
+async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_503(
+    aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    client = await aiohttp_client(create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant")))
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    now = int(time.time())
+    claims = {
+        "iss": "https://api.botframework.com",
+        "aud": APP_ID,
+        "serviceurl": activity["serviceUrl"],
+        "nbf": now - 10,
+        "exp": now + 600,
+    }
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = {
+        "alg none": jwt.encode(claims, None, algorithm="none", headers={"kid": "k"}),
+        "HS256": jwt.encode(claims, "x" * 32, algorithm="HS256", headers={"kid": "k"}),
+        "expired": jwt.encode({**claims, "exp": now - 3600}, key, algorithm="RS256", headers={"kid": "k"}),
+        "wrong audience": jwt.encode({**claims, "aud": "x"}, key, algorithm="RS256", headers={"kid": "k"}),
+    }
+    for case, encoded in forged.items():
+        response = await client.post(
+            "/api/messages", json=activity, headers={"Authorization": f"Bearer {encoded}"}
+        )
+        assert response.status == 401, case
+    sound = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k"})
+    response = await client.post("/api/messages", json=activity, headers={"Authorization": f"Bearer {sound}"})
+    assert response.status == 503
