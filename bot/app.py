@@ -90,10 +90,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     from surveys.loader import load_definitions
 
     settings = app[SETTINGS]
+    settings.require_safe_secret()  # before anything is opened: refuse to start without a strong secret
     if not settings.secret_key:
         log.warning(
             "SECRET_KEY is not set: using a fixed development key for wave keys and report links. "
-            "Set SECRET_KEY before real use."
+            "This is for open local use only."
         )
     clock: Callable[[], datetime] = app[CLOCK]  # type: ignore[assignment]
     partnership = load_partnership(settings.partnership_file)

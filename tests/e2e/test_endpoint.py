@@ -20,8 +20,8 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.app import SERVICES, create_app
-from common.errors import ContentError
-from common.settings import ROOT, Settings
+from common.errors import ContentError, SettingsError
+from common.settings import ROOT, Secret, Settings
 from storage import conversations
 from storage.database import Database
 from storage.errors import SchemaBehindError
@@ -35,6 +35,7 @@ from tests.helpers.shared import SHARED, shared_path
 
 ACTIVITIES = sorted((SHARED / "teams" / "activities").glob("*.json"))
 APP_ID = "11111111-2222-3333-4444-555555555555"
+STRONG_SECRET = Secret("k3Jd9-QpL2x_Vb7Zr0Tn4Ws8Ya1Uc6Me5")
 
 
 def expecting_replies(name: str) -> dict[str, Any]:
@@ -140,7 +141,9 @@ async def test_unknown_activity_types_are_ignored_politely(client: TestClient) -
 async def test_with_an_app_id_unauthenticated_requests_get_401(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
-    client = await aiohttp_client(create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant")))
+    client = await aiohttp_client(
+        create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
+    )
     activity = expecting_replies("17_personal_message_plain_2026.json")
     assert (await client.post("/api/messages", json=activity)).status == 401
     forged = {"Authorization": "Bearer not.a.token"}
@@ -269,6 +272,14 @@ async def test_start_up_refuses_a_database_whose_schema_is_behind(tmp_path: Path
     empty = e2e_settings(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", tmp_path)
     with pytest.raises(SchemaBehindError, match="python -m storage upgrade"):
         await start(create_app(empty))
+
+
+async def test_start_up_refuses_an_app_id_without_a_strong_secret(settings: Settings) -> None:
+    secured = replace(settings, app_id=APP_ID, app_type="MultiTenant")
+    for weak in (Secret(""), Secret("e2e-test-secret")):
+        with pytest.raises(SettingsError, match=r"secrets\.token_urlsafe"):
+            await start(create_app(replace(secured, secret_key=weak)))
+    await start(create_app(replace(secured, secret_key=STRONG_SECRET)))
 
 
 async def test_start_up_names_the_file_and_line_of_broken_content(settings: Settings, tmp_path: Path) -> None:
@@ -472,7 +483,9 @@ async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_50
 ) -> None:
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
-    client = await aiohttp_client(create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant")))
+    client = await aiohttp_client(
+        create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
+    )
     activity = expecting_replies("17_personal_message_plain_2026.json")
     now = int(time.time())
     claims = {
