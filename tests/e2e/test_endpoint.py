@@ -510,3 +510,38 @@ async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_50
     sound = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k"})
     response = await client.post("/api/messages", json=activity, headers={"Authorization": f"Bearer {sound}"})
     assert response.status == 503
+
+
+# -- logs hold nothing people wrote and nobody's identity ----------------------------------------------
+
+
+def _everything_logged(records: list[logging.LogRecord]) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(record) for record in records)
+
+
+async def test_no_log_line_holds_what_people_wrote_or_who_they_are_even_when_the_database_fails(
+    client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = "aad-QUOKKA-0001"
+    chat = Chat(client, user=person)
+    named = chat.message("hello")
+    named["from"]["name"] = "Wilhelmina Quokkason"
+    caplog.set_level(logging.DEBUG)
+    await chat.post(named)
+    for said in ("start survey", "Other", "Both", "Frontline practitioner"):
+        await chat.say(said)
+    await chat.say("what is a LADO? ask about QUOKKAQUESTION please")
+    # The database fails under two turns: the guidance log, then the survey state, are gone.
+    async with database.engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TABLE guidance_log")
+    failed = await chat.say("how do I escalate a QUOKKAESCALATION concern?")
+    assert "Sorry, something went wrong" in texts(failed)
+    async with database.engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TABLE bot_state")
+    failed = await chat.say("QUOKKAANSWER is my answer")
+    assert "Sorry, something went wrong" in texts(failed)
+    logged = _everything_logged(caplog.records)
+    assert "turn failed" in logged  # the failures were logged, with their tracebacks...
+    for secret in (person, "Wilhelmina", "Quokkason", "QUOKKAQUESTION", "QUOKKAESCALATION", "QUOKKAANSWER"):
+        assert secret not in logged, secret  # ...but nothing anyone wrote, and nobody's id or name
