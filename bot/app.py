@@ -281,8 +281,10 @@ async def report_file(request: web.Request) -> web.StreamResponse:
 
     settings = request.app[SETTINGS]
     now: datetime = request.app[CLOCK]()  # type: ignore[operator]
+    # The path as it came on the wire, not as decoded: a percent-encoded spelling of a link is not the link.
+    signed = request.raw_path.partition("?")[0].removeprefix("/reports/")
     try:
-        path = await asyncio.to_thread(resolve_report_file, settings, request.match_info["path"], now)
+        path = await asyncio.to_thread(resolve_report_file, settings, signed, now)
     except SafeguardingBotError as exc:
         return _problem(exc.status if 400 <= exc.status < 500 else 403, str(exc))
     return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})

@@ -356,6 +356,34 @@ async def test_a_signed_link_serves_only_its_own_agencys_report(
     assert (await later.get(f"/reports/{path}/report.html")).status == 410
 
 
+async def test_a_report_link_is_served_only_in_its_one_canonical_spelling(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    from analysis.links import sign_report_path
+    from analysis.reports import report_dir
+
+    now = datetime.now(UTC)
+    folder = report_dir(settings.report_dir, 1, "CSC")
+    await asyncio.to_thread(folder.mkdir, parents=True)
+    await asyncio.to_thread((folder / "report.html").write_text, "<h1>CSC</h1>", encoding="utf-8")
+    client = await aiohttp_client(create_app(settings))
+    wave, agency, expires, signature = sign_report_path(settings, 1, "CSC", now).split("/")
+    assert (await client.get(f"/reports/{wave}/{agency}/{expires}/{signature}/report.html")).status == 200
+    for spelling in (
+        f"0{wave}/{agency}/{expires}/{signature}/report.html",
+        f"{wave}/{agency}/00{expires}/{signature}/report.html",
+        f"%3{wave}/{agency}/{expires}/{signature}/report.html",  # a percent-encoded digit
+        f"{wave}/{agency}/{expires}/{signature}/report%2Ehtml",
+        f"{wave}/{agency}//{expires}/{signature}/report.html",
+        f"{wave}/{agency}/{expires}/{signature}/./report.html",
+        f"{wave}/{agency}/{expires}/{signature}/report.html/",
+    ):
+        # Sent as written: the client must not tidy a percent-encoding or a dot segment away.
+        url = client.make_url("/").with_path(f"/reports/{spelling}", encoded=True)
+        async with client.session.get(url, allow_redirects=False) as response:
+            assert response.status in (403, 404), spelling
+
+
 # -- hostile and malformed activities (validated at the edge: a 400 with a reason, never a traceback) --
 
 
