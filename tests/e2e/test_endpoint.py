@@ -19,9 +19,11 @@ from botframework.connector.auth import ChannelValidation
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot import inbound
 from bot.app import SERVICES, create_app
 from common.errors import ContentError, SettingsError
 from common.settings import ROOT, Secret, Settings
+from guidance.emergency import EmergencyRules
 from storage import conversations
 from storage.database import Database
 from storage.errors import SchemaBehindError
@@ -573,3 +575,45 @@ async def test_no_log_line_holds_what_people_wrote_or_who_they_are_even_when_the
     assert "turn failed" in logged  # the failures were logged, with their tracebacks...
     for secret in (person, "Wilhelmina", "Quokkason", "QUOKKAQUESTION", "QUOKKAESCALATION", "QUOKKAANSWER"):
         assert secret not in logged, secret  # ...but nothing anyone wrote, and nobody's id or name
+
+
+# -- long messages: capped first, emergency detection once per turn ----------------------------------
+
+
+@pytest.fixture
+def detections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every text emergency detection runs on (every path goes through ``signs``)."""
+    seen: list[int] = []
+    real = EmergencyRules.signs
+
+    def counted(self: EmergencyRules, text: str) -> Any:
+        seen.append(len(text))
+        return real(self, text)
+
+    monkeypatch.setattr(EmergencyRules, "signs", counted)
+    return seen
+
+
+async def test_emergency_detection_runs_once_per_turn(chat: Chat, detections: list[int]) -> None:
+    turns = {
+        "a guidance question": "what is a LADO?",
+        "an emergency": "he has a knife and is threatening to kill her now",
+        "start": "start survey",
+        "a survey answer": "Other",
+        "text mid-survey answered as a question": "how do I escalate a disagreement with another agency?",
+    }
+    for what, said in turns.items():
+        detections.clear()
+        assert await chat.say(said), what
+        assert len(detections) == 1, (what, detections)
+
+
+async def test_a_very_long_message_is_cut_first_and_the_person_is_told(
+    chat: Chat, settings: Settings, detections: list[int]
+) -> None:
+    text = "what is a LADO? " + "and more words " * ((settings.max_body_bytes - 4096) // 15)
+    replies = await chat.say(text)
+    assert inbound.CUT_NOTE in texts(replies)
+    assert "Local Authority Designated Officer" in texts(replies)
+    assert detections
+    assert max(detections) <= inbound.MAX_TEXT
