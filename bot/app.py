@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,7 @@ STATIC_FILES: Mapping[str, Path] = {
 }
 
 AdapterFactory = Callable[[Settings], BotAdapter]
+SWITCH_INTERVAL = 0.0001  # seconds
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
@@ -90,6 +92,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     from surveys.loader import load_definitions
 
     settings = app[SETTINGS]
+    # Turns run their CPU work (emergency detection, retrieval, parsing a large body) in worker
+    # threads; the event loop then waits for the GIL at every step of every other request, up to
+    # the switch interval each time (5 ms by default). A shorter interval keeps /healthz and other
+    # people's turns quick while a long message is being read (bench/long_message_bench.py).
+    sys.setswitchinterval(SWITCH_INTERVAL)
     settings.require_safe_secret()  # before anything is opened: refuse to start without a strong secret
     if not settings.secret_key:
         log.warning(
