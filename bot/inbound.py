@@ -207,7 +207,7 @@ class ActivityBody(_Part):
     channelId: ChannelId
     serviceUrl: Url
     from_: Account = Field(alias="from")
-    recipient: Account | None = None
+    recipient: Account  # the bot: the schema requires it, and a mention is removed by its id
     conversation: Conversation
     text: Str | None = None
     textFormat: Name | None = None
@@ -224,13 +224,6 @@ class ActivityBody(_Part):
     membersAdded: list[Account] | None = None
     membersRemoved: list[Account] | None = None
     channelData: ChannelData | None = None
-
-    @model_validator(mode="after")
-    def _a_mention_needs_a_recipient(self) -> ActivityBody:
-        mentions = [e for e in self.entities or () if e.type.lower() == "mention"]
-        if mentions and self.recipient is None:
-            raise ValueError("an activity with a mention must name its recipient")
-        return self
 
 
 def _reason(error: ValidationError) -> str:

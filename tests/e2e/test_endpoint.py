@@ -413,6 +413,7 @@ MALFORMED: dict[str, Any] = {
     "entity type not text": lambda: _message_with(entities=[{"type": 7}]),
     "entity not an object": lambda: _message_with(entities=["mention"]),
     "from is a string": lambda: _message_with(**{"from": "29:someone"}),
+    "no recipient": lambda: _message_with(recipient=None),
     "from without id": lambda: _from(id=None),
     "conversation id a number": lambda: _message_with(conversation={"id": 12345}),
     "text a number": lambda: _message_with(text=42),
