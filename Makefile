@@ -4,8 +4,12 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# A separate environment from requirements.txt alone (what the container installs), kept per
+# version of that file so it is built once, not every run.
+RUNTIME_KEY := $(shell sha256sum requirements.txt 2>/dev/null | cut -c1-16)
+RUNTIME_VENV := .cache/runtime-$(RUNTIME_KEY)
 
-.PHONY: run test lint migrate browser clean bench
+.PHONY: run test lint migrate browser clean bench runtime-check
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -23,10 +27,23 @@ run: $(INSTALLED) node_modules/.installed
 	$(BIN)/python -m storage upgrade
 	$(BIN)/python -m bot
 
-## test: lint, then the whole test suite (PostgreSQL tests need TEST_DATABASE_URL)
+## test: lint, the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
 test: $(INSTALLED) node_modules/.installed browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+	$(MAKE) runtime-check
+
+$(RUNTIME_VENV)/.installed: requirements.txt
+	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
+	rm -rf .cache/runtime-*
+	$(PYTHON) -m venv $(RUNTIME_VENV)
+	$(RUNTIME_VENV)/bin/pip install --quiet --upgrade pip
+	$(RUNTIME_VENV)/bin/pip install --quiet -r requirements.txt
+	touch $@
+
+## runtime-check: start the bot on SQLite from an environment built from requirements.txt alone, until /readyz answers
+runtime-check: $(RUNTIME_VENV)/.installed
+	$(RUNTIME_VENV)/bin/python .ci/runtime_check.py
 
 ## migrate: bring the database at DATABASE_URL up to the current schema
 migrate: $(INSTALLED)
@@ -47,4 +64,4 @@ bench: $(INSTALLED)
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .cache

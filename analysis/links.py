@@ -23,8 +23,15 @@ from analysis.summaries import PARTNERSHIP
 from common.errors import SafeguardingBotError
 from common.settings import Settings
 
-_CODE = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
-_FILE = re.compile(r"^[a-z0-9-]+\.(html|xlsx|pdf|csv|png)$")
+_CODE = re.compile(r"[A-Za-z0-9_-]{1,32}", re.ASCII)
+# The one spelling of a link path (what sign_report_path writes, plus an optional file name):
+# ASCII digits without leading zeros, the agency code, unpadded base64url of a SHA-256, and
+# nothing else: no other digits, no padding zeros, no extra or doubled slashes, no newline.
+_LINK = re.compile(
+    r"(?P<wave>[1-9][0-9]{0,17})/(?P<agency>[A-Za-z0-9_-]{1,32})/(?P<expires>[1-9][0-9]{0,17})"
+    r"/(?P<signature>[A-Za-z0-9_-]{43})(?:/(?P<file>[a-z0-9-]{1,64}\.(?:html|xlsx|pdf|csv|png)))?",
+    re.ASCII,
+)
 
 
 class ReportLinkError(SafeguardingBotError):
@@ -47,7 +54,7 @@ def _signature(secret: bytes, wave_id: int, agency: str, expires: int) -> str:
 
 def sign_report_path(settings: Settings, wave_id: int, agency: str, now: datetime) -> str:
     """The signed path of ``agency``'s report of ``wave_id``, valid REPORT_LINK_HOURS from ``now``."""
-    if not _CODE.match(agency):
+    if not _CODE.fullmatch(agency):
         raise ReportLinkError(f"not an agency code: {agency!r}")
     expires = int((now + timedelta(hours=settings.report_link_hours)).timestamp())
     return f"{wave_id}/{agency}/{expires}/{_signature(settings.secret_bytes(), wave_id, agency, expires)}"
@@ -63,15 +70,15 @@ def verify_report_path(settings: Settings, path: str, now: datetime) -> tuple[in
     """(wave id, agency) of a signed path; ReportLinkError if forged, ReportLinkExpired if late.
 
     ``path`` may carry one file name after the signature (``.../<signature>/report.html``).
+    Only the canonical spelling is accepted (see ``_LINK``): a path that means the same
+    link written another way is refused as malformed.
     """
-    parts = path.strip("/").split("/")
-    if len(parts) == 5:
-        parts = parts[:4]
-    if len(parts) != 4 or not parts[0].isdigit() or not parts[2].isdigit() or not _CODE.match(parts[1]):
+    link = _LINK.fullmatch(path)
+    if link is None:
         raise ReportLinkError("malformed report link")
-    wave_id, agency, expires, signature = int(parts[0]), parts[1], int(parts[2]), parts[3]
+    wave_id, agency, expires = int(link["wave"]), link["agency"], int(link["expires"])
     expected = _signature(settings.secret_bytes(), wave_id, agency, expires)
-    if not hmac.compare_digest(expected, signature):
+    if not hmac.compare_digest(expected, link["signature"]):
         raise ReportLinkError("report link signature does not match")
     if now.timestamp() > expires:
         raise ReportLinkExpired("report link has expired")
@@ -84,9 +91,10 @@ def resolve_report_file(settings: Settings, path: str, now: datetime) -> Path:
     Only plain file names of a report (report.html, report.xlsx, chart-1.png,
     headline.csv...) are accepted, so no path can step into another folder.
     """
-    name = path.strip("/").rpartition("/")[2]
-    if not _FILE.match(name):
+    link = _LINK.fullmatch(path)
+    if link is None or link["file"] is None:
         raise ReportLinkError("not a report file")
+    name = link["file"]
     wave_id, agency = verify_report_path(settings, path, now)
     if agency == PARTNERSHIP:
         raise ReportLinkError("the partnership report is not served by link")

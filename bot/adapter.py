@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -200,11 +201,16 @@ class AuthenticationUnavailable(SafeguardingBotError):
 class SigningKeys:
     """Keeps the SDK's cache of the channel's signing keys fresh, fetching them in a worker thread.
 
-    The SDK refreshes them when a day old, with blocking ``requests`` in the
-    event loop; refreshing an hour earlier, off the loop, means it never has to.
+    The SDK refreshes them when a day old, or when a token names a key it has
+    not seen (at most hourly), with blocking ``requests`` calls that have no
+    timeout, in the event loop. Refreshing before either happens, off the loop
+    and with a timeout, means the SDK never has to; the keys stay cached in
+    the SDK's own metadata object, shared by every request of the process.
     """
 
     REFRESH_AFTER = timedelta(hours=23)
+    UNKNOWN_KEY_RETRY = timedelta(hours=1)  # as the SDK: a key id it has not seen refreshes at most hourly
+    TIMEOUT = 10.0  # seconds for each of the two GETs
 
     def __init__(self) -> None:
         self._lock: asyncio.Lock | None = None
@@ -217,31 +223,85 @@ class SigningKeys:
         )
         return JwtTokenExtractor.get_open_id_metadata(url)
 
-    async def ensure_fresh(self) -> None:
+    def _stale(self, metadata: Any, key_id: str) -> bool:
+        now = datetime.now()  # the SDK keeps naive local times
+        if metadata.last_updated <= now - self.REFRESH_AFTER:
+            return True
+        known = any(isinstance(key, dict) and key.get("kid") == key_id for key in metadata.keys)
+        return not known and metadata.last_updated <= now - self.UNKNOWN_KEY_RETRY
+
+    async def ensure_fresh(self, key_id: str) -> None:
+        """Make sure the SDK will not fetch keys itself for a token signed with ``key_id``.
+
+        Raises ``requests.RequestException`` (or ValueError for a broken
+        document) when the keys cannot be fetched.
+        """
         metadata = self._metadata()
-        if metadata.last_updated > datetime.now() - self.REFRESH_AFTER:  # the SDK keeps naive local times
+        if not self._stale(metadata, key_id):
             return
         self._lock = self._lock or asyncio.Lock()
         async with self._lock:
-            if metadata.last_updated <= datetime.now() - self.REFRESH_AFTER:
-                await asyncio.to_thread(_refresh_off_the_loop, metadata)
+            if self._stale(metadata, key_id):
+                await asyncio.to_thread(self._refresh, metadata)
+
+    def _refresh(self, metadata: Any) -> None:
+        """What the SDK's own refresh does (two GETs), with timeouts, in a worker thread."""
+        document = requests.get(metadata.url, timeout=self.TIMEOUT)
+        document.raise_for_status()
+        keys = requests.get(document.json()["jwks_uri"], timeout=self.TIMEOUT)
+        keys.raise_for_status()
+        found = keys.json()["keys"]
+        if not isinstance(found, list):
+            raise ValueError("the signing keys document has no list of keys")
+        metadata.keys = found
+        metadata.last_updated = datetime.now()
 
 
-def _is_channel_token(auth_header: str) -> bool:
-    """Whether the SDK will check this header against the channel's signing keys (a Bot Framework JWT)."""
+KEYS_UNAVAILABLE = "The Bot Framework signing keys could not be fetched."
+#: The only algorithm the SDK verifies a channel token's signature with.
+SIGNING_ALGORITHM = "RS256"
+#: Seconds of clock difference allowed on exp and nbf, as the SDK allows.
+CLOCK_SKEW = 5 * 60
+
+
+def judge_without_keys(auth_header: str, app_id: str, service_url: str | None, now: float) -> str:
+    """The signing key id of a Bot Framework channel token that is right in everything the keys do
+    not decide; ``PermissionError`` (401) for anything else, before any key is fetched.
+
+    Checked: "Bearer" and a JWT of three parts, algorithm RS256 with a key id,
+    issuer the Bot Framework channel, audience this bot's app id, a numeric
+    expiry not past and no "not before" in the future (five minutes' skew
+    allowed, as the SDK), and the service URL claim equal to the activity's.
+    The SDK then checks the signature, the key's endorsements and all of this
+    again. Tokens of other issuers (the Bot Framework Emulator, skills) are
+    refused: this bot only answers Teams through the Bot Framework channel.
+    """
     scheme, _, token = (auth_header or "").partition(" ")
-    if scheme != "Bearer" or not token:
-        return False
+    if scheme != "Bearer" or not token or token.count(".") != 2:
+        raise PermissionError("no Bearer JWT")
     try:
+        header = jwt.get_unverified_header(token)
         claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        return False  # the SDK refuses it without fetching any keys
-    return claims.get("iss") == AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
-
-
-def _refresh_off_the_loop(metadata: Any) -> None:
-    """The SDK's own refresh (two blocking GETs), on an event loop of this worker thread's own."""
-    asyncio.run(metadata._refresh())
+    except jwt.PyJWTError as exc:
+        raise PermissionError("the token cannot be read") from exc
+    if header.get("alg") != SIGNING_ALGORITHM:
+        raise PermissionError("the token is not signed with RS256")
+    key_id = header.get("kid")
+    if not isinstance(key_id, str) or not key_id:
+        raise PermissionError("the token names no signing key")
+    if claims.get("iss") != AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER:
+        raise PermissionError("the token is not from the Bot Framework channel")
+    if not app_id or claims.get("aud") != app_id:
+        raise PermissionError("the token is for another audience")
+    expires, not_before = claims.get("exp"), claims.get("nbf", now)
+    for moment in (expires, not_before):
+        if isinstance(moment, bool) or not isinstance(moment, int | float):
+            raise PermissionError("the token's times are not numbers")
+    if expires + CLOCK_SKEW < now or not_before - CLOCK_SKEW > now:
+        raise PermissionError("the token is expired or not yet valid")
+    if claims.get(ChannelValidation.SERVICE_URL_CLAIM) != service_url:
+        raise PermissionError("the token is for another service URL")
+    return key_id
 
 
 def _app_id(identity: ClaimsIdentity) -> str:
@@ -314,8 +374,11 @@ class ReusingAuthentication(BotFrameworkAuthentication):
     the signing keys becomes ``AuthenticationUnavailable`` (503) instead.
     """
 
-    def __init__(self, inner: BotFrameworkAuthentication, *, refuse_all: bool = False) -> None:
+    def __init__(
+        self, inner: BotFrameworkAuthentication, *, app_id: str = "", refuse_all: bool = False
+    ) -> None:
         self.inner = inner
+        self._app_id = app_id
         self._refuse_all = refuse_all
         self._signing_keys = SigningKeys()
         self.http = OutboundHttp()
@@ -329,14 +392,18 @@ class ReusingAuthentication(BotFrameworkAuthentication):
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         if self._refuse_all:
             raise PermissionError("No MicrosoftAppId is set and DEV_OPEN_ENDPOINT is false.")
+        if self._app_id:  # with no app id the endpoint is open and the SDK accepts anonymous requests
+            key_id = judge_without_keys(auth_header, self._app_id, activity.service_url, time.time())
+            try:
+                await self._signing_keys.ensure_fresh(key_id)
+            except (requests.RequestException, ValueError, KeyError, TypeError) as exc:
+                raise AuthenticationUnavailable(KEYS_UNAVAILABLE) from exc
         try:
-            if _is_channel_token(auth_header):
-                await self._signing_keys.ensure_fresh()
             result = await self.inner.authenticate_request(activity, auth_header)
         except PermissionError:
             raise
         except requests.RequestException as exc:
-            raise AuthenticationUnavailable("The Bot Framework signing keys could not be fetched.") from exc
+            raise AuthenticationUnavailable(KEYS_UNAVAILABLE) from exc
         except Exception as exc:  # the SDK signals some token faults with bare Exception
             raise PermissionError("The request's token was not accepted.") from exc
         result.connector_factory = self._factory(result.connector_factory, result.claims_identity)
@@ -435,4 +502,5 @@ def create_adapter(settings: Settings) -> ReusingCloudAdapter:
     except Exception as exc:  # the SDK reports a missing app id, password or tenant with bare Exception
         raise SettingsError(f"Bot authentication settings are incomplete: {exc}") from exc
     refuse = settings.is_open and not settings.dev_open_endpoint
-    return ReusingCloudAdapter(ReusingAuthentication(inner, refuse_all=refuse), settings.app_id)
+    authentication = ReusingAuthentication(inner, app_id=settings.app_id, refuse_all=refuse)
+    return ReusingCloudAdapter(authentication, settings.app_id)

@@ -12,8 +12,8 @@ in memory.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +21,10 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import BotAdapter, serializer_helper
-from botbuilder.schema import Activity
-from msrest.exceptions import DeserializationError
 
 from bot.adapter import AuthenticationUnavailable, ReusingCloudAdapter, create_adapter
 from bot.handler import SafeguardingBot, Services
+from bot.inbound import MalformedActivity, read_activity
 from bot.proactive import ProactiveSender
 from bot.state import BotStateStorage
 from common.errors import ContentError, SafeguardingBotError
@@ -44,6 +43,7 @@ STATIC_FILES: Mapping[str, Path] = {
 }
 
 AdapterFactory = Callable[[Settings], BotAdapter]
+SWITCH_INTERVAL = 0.0001  # seconds
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
@@ -92,10 +92,16 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     from surveys.loader import load_definitions
 
     settings = app[SETTINGS]
+    # Turns run their CPU work (emergency detection, retrieval, parsing a large body) in worker
+    # threads; the event loop then waits for the GIL at every step of every other request, up to
+    # the switch interval each time (5 ms by default). A shorter interval keeps /healthz and other
+    # people's turns quick while a long message is being read (bench/long_message_bench.py).
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    settings.require_safe_secret()  # before anything is opened: refuse to start without a strong secret
     if not settings.secret_key:
         log.warning(
             "SECRET_KEY is not set: using a fixed development key for wave keys and report links. "
-            "Set SECRET_KEY before real use."
+            "This is for open local use only."
         )
     clock: Callable[[], datetime] = app[CLOCK]  # type: ignore[assignment]
     partnership = load_partnership(settings.partnership_file)
@@ -148,24 +154,6 @@ def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
 
 
-def _missing_field(body: Mapping[str, Any]) -> str | None:
-    """The first field the Bot Framework protocol requires that this body lacks, if any."""
-    if not isinstance(body.get("type"), str) or not body["type"]:
-        return "type"
-    for name in ("channelId", "serviceUrl"):
-        if not isinstance(body.get(name), str) or not body[name]:
-            return name
-    if not body["serviceUrl"].startswith(("https://", "http://")):
-        return "serviceUrl"
-    for name in ("conversation", "from"):
-        part = body.get(name)
-        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
-            return f"{name}.id"
-    if "value" in body and body["value"] is not None and not isinstance(body["value"], dict | list | str):
-        return "value"
-    return None
-
-
 def tenant_of(body: Mapping[str, Any]) -> str | None:
     """The Teams tenant an activity comes from (channelData.tenant.id, else conversation.tenantId)."""
     channel_data = body.get("channelData")
@@ -194,21 +182,14 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except web.HTTPRequestEntityTooLarge:
         return _problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
     try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return _problem(400, "the body is not valid JSON")
-    if not isinstance(body, dict):
-        return _problem(400, "the body must be a JSON object (an activity)")
-    missing = _missing_field(body)
-    if missing:
-        return _problem(400, f"the activity has no usable '{missing}'")
+        # Off the event loop: parsing and walking a large body must not hold up other requests.
+        body, activity = await asyncio.to_thread(read_activity, raw)
+    except MalformedActivity as exc:
+        log.warning("refused a malformed activity: %s", exc.reason)
+        return _problem(400, exc.reason)
     if settings.allowed_tenants and tenant_of(body) not in settings.allowed_tenants:
         log.warning("refused an activity from a tenant that is not allowed")
         return _problem(403, "this bot is not available to your organisation")
-    try:
-        activity = Activity().deserialize(body)
-    except (DeserializationError, ValueError, TypeError, AttributeError):
-        return _problem(400, "the activity could not be read")
     try:
         response = await request.app[ADAPTER].process_activity(  # type: ignore[attr-defined]
             request.headers.get("Authorization", ""), activity, request.app[BOT].on_turn
@@ -307,8 +288,10 @@ async def report_file(request: web.Request) -> web.StreamResponse:
 
     settings = request.app[SETTINGS]
     now: datetime = request.app[CLOCK]()  # type: ignore[operator]
+    # The path as it came on the wire, not as decoded: a percent-encoded spelling of a link is not the link.
+    signed = request.raw_path.partition("?")[0].removeprefix("/reports/")
     try:
-        path = await asyncio.to_thread(resolve_report_file, settings, request.match_info["path"], now)
+        path = await asyncio.to_thread(resolve_report_file, settings, signed, now)
     except SafeguardingBotError as exc:
         return _problem(exc.status if 400 <= exc.status < 500 else 403, str(exc))
     return web.FileResponse(path, headers={"Cache-Control": "private, no-store"})

@@ -62,9 +62,12 @@ class GuidanceTurns:
     def _answer_card(self, answer: Answer, question: str) -> Activity:
         return cards.card_activity(cards.answer_card(answer, question), summary=answer.title)
 
-    def emergency(self, text: str) -> Replies:
-        """The immediate-danger guidance, first, whatever else the message says (no database needed)."""
-        answer = self.kb.answer(text)
+    async def emergency(self, text: str) -> Replies:
+        """The immediate-danger guidance, first, whatever else the message says (no database needed).
+
+        Called only when the turn's emergency detection has flagged ``text``.
+        """
+        answer = await asyncio.to_thread(self.kb.answer, text, in_danger=True)
         if not answer.emergency:  # detection and the knowledge base disagree: never leave it unsaid
             return Replies().add(cards.text_activity(wording.EMERGENCY_FALLBACK))
         return Replies().add(self._answer_card(answer, EMERGENCY_NOT_KEPT))
@@ -79,8 +82,12 @@ class GuidanceTurns:
             log.warning("could not count an emergency answer: the database is unavailable")
 
     async def question(self, text: str) -> Replies:
-        """Answer a question; below the confidence threshold, say so and offer topics and a person."""
-        answer = self.kb.answer(text)
+        """Answer a question; below the confidence threshold, say so and offer topics and a person.
+
+        The turn has already found ``text`` is not an emergency (detection runs once per turn);
+        ranking runs in a worker thread so a long question does not hold up other requests.
+        """
+        answer = await asyncio.to_thread(self.kb.answer, text, in_danger=False)
         question = _clean(text)
         await guidance_log.record_question(
             self.services.db, question, answer.topic, answer.confidence, answer.sure
@@ -92,7 +99,7 @@ class GuidanceTurns:
 
     async def sure_answer(self, text: str) -> Replies | None:
         """An answer only when the knowledge base is sure (typed text in the middle of the survey)."""
-        answer = self.kb.answer(text)
+        answer = await asyncio.to_thread(self.kb.answer, text, in_danger=False)
         if not answer.sure:
             return None
         question = _clean(text)

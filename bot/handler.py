@@ -11,6 +11,7 @@ In a team channel only guidance is given: survey answers there would not be priv
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import cards, identity, wording
+from bot import cards, identity, inbound, wording
 from bot.guidance_turns import GuidanceTurns
 from bot.proactive import ProactiveSender
 from bot.replies import Replies, deliver
@@ -79,6 +80,11 @@ def _typed(activity: Activity) -> str:
     return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
 
 
+def _in_danger(texts: tuple[str, ...]) -> str | None:
+    """The first of ``texts`` that suggests someone is in danger now, if any (each detected once)."""
+    return next((text for text in dict.fromkeys(texts) if text and emergency.detect(text)), None)
+
+
 class SafeguardingBot:
     """The bot's ``on_turn``: thin routing over the survey and guidance turns."""
 
@@ -122,14 +128,19 @@ class SafeguardingBot:
         """Someone in danger is told what to do before anything that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
         written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
-        text = _typed(activity) or written  # typed, or written in a card's text box
-        if text and emergency.detect(text):
-            await deliver(ctx, self.guidance.emergency(text))
+        # Typed, and/or written in a card's text box; each checked once, here, off the event loop:
+        # everything later in the turn is told the verdict instead of detecting again.
+        urgent = await asyncio.to_thread(_in_danger, (_typed(activity), written))
+        if urgent is not None:
+            await deliver(ctx, await self.guidance.emergency(urgent))
             await self.guidance.count_emergency()
             if identity.conversation_kind(activity) == identity.PERSONAL:
                 await deliver(ctx, await self.survey.where(identity.person_id(activity)))
             return
-        await deliver(ctx, await self._message(activity))
+        replies = await self._message(activity)
+        if inbound.was_cut(activity):  # capped at the edge: say so before the answer
+            replies = Replies().add(cards.text_activity(inbound.CUT_NOTE)).extend(replies)
+        await deliver(ctx, replies)
 
     async def _message(self, activity: Activity) -> Replies:
         value = activity.value if isinstance(activity.value, dict) else None

@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import cards, wording
@@ -168,7 +169,8 @@ class SurveyTurns:
             if definition is None:
                 await self.services.state.delete([saved.key])
                 return Replies().add(wording.offer(wording.QUESTIONNAIRE_CHANGED, start=True))
-            step = engine.advance(definition, saved.progress, said, screen=screen)
+            # The handler has run emergency detection on what was said; only disclosures are left.
+            step = engine.advance(definition, saved.progress, said, screen=partial(screen, in_danger=False))
             if step.submission is not None:
                 response_id = saved.progress.response_id or secrets.token_urlsafe(24)
                 progress = replace(step.progress, response_id=response_id)

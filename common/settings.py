@@ -16,6 +16,24 @@ from common.errors import SettingsError
 
 ROOT = Path(__file__).resolve().parent.parent
 
+DEVELOPMENT_SECRET = "development-only-secret-change-me"  # noqa: S105 (open local use only, refused elsewhere)
+MIN_SECRET_LENGTH = 32
+MIN_SECRET_CHARACTERS = 8  # distinct characters: refuses "aaaa...", "abababab..."
+MAKE_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(48))'"  # noqa: S105 (a command)
+
+
+def weak_secret_problem(secret: str) -> str | None:
+    """Why ``secret`` is too weak to sign and seal with, or None when it is strong enough."""
+    if not secret:
+        return "is not set"
+    if secret == DEVELOPMENT_SECRET:
+        return "is the development value from the source code"
+    if len(secret) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(secret)) < MIN_SECRET_CHARACTERS:
+        return f"has fewer than {MIN_SECRET_CHARACTERS} different characters"
+    return None
+
 
 class Secret:
     """A secret string that never shows itself in logs, reprs or tracebacks."""
@@ -99,8 +117,9 @@ SETTINGS: tuple[Setting, ...] = (
         "secret_key",
         "",
         Secret,
-        "Secret that encrypts per-wave keys and signs report links. Required outside local use; "
-        "when empty a fixed development key is used and a warning is logged.",
+        "Secret that encrypts per-wave keys and signs report links: at least 32 characters, made with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`. Required outside open local "
+        "use (the bot refuses to start without it); only there, when empty, a fixed development key is used.",
     ),
     Setting("MicrosoftAppId", "app_id", "", str, "Bot's Microsoft app id. Empty: run open for local use."),
     Setting("MicrosoftAppPassword", "app_password", "", Secret, "Bot's client secret."),
@@ -268,8 +287,28 @@ class Settings:
         return url
 
     def secret_bytes(self) -> bytes:
-        """The signing/encryption secret; a fixed development value when unset."""
-        return (self.secret_key.reveal() or "development-only-secret-change-me").encode()
+        """The signing/encryption secret; a fixed development value when unset in open local use.
+
+        Raises SettingsError outside open local use unless SECRET_KEY is strong,
+        so nothing is ever signed or sealed with a value from the source code there.
+        """
+        self.require_safe_secret()
+        return (self.secret_key.reveal() or DEVELOPMENT_SECRET).encode()
+
+    def require_safe_secret(self) -> None:
+        """SettingsError, saying how to make one, unless SECRET_KEY is strong or the bot runs open locally.
+
+        Called at start-up: the bot refuses to start rather than sign report
+        links and seal wave keys with a secret anyone can read or guess.
+        """
+        if self.is_open and self.dev_open_endpoint:
+            return
+        problem = weak_secret_problem(self.secret_key.reveal())
+        if problem:
+            raise SettingsError(
+                f"SECRET_KEY {problem}: it is required when MicrosoftAppId is set (or DEV_OPEN_ENDPOINT "
+                f"is false). Make one with: {MAKE_SECRET}"
+            )
 
     @property
     def is_open(self) -> bool:

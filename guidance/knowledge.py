@@ -102,21 +102,26 @@ class KnowledgeBase:
             return None
         return best
 
-    def answer(self, text: str) -> Answer:
+    def answer(self, text: str, *, in_danger: bool | None = None) -> Answer:
         """The guidance for one message; see the module docstring for the order of checks.
 
-        A message that mentions harm but is not an emergency gets ``reminder`` set,
-        unless the answer already says to call 999.
+        ``in_danger`` is the emergency verdict when the caller has already run
+        ``emergency.detect`` on this very text (the bot does, once per turn, before
+        anything else); None means detect here. A message that mentions harm but
+        is not an emergency gets ``reminder`` set, unless the answer already says
+        to call 999.
         """
-        found = self._answer(text)
+        if in_danger is None:
+            in_danger = emergency.detect(text)
+        found = self._answer(text, in_danger)
         if not found.emergency and "999" not in found.text and emergency.mentions_harm(text):
             return replace(found, reminder=self.language.messages["danger_reminder"])
         return found
 
-    def _answer(self, text: str) -> Answer:
+    def _answer(self, text: str, in_danger: bool) -> Answer:
         ranking = self.index.rank(text)
         best = self._confident(text, ranking)
-        if emergency.detect(text):
+        if in_danger:
             # Whatever else was asked becomes the first follow-up, after the 999 guidance.
             other = best.topic if best is not None else None
             return self._topic_answer(self.topics[EMERGENCY_TOPIC], 1.0, first_related=other)

@@ -25,10 +25,13 @@ def disclosure_cues(path: Path = DISCLOSURE_FILE) -> CueSet:
     return load_cues(path)
 
 
-def screen(text: str) -> ScreenVerdict | None:
+def screen(text: str, *, in_danger: bool | None = None) -> ScreenVerdict | None:
     """ "emergency" when someone may be in danger now, "disclosure" for a live concern about
-    a particular person, None for anything else."""
-    if detect(text):
+    a particular person, None for anything else.
+
+    ``in_danger``: the verdict of ``emergency.detect`` on this text when the caller
+    has it already (the bot detects once per turn); None means detect here."""
+    if detect(text) if in_danger is None else in_danger:
         return "emergency"
     if disclosure_cues().matching(text):
         return "disclosure"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
@@ -21,6 +22,17 @@ _UNAVAILABLE = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
 )
+
+
+# Loggers of the database drivers that write statements with their parameters (what people
+# wrote, people's keys) when their level is lowered; kept at WARNING whatever LOG_LEVEL says.
+DATA_LOGGERS = ("aiosqlite", "asyncpg", "sqlalchemy.engine", "sqlalchemy.pool")
+
+
+def quiet_data_loggers() -> None:
+    """Keep the drivers' statement logging off, whatever the root level (LOG_LEVEL=DEBUG included)."""
+    for name in DATA_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def unavailable_reason(exc: BaseException) -> str | None:
@@ -61,6 +73,7 @@ class Database:
     """
 
     def __init__(self, engine: AsyncEngine, secret: bytes | None = None) -> None:
+        quiet_data_loggers()
         self.engine = engine
         self.url = engine.url.render_as_string(hide_password=False)
         self.dialect = engine.dialect.name

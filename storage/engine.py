@@ -37,7 +37,8 @@ def create_engine(url: str) -> AsyncEngine:
 
     SQLite: creates the file's directory, WAL, foreign keys on, busy timeout,
     BEGIN IMMEDIATE for writers. PostgreSQL: short connect timeout (a turn must not hang a
-    minute on a dead server) and pre-ping so a restarted server is survived.
+    minute on a dead server) and pre-ping so a restarted server is survived. Both: statement
+    parameters never appear in errors or logs (they hold answers, questions and people's keys).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -47,11 +48,14 @@ def create_engine(url: str) -> AsyncEngine:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StorageUnavailable(f"cannot create {path.parent.name!r}: {exc.strerror}") from exc
-        engine = create_async_engine(parsed, connect_args={"timeout": SQLITE_BUSY_SECONDS})
+        engine = create_async_engine(
+            parsed, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_SECONDS}
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(
         parsed,
+        hide_parameters=True,  # errors and logs never show statement parameters: they hold what people wrote
         pool_pre_ping=True,
         connect_args={"timeout": PG_CONNECT_SECONDS, "command_timeout": PG_COMMAND_SECONDS},
     )

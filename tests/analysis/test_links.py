@@ -96,3 +96,46 @@ def test_report_url_points_at_the_bot(settings):
     url = report_url(settings, 7, "CSC", NOW)
     assert url.startswith("http://127.0.0.1:3978/reports/7/CSC/")
     assert url.endswith("/report.html")
+
+
+def _respellings(path: str) -> dict[str, str]:
+    wave, agency, expires, signature = path.split("/")
+    arabic = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    return {
+        "zero-padded wave": f"0{wave}/{agency}/{expires}/{signature}",
+        "zero-padded expiry": f"{wave}/{agency}/0{expires}/{signature}",
+        "arabic-indic digits": f"{wave.translate(arabic)}/{agency}/{expires.translate(arabic)}/{signature}",
+        "fullwidth digit": f"{wave}/{agency}/{expires[:-1]}{chr(0xFF10 + int(expires[-1]))}/{signature}",
+        "leading slash": f"/{path}",
+        "trailing slash": f"{path}/",
+        "doubled slash": f"{wave}//{agency}/{expires}/{signature}",
+        "padded signature": f"{path}=",
+        "newline after": f"{path}\n",
+        "newline after the file": f"{path}/report.html\n",
+        "plus sign": f"+{wave}/{agency}/{expires}/{signature}",
+        "non-ASCII signature": f"{wave}/{agency}/{expires}/{signature[:-1]}é",
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "zero-padded wave",
+        "zero-padded expiry",
+        "arabic-indic digits",
+        "fullwidth digit",
+        "leading slash",
+        "trailing slash",
+        "doubled slash",
+        "padded signature",
+        "newline after",
+        "newline after the file",
+        "plus sign",
+        "non-ASCII signature",
+    ],
+)
+def test_a_link_has_exactly_one_spelling(settings, case):
+    path = sign_report_path(settings, 7, "CSC", NOW)
+    assert verify_report_path(settings, path, NOW) == (7, "CSC")
+    with pytest.raises(ReportLinkError):
+        verify_report_path(settings, _respellings(path)[case], NOW)

@@ -372,3 +372,88 @@ async def test_unreachable_signing_keys_are_unavailable_not_unauthorised(
     # A header that is not a Bot Framework token is refused outright, keys or no keys.
     with pytest.raises(PermissionError):
         await _run(adapter, "Bearer not.a.token")
+
+
+# --- forged tokens are refused before any key is fetched ------------------------------------------
+
+
+def _unsigned(header: dict[str, Any], claims: dict[str, Any]) -> str:
+    """A token with any header and claims, and a signature nobody checks before the keys."""
+    import base64
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"Bearer {part(header)}.{part(claims)}.c2lnbmF0dXJl"
+
+
+def _claims(**changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    claims = {"iss": ISSUER, "aud": APP_ID, "serviceurl": SERVICE_URL, "nbf": now - 10, "exp": now + 600}
+    claims.update(changes)
+    return {k: v for k, v in claims.items() if v is not None}
+
+
+FORGED: dict[str, Any] = {
+    "alg none": lambda keys: _unsigned({"alg": "none", "typ": "JWT", "kid": "key-1"}, _claims()),
+    "HS256 with a guessable secret": lambda keys: "Bearer "
+    + jwt.encode(_claims(), "not-a-real-secret" * 3, algorithm="HS256", headers={"kid": "key-1"}),
+    "RS384": lambda keys: "Bearer "
+    + jwt.encode(_claims(), keys.private, algorithm="RS384", headers={"kid": "key-1"}),
+    "no key id": lambda keys: "Bearer " + jwt.encode(_claims(), keys.private, algorithm="RS256"),
+    "expired": lambda keys: token(keys, nbf=int(time.time()) - 7200, exp=int(time.time()) - 3600),
+    "not yet valid": lambda keys: token(keys, nbf=int(time.time()) + 3600),
+    "no expiry": lambda keys: token(keys, exp=None),
+    "expiry a word": lambda keys: _unsigned({"alg": "RS256", "kid": "key-1"}, _claims(exp="tomorrow")),
+    "wrong audience": lambda keys: token(keys, aud="someone-else"),
+    "audience a list": lambda keys: token(keys, aud=[APP_ID]),
+    "wrong issuer": lambda keys: token(keys, iss="https://login.example.org"),
+    "emulator issuer": lambda keys: token(keys, iss="https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"),
+    "other service url": lambda keys: token(keys, serviceurl="https://evil.example.org/"),
+    "two parts": lambda keys: "Bearer abc.def",
+    "not base64": lambda keys: "Bearer ***.***.***",
+    "payload not json": lambda keys: "Bearer eyJhbGciOiJSUzI1NiJ9.bm90IGpzb24.c2ln",
+    "basic scheme": lambda keys: token(keys).replace("Bearer", "Basic"),
+    "empty": lambda keys: "",
+}
+
+
+@pytest.mark.parametrize("case", list(FORGED))
+async def test_a_forged_token_is_refused_before_any_key_is_fetched(
+    keys: _Keys, monkeypatch: pytest.MonkeyPatch, case: str
+) -> None:
+    fetched: list[str] = []
+
+    def get(url: str, *args: Any, **kwargs: Any) -> Any:
+        fetched.append(url)
+        raise AssertionError("no key may be fetched for a token that is wrong without them")
+
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    monkeypatch.setattr(jwt_token_extractor.requests, "get", get)
+    adapter = create_adapter(Settings.from_env({}, app_id=APP_ID, app_password=Secret("not-a-real-secret")))
+    try:
+        with pytest.raises(PermissionError):
+            await _run(adapter, FORGED[case](keys))
+    finally:
+        await adapter.close()
+    assert fetched == []
+
+
+async def test_keys_are_fetched_again_for_an_unknown_key_only_hourly_and_off_the_loop(
+    secured_adapter: Any, keys: _Keys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched_on: list[str] = []
+    real_get = jwt_token_extractor.requests.get
+
+    def get(url: str, *args: Any, **kwargs: Any) -> Any:
+        fetched_on.append(threading.current_thread().name)
+        return real_get(url, *args, **kwargs)
+
+    monkeypatch.setattr(jwt_token_extractor.requests, "get", get)
+    assert await _run(secured_adapter, token(keys)) == [APP_ID]
+    for _ in range(3):
+        with pytest.raises(PermissionError):
+            await _run(secured_adapter, token(keys, kid="key-unknown"))
+    assert len(fetched_on) == 2  # the first fetch is recent: an unknown key does not fetch again
+    assert threading.main_thread().name not in fetched_on

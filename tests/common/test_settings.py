@@ -55,3 +55,34 @@ def test_every_setting_is_documented_in_the_readme():
     missing = [row.env for row in SETTINGS if f"`{row.env}`" not in readme]
     assert not missing, f"README lacks settings {missing}: paste `python -m common settings-table`"
     assert settings_markdown() in readme, "README's settings table is out of date"
+
+
+STRONG = "k3Jd9-QpL2x_Vb7Zr0Tn4Ws8Ya1Uc6Me5"
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ("", "is not set"),
+        ("development-only-secret-change-me", "development value"),
+        ("hunter2", "shorter than 32"),
+        ("ab" * 20, "different characters"),
+    ],
+)
+def test_outside_open_local_use_a_weak_secret_is_refused_with_how_to_make_one(
+    secret: str, problem: str
+) -> None:
+    for settings in (
+        Settings.from_env({"MicrosoftAppId": "app", "SECRET_KEY": secret}),
+        Settings.from_env({"DEV_OPEN_ENDPOINT": "false", "SECRET_KEY": secret}),
+    ):
+        with pytest.raises(SettingsError, match=problem) as refused:
+            settings.require_safe_secret()
+        assert "secrets.token_urlsafe" in str(refused.value)
+        with pytest.raises(SettingsError):
+            settings.secret_bytes()  # nothing is signed or sealed with it either
+
+
+def test_a_strong_secret_or_open_local_use_is_accepted() -> None:
+    Settings.from_env({"MicrosoftAppId": "app", "SECRET_KEY": STRONG}).require_safe_secret()
+    assert Settings.from_env({}).secret_bytes()  # open local use: the development key, with a warning

@@ -4,29 +4,40 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from botframework.connector.auth import ChannelValidation
+from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
+from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot import inbound
 from bot.app import SERVICES, create_app
-from common.errors import ContentError
-from common.settings import ROOT, Settings
+from common.errors import ContentError, SettingsError
+from common.settings import ROOT, Secret, Settings
+from guidance.emergency import EmergencyRules
 from storage import conversations
 from storage.database import Database
 from storage.errors import SchemaBehindError
+from storage.migrate import upgrade_async
+from storage.responses import read_responses
 from surveys import engine
 from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import CARD_INVOKE, Chat, teams_activity, text_of, texts, titles
 from tests.helpers.fake_connector import FakeConnector
-from tests.helpers.shared import SHARED
+from tests.helpers.shared import SHARED, shared_path
 
 ACTIVITIES = sorted((SHARED / "teams" / "activities").glob("*.json"))
 APP_ID = "11111111-2222-3333-4444-555555555555"
+STRONG_SECRET = Secret("k3Jd9-QpL2x_Vb7Zr0Tn4Ws8Ya1Uc6Me5")
 
 
 def expecting_replies(name: str) -> dict[str, Any]:
@@ -132,7 +143,9 @@ async def test_unknown_activity_types_are_ignored_politely(client: TestClient) -
 async def test_with_an_app_id_unauthenticated_requests_get_401(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
-    client = await aiohttp_client(create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant")))
+    client = await aiohttp_client(
+        create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
+    )
     activity = expecting_replies("17_personal_message_plain_2026.json")
     assert (await client.post("/api/messages", json=activity)).status == 401
     forged = {"Authorization": "Bearer not.a.token"}
@@ -263,6 +276,14 @@ async def test_start_up_refuses_a_database_whose_schema_is_behind(tmp_path: Path
         await start(create_app(empty))
 
 
+async def test_start_up_refuses_an_app_id_without_a_strong_secret(settings: Settings) -> None:
+    secured = replace(settings, app_id=APP_ID, app_type="MultiTenant")
+    for weak in (Secret(""), Secret("e2e-test-secret")):
+        with pytest.raises(SettingsError, match=r"secrets\.token_urlsafe"):
+            await start(create_app(replace(secured, secret_key=weak)))
+    await start(create_app(replace(secured, secret_key=STRONG_SECRET)))
+
+
 async def test_start_up_names_the_file_and_line_of_broken_content(settings: Settings, tmp_path: Path) -> None:
     text = await asyncio.to_thread((ROOT / "config" / "partnership.example.yaml").read_text, encoding="utf-8")
     broken = tmp_path / "partnership.yaml"
@@ -335,3 +356,265 @@ async def test_a_signed_link_serves_only_its_own_agencys_report(
     assert (await client.get(f"/reports/{path}/../../TVP/report.html")).status in (403, 404)
     later = await aiohttp_client(create_app(settings, clock=lambda: now + timedelta(days=60)))
     assert (await later.get(f"/reports/{path}/report.html")).status == 410
+
+
+async def test_a_report_link_is_served_only_in_its_one_canonical_spelling(
+    aiohttp_client: AiohttpClient, settings: Settings
+) -> None:
+    from analysis.links import sign_report_path
+    from analysis.reports import report_dir
+
+    now = datetime.now(UTC)
+    folder = report_dir(settings.report_dir, 1, "CSC")
+    await asyncio.to_thread(folder.mkdir, parents=True)
+    await asyncio.to_thread((folder / "report.html").write_text, "<h1>CSC</h1>", encoding="utf-8")
+    client = await aiohttp_client(create_app(settings))
+    wave, agency, expires, signature = sign_report_path(settings, 1, "CSC", now).split("/")
+    assert (await client.get(f"/reports/{wave}/{agency}/{expires}/{signature}/report.html")).status == 200
+    for spelling in (
+        f"0{wave}/{agency}/{expires}/{signature}/report.html",
+        f"{wave}/{agency}/00{expires}/{signature}/report.html",
+        f"%3{wave}/{agency}/{expires}/{signature}/report.html",  # a percent-encoded digit
+        f"{wave}/{agency}/{expires}/{signature}/report%2Ehtml",
+        f"{wave}/{agency}//{expires}/{signature}/report.html",
+        f"{wave}/{agency}/{expires}/{signature}/./report.html",
+        f"{wave}/{agency}/{expires}/{signature}/report.html/",
+    ):
+        # Sent as written: the client must not tidy a percent-encoding or a dot segment away.
+        url = client.make_url("/").with_path(f"/reports/{spelling}", encoded=True)
+        async with client.session.get(url, allow_redirects=False) as response:
+            assert response.status in (403, 404), spelling
+
+
+# -- hostile and malformed activities (validated at the edge: a 400 with a reason, never a traceback) --
+
+
+def _message_with(**changes: Any) -> dict[str, Any]:
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    activity.update(changes)
+    return activity
+
+
+def _mention(**mention: Any) -> dict[str, Any]:
+    activity = expecting_replies("20_channel_message_mention_toplevel_2025.json")
+    activity["entities"] = [{"type": "mention", **mention}]
+    return activity
+
+
+def _from(**fields: Any) -> dict[str, Any]:
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    activity["from"] = {**activity["from"], **fields}
+    return activity
+
+
+MALFORMED: dict[str, Any] = {
+    "mention without name or text": lambda: _mention(mentioned={"id": "28:bot"}),
+    "mention without whom": lambda: _mention(text="<at>Bot</at>"),
+    "entity type not text": lambda: _message_with(entities=[{"type": 7}]),
+    "entity not an object": lambda: _message_with(entities=["mention"]),
+    "from is a string": lambda: _message_with(**{"from": "29:someone"}),
+    "no recipient": lambda: _message_with(recipient=None),
+    "from without id": lambda: _from(id=None),
+    "conversation id a number": lambda: _message_with(conversation={"id": 12345}),
+    "text a number": lambda: _message_with(text=42),
+    "text an object": lambda: _message_with(text={"a": 1}),
+    "aadObjectId over 400 characters": lambda: _from(aadObjectId="a" * 401),
+    "aadObjectId a list": lambda: _from(aadObjectId=["x"]),
+    "member not an object": lambda: _message_with(type="conversationUpdate", membersAdded=[None]),
+    "member without id": lambda: _message_with(type="conversationUpdate", membersAdded=[{"name": "x"}]),
+    "isGroup a word": lambda: _message_with(conversation={"id": "a:1", "isGroup": "perhaps"}),
+    "channelData a list": lambda: _message_with(channelData=[1, 2]),
+    "tenant id a number": lambda: _message_with(channelData={"tenant": {"id": 5}}),
+    "legacy replyToId an object": lambda: _message_with(channelData={"legacy": {"replyToId": {}}}),
+    "value a number": lambda: _message_with(value=3),
+    "service url not http": lambda: _message_with(serviceUrl="file:///etc/passwd"),
+    "timestamp not a date": lambda: _message_with(timestamp="yesterday-ish"),
+    "NUL in an id": lambda: _from(id="29:a\x00b"),
+    "lone surrogate in an id": lambda: _message_with(conversation={"id": "a:\ud800"}),
+}
+
+
+@pytest.mark.parametrize("case", list(MALFORMED))
+async def test_a_malformed_activity_gets_400_with_a_reason_and_one_log_line(
+    client: TestClient, caplog: pytest.LogCaptureFixture, case: str
+) -> None:
+    activity = MALFORMED[case]()
+    with caplog.at_level("DEBUG"):
+        response = await client.post("/api/messages", json=activity)
+        reason = (await response.json()).get("error", "")
+    assert response.status == 400, (case, response.status, reason)
+    assert 0 < len(reason) < 200
+    records = [r for r in caplog.records if r.levelno >= logging.INFO and r.name.startswith("bot")]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert not any(r.exc_info for r in caplog.records)
+    assert "refused a malformed activity" in records[0].getMessage()
+
+
+@pytest.mark.parametrize("depth", [40, 1_000, 100_000])
+async def test_json_nested_deeper_than_anyone_sends_gets_400_not_500(
+    client: TestClient, caplog: pytest.LogCaptureFixture, depth: int
+) -> None:
+    nested = "[" * depth + "]" * depth
+    body = json.dumps(_message_with(channelData={"x": None})).replace("null", nested, 1).encode()
+    with caplog.at_level("DEBUG"):
+        response = await client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
+    assert response.status in (400, 413)
+    assert not any(r.exc_info for r in caplog.records)
+
+
+async def test_odd_but_valid_activities_are_answered(client: TestClient) -> None:
+    # A mention carrying its text but not the name, with an unknown entity and fields the bot never reads.
+    mention = _mention(
+        text="<at>Chat SDK Demo</at>", mentioned={"id": "28:11111111-2222-3333-4444-555555555555"}
+    )
+    mention["entities"].append({"type": "clientInfo", "locale": "en-GB", "platform": 7})
+    mention["text"] = "<at>Chat SDK Demo</at> what is a LADO?"
+    mention["somethingNew"] = {"nested": [1, {"deeper": True}]}
+    response = await client.post("/api/messages", json=mention)
+    assert response.status == 200
+    assert "Local Authority Designated Officer" in texts((await response.json())["activities"])
+    # A mention of someone else, with no text in the message at all.
+    other = _mention(text="<at>Sam</at>", mentioned={"id": "29:someone-else", "name": "Sam"})
+    other.pop("text", None)
+    assert (await client.post("/api/messages", json=other)).status == 200
+
+
+async def test_unstorable_characters_in_what_people_write_are_made_storable(
+    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
+) -> None:
+    """A lone surrogate (SQLite and PostgreSQL) or a NUL (PostgreSQL) in a free-text answer or a
+    question used to be accepted and then break every later submission; now each is normalised."""
+    await upgrade_async(database_url)
+    client = await aiohttp_client(create_app(e2e_settings(database_url, tmp_path)))
+    transcript = json.loads(
+        await asyncio.to_thread(
+            shared_path("samples", "transcripts", "01_buttons_children_raised_yes.json").read_text,
+            encoding="utf-8",
+        )
+    )
+    chat = Chat(client)
+    written = transcript["expect"]["one_change"]
+    for turn in transcript["turns"]:
+        said = f"more\ud800 time\x00 {turn}" if turn == written else turn
+        assert await chat.say(said), turn
+    question = chat.message("what is a LADO?\ud800\x00")
+    question["from"]["name"] = "Sam \ud83d\x00Smith"
+    assert "LADO" in texts(await chat.post(question))
+    db = await Database.open(database_url, secret=b"unused")
+    try:
+        stored = await read_responses(db)
+    finally:
+        await db.close()
+    assert len(stored) == 1
+    assert stored[0].answers["one_change"] == f"more\ufffd time {written}"
+
+
+async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_503(
+    aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    client = await aiohttp_client(
+        create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
+    )
+    activity = expecting_replies("17_personal_message_plain_2026.json")
+    now = int(time.time())
+    claims = {
+        "iss": "https://api.botframework.com",
+        "aud": APP_ID,
+        "serviceurl": activity["serviceUrl"],
+        "nbf": now - 10,
+        "exp": now + 600,
+    }
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = {
+        "alg none": jwt.encode(claims, None, algorithm="none", headers={"kid": "k"}),
+        "HS256": jwt.encode(claims, "x" * 32, algorithm="HS256", headers={"kid": "k"}),
+        "expired": jwt.encode({**claims, "exp": now - 3600}, key, algorithm="RS256", headers={"kid": "k"}),
+        "wrong audience": jwt.encode({**claims, "aud": "x"}, key, algorithm="RS256", headers={"kid": "k"}),
+    }
+    for case, encoded in forged.items():
+        response = await client.post(
+            "/api/messages", json=activity, headers={"Authorization": f"Bearer {encoded}"}
+        )
+        assert response.status == 401, case
+    sound = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k"})
+    response = await client.post("/api/messages", json=activity, headers={"Authorization": f"Bearer {sound}"})
+    assert response.status == 503
+
+
+# -- logs hold nothing people wrote and nobody's identity ----------------------------------------------
+
+
+def _everything_logged(records: list[logging.LogRecord]) -> str:
+    formatter = logging.Formatter("%(name)s %(levelname)s %(message)s")
+    return "\n".join(formatter.format(record) for record in records)
+
+
+async def test_no_log_line_holds_what_people_wrote_or_who_they_are_even_when_the_database_fails(
+    client: TestClient, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    person = "aad-QUOKKA-0001"
+    chat = Chat(client, user=person)
+    named = chat.message("hello")
+    named["from"]["name"] = "Wilhelmina Quokkason"
+    caplog.set_level(logging.DEBUG)
+    await chat.post(named)
+    for said in ("start survey", "Other", "Both", "Frontline practitioner"):
+        await chat.say(said)
+    await chat.say("what is a LADO? ask about QUOKKAQUESTION please")
+    # The database fails under two turns: the guidance log, then the survey state, are gone.
+    async with database.engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TABLE guidance_log")
+    failed = await chat.say("how do I escalate a QUOKKAESCALATION concern?")
+    assert "Sorry, something went wrong" in texts(failed)
+    async with database.engine.begin() as connection:
+        await connection.exec_driver_sql("DROP TABLE bot_state")
+    failed = await chat.say("QUOKKAANSWER is my answer")
+    assert "Sorry, something went wrong" in texts(failed)
+    logged = _everything_logged(caplog.records)
+    assert "turn failed" in logged  # the failures were logged, with their tracebacks...
+    for secret in (person, "Wilhelmina", "Quokkason", "QUOKKAQUESTION", "QUOKKAESCALATION", "QUOKKAANSWER"):
+        assert secret not in logged, secret  # ...but nothing anyone wrote, and nobody's id or name
+
+
+# -- long messages: capped first, emergency detection once per turn ----------------------------------
+
+
+@pytest.fixture
+def detections(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every text emergency detection runs on (every path goes through ``signs``)."""
+    seen: list[int] = []
+    real = EmergencyRules.signs
+
+    def counted(self: EmergencyRules, text: str) -> Any:
+        seen.append(len(text))
+        return real(self, text)
+
+    monkeypatch.setattr(EmergencyRules, "signs", counted)
+    return seen
+
+
+async def test_emergency_detection_runs_once_per_turn(chat: Chat, detections: list[int]) -> None:
+    turns = {
+        "a guidance question": "what is a LADO?",
+        "an emergency": "he has a knife and is threatening to kill her now",
+        "start": "start survey",
+        "a survey answer": "Other",
+        "text mid-survey answered as a question": "how do I escalate a disagreement with another agency?",
+    }
+    for what, said in turns.items():
+        detections.clear()
+        assert await chat.say(said), what
+        assert len(detections) == 1, (what, detections)
+
+
+async def test_a_very_long_message_is_cut_first_and_the_person_is_told(
+    chat: Chat, settings: Settings, detections: list[int]
+) -> None:
+    text = "what is a LADO? " + "and more words " * ((settings.max_body_bytes - 4096) // 15)
+    replies = await chat.say(text)
+    assert inbound.CUT_NOTE in texts(replies)
+    assert "Local Authority Designated Officer" in texts(replies)
+    assert detections
+    assert max(detections) <= inbound.MAX_TEXT
