@@ -14,6 +14,7 @@ import asyncio
 import copy
 import json
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
 from common.settings import Settings
-from storage import experts, guidance_log
+from storage import experts, guidance_log, processed
 from storage.database import Database
 from storage.migrate import upgrade_async
 from storage.responses import read_responses
@@ -182,12 +183,10 @@ async def test_a_repeated_question_feedback_or_request_for_the_experts_is_counte
     assert "I'm not sure" in texts(first)
     assert texts(again) == texts(first)  # a question is simply answered again
     await chat.say("what is the MASH?")
-    card = chat.log[-1]
-    unhelpful = chat.submission(_data(card, "Not helpful"), card["id"])
+    unhelpful = _pressing(chat, "Not helpful")
     thanks = await asyncio.gather(chat.post(unhelpful), chat.post(copy.deepcopy(unhelpful)))
     assert all("Thank you" in texts(replies) for replies in thanks)
-    offer = chat.log[-1]
-    ask = chat.submission(_data(offer, "Ask the safeguarding team"), offer["id"])
+    ask = _pressing(chat, "Ask the safeguarding team")
     assert "passed your question" in texts(await chat.post(ask))
     assert "already passed that question" in texts(await chat.post(ask))
 
@@ -198,6 +197,20 @@ async def test_a_repeated_question_feedback_or_request_for_the_experts_is_counte
     assert len(await experts.pending(stored)) == 1
 
 
-def _data(activity: dict[str, Any], title: str) -> dict[str, Any]:
-    [button] = [button for button in buttons(activity) if button["title"] == title]
-    return dict(button["data"])
+def _pressing(chat: Chat, title: str) -> dict[str, Any]:
+    """The activity of pressing the latest button with this title, built once (to be delivered twice)."""
+    for activity in reversed(chat.log):
+        for button in buttons(activity):
+            if button["title"] == title:
+                return chat.submission(dict(button["data"]), activity["id"])
+    raise AssertionError(f"no button {title!r}")
+
+
+async def test_the_bot_forgets_expired_records_itself(
+    aiohttp_client: AiohttpClient, app_settings: Settings, stored: Database
+) -> None:
+    old = processed.activity_key(app_settings.secret_bytes(), "msteams:a:someone", "1:long-ago")
+    assert await processed.claim(stored, old, today=date(2026, 1, 5))
+    chat = Chat(await aiohttp_client(create_app(app_settings)))
+    assert await chat.say("hello")
+    assert not await processed.seen(stored, old)
