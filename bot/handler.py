@@ -7,6 +7,11 @@ under way, is then asked again); then a button of the bot's own (start, ask,
 topic, feedback, experts); then the survey, if one is under way; then the
 words that start it or greet; anything else typed is a guidance question.
 In a team channel only guidance is given: survey answers there would not be private.
+
+Every turn is idempotent (bot.deliveries): a survey turn records its activity
+with the state it writes, and a turn with another effect (a guidance log line,
+feedback, a question for the experts) claims its activity before acting, so a
+second delivery of the same activity changes nothing.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import cards, identity, inbound, wording
+from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
 from bot.proactive import ProactiveSender
 from bot.replies import Replies, deliver
@@ -33,7 +39,7 @@ from guidance import emergency
 from guidance.knowledge import KnowledgeBase
 from storage import conversations
 from storage.database import Database
-from surveys.engine import COMMANDS
+from surveys.engine import COMMANDS, SURVEY_WORDS
 from surveys.matching import normalise
 from surveys.model import Definition
 from surveys.turns import Said
@@ -58,6 +64,13 @@ GREETINGS = frozenset(
 )
 ASK_WORDS = frozenset({"ask", "ask a question", "question", "i have a question"})
 START = "start"
+# Buttons whose effect is not survey state: done once per activity; a repeat is acknowledged.
+ONCE = {
+    "feedback": wording.FEEDBACK_THANKS,
+    "expert": wording.EXPERT_ALREADY_ASKED,
+    "expert_answer": wording.ALREADY_RECORDED,
+    "expert_suggest": wording.ALREADY_RECORDED,
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class SafeguardingBot:
         self.services = services
         self.survey = SurveyTurns(services)
         self.guidance = GuidanceTurns(services)
+        self.deliveries = Deliveries(services.db, services.settings.secret_bytes())
 
     async def on_turn(self, ctx: TurnContext) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
@@ -105,6 +119,7 @@ class SafeguardingBot:
                 await self._installation_update(activity)
             elif activity.type == ActivityTypes.invoke:
                 await self._invoke(ctx)
+            await self.deliveries.purge_if_due()
         except Exception:  # the last line of defence for one turn: nobody must be left without a reply
             log.exception("turn failed (%s activity)", activity.type)
             await self._recover(ctx)
@@ -143,15 +158,16 @@ class SafeguardingBot:
         await deliver(ctx, replies)
 
     async def _message(self, activity: Activity) -> Replies:
+        delivery = self.deliveries.of(activity)
         value = activity.value if isinstance(activity.value, dict) else None
         if value is not None and value.get("action"):
-            return await self._action(activity, value)
+            return await self._action(activity, value, delivery)
         text = _typed(activity)
         person = identity.person_id(activity)
         personal = identity.conversation_kind(activity) == identity.PERSONAL
         if not personal:
-            return await self._in_channel(text, value)
-        said = Said(text=text or None, value=value)
+            return await self._in_channel(text, value, delivery)
+        said = Said(text=text or None, value=value, sent_at=delivery.sent_at)
         word = normalise(text) if text else ""
         command = COMMANDS.get(word) or (
             str(value.get("command")) if value and value.get("command") else None
@@ -164,21 +180,32 @@ class SafeguardingBot:
                 reply_to=identity.replied_to(activity),
                 on_no_match=self.guidance.sure_answer,
                 saved=saved,
+                delivery=delivery,
             )
         paused = saved is not None and saved.status == "paused"
         if command == START or (paused and command == "resume"):
-            return await self.survey.start(person)  # checks the survey window before resuming
+            return await self.survey.start(person, delivery)  # checks the survey window before resuming
         if paused and (command or word in GREETINGS):
-            return await self.survey.step(person, said, saved=saved)
+            return await self.survey.step(person, said, saved=saved, delivery=delivery)
+        to_survey = word in SURVEY_WORDS or (value is not None and (value.get("item") or command))
+        if saved is None and to_survey:  # e.g. "submit" again after the reply to the first was lost
+            submitted = await self.survey.after_submitting(person)
+            if submitted is not None:
+                return submitted
         if value is not None and (value.get("item") or command):
             return Replies().add(wording.offer(wording.STALE_BUTTON, start=True))
         if not text or word in GREETINGS:
             return Replies().add(wording.offer(wording.MENU, start=True))
         if word in ASK_WORDS:
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
-        return await self.guidance.question(text)
+        return await self._question(text, delivery)
 
-    async def _in_channel(self, text: str, value: Mapping[str, Any] | None) -> Replies:
+    async def _question(self, text: str, delivery: Delivery) -> Replies:
+        """A guidance question: answered every time it arrives, logged only the first time."""
+        async with self.deliveries.once(delivery) as first:
+            return await self.guidance.question(text, record=first)
+
+    async def _in_channel(self, text: str, value: Mapping[str, Any] | None, delivery: Delivery) -> Replies:
         """In a team channel or group chat: guidance only (a survey answer there would not be private)."""
         word = normalise(text) if text else ""
         if value is not None and not text:
@@ -191,16 +218,21 @@ class SafeguardingBot:
                     wording.TEAM_GREETING.format(partnership=self.services.partnership.short_name)
                 )
             )
-        return await self.guidance.question(text)
+        return await self._question(text, delivery)
 
-    async def _action(self, activity: Activity, value: Mapping[str, Any]) -> Replies:
+    async def _action(self, activity: Activity, value: Mapping[str, Any], delivery: Delivery) -> Replies:
         """A button of the bot's own (not a survey answer)."""
         action = str(value.get("action"))
         personal = identity.conversation_kind(activity) == identity.PERSONAL
+        if action in ONCE:
+            async with self.deliveries.once(delivery) as first:
+                if not first:
+                    return Replies().add(cards.text_activity(ONCE[action]))
+                return await self._act_once(activity, value, action)
         if action == "start":
             if not personal:
                 return Replies().add(cards.text_activity(wording.PRIVATE_ONLY))
-            return await self.survey.start(identity.person_id(activity))
+            return await self.survey.start(identity.person_id(activity), delivery)
         if action == "ask":
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
         if action == "topic":  # a follow-up mid-survey is answered, then the survey is asked again
@@ -208,15 +240,16 @@ class SafeguardingBot:
             if personal:
                 answer.extend(await self.survey.where(identity.person_id(activity)))
             return answer
+        return Replies().add(wording.offer(wording.STALE_BUTTON, start=personal))
+
+    async def _act_once(self, activity: Activity, value: Mapping[str, Any], action: str) -> Replies:
         if action == "feedback":
             return await self.guidance.feedback(value)
         if action == "expert":
             return await self.guidance.ask_expert(activity, value)
         if action == "expert_answer":
             return await self.guidance.expert_answer(activity, value)
-        if action == "expert_suggest":
-            return await self.guidance.expert_suggest(activity, value)
-        return Replies().add(wording.offer(wording.STALE_BUTTON, start=personal))
+        return await self.guidance.expert_suggest(activity, value)
 
     # -- installs --
 

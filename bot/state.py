@@ -29,9 +29,13 @@ class BotStateStorage(Storage):
         items = await self.store.read(keys)
         return {key: {**item.document, E_TAG: item.e_tag} for key, item in items.items()}
 
-    async def write(self, changes: Mapping[str, Any]) -> None:
-        """Write every change in one transaction; ETagConflict when any e_tag is stale."""
-        await self.store.write({key: _item(value) for key, value in changes.items()})
+    async def write(self, changes: Mapping[str, Any], *, processed: str | None = None) -> None:
+        """Write every change in one transaction; ETagConflict when any e_tag is stale.
+
+        ``processed``: the activity this turn acts on, recorded with the changes
+        (AlreadyProcessed when it was already acted on; see storage.processed).
+        """
+        await self.store.write({key: _item(value) for key, value in changes.items()}, processed=processed)
 
     async def delete(self, keys: list[str]) -> None:
         await self.store.delete(keys)

@@ -6,6 +6,12 @@ and writes it back only if nobody else wrote in between (another replica, or
 a double-tap); on a lost race the step is simply run again on the fresh
 document. Replies are sent only after the write, so nobody is told something
 that was not saved.
+
+Every turn is idempotent: the write records the activity (its key in
+``bot.deliveries.Delivery``) in the same transaction, so the same activity
+delivered again, at once or later, on any replica, is told where the person
+is and changes nothing. A typed answer sent before the item now on screen
+was shown is not applied to it (the engine compares the two times).
 """
 
 from __future__ import annotations
@@ -19,10 +25,12 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from bot import cards, wording
+from bot.deliveries import Delivery
 from bot.replies import Replies
 from guidance.screening import screen
-from storage import submissions
+from storage import processed, submissions
 from storage.errors import ETagConflict, WaveKeyGone
+from storage.processed import AlreadyProcessed
 from storage.waves import Wave, current_wave, get_wave, latest_wave
 from surveys import engine
 from surveys import wording as survey_wording
@@ -75,14 +83,15 @@ class SurveyTurns:
             key, person, int(found["wave"]), Progress.from_json(found["progress"]), found.get("e_tag")
         )
 
-    async def _save(self, saved: Saved, progress: Progress) -> None:
+    async def _save(self, saved: Saved, progress: Progress, turn: str | None = None) -> None:
+        """Write the document back; ``turn`` (an activity's record key) is recorded with it."""
         document = {
             "person": saved.person,
             "wave": saved.wave,
             "progress": progress.to_json(),
             "e_tag": saved.e_tag,
         }
-        await self.services.state.write({saved.key: document})
+        await self.services.state.write({saved.key: document}, processed=turn)
 
     def definition(self, progress: Progress) -> Definition | None:
         """The definition a progress was made with; None when it has changed since (new version)."""
@@ -91,14 +100,16 @@ class SurveyTurns:
 
     # -- starting --
 
-    async def start(self, person: str) -> Replies:
+    async def start(self, person: str, delivery: Delivery | None = None) -> Replies:
         """Start (or pick up) the questionnaire, if the wave is open and this person has not answered it."""
+        delivery = delivery or Delivery()
         saved = await self.load(person)
         if saved is not None and saved.status == "submitting":
             return await self._submit(saved)
         if saved is not None and saved.status in ACTIVE | {"paused"}:
             if await self._still_open(saved):
-                return await self.step(person, Said(value={"command": "resume"}), saved=saved)
+                resume = Said(value={"command": "resume"}, sent_at=delivery.sent_at)
+                return await self.step(person, resume, saved=saved, delivery=delivery)
             await self.services.state.delete([saved.key])
         wave = await current_wave(
             self.services.db, self.services.partnership.default_questionnaire, self._today()
@@ -111,9 +122,13 @@ class SurveyTurns:
         if definition is None or definition.version != wave.version:
             log.error("wave %s needs %s v%s, which is not loaded", wave.id, wave.questionnaire, wave.version)
             return Replies().add(cards.text_activity(wording.SURVEY_UNAVAILABLE))
-        step = engine.advance(definition, engine.start(definition), Said(value={"command": "start"}))
+        begin = Said(value={"command": "start"})
+        step = engine.advance(definition, engine.start(definition), begin, now=delivery.shown_at())
         fresh = Saved(survey_key(person), person, wave.id, step.progress, None)
-        await self._save(fresh, step.progress)
+        try:
+            await self._save(fresh, step.progress, delivery.key)
+        except AlreadyProcessed:
+            return await self.again(person)
         return self._render(definition, step, None, Said())
 
     def _today(self) -> date:
@@ -150,6 +165,7 @@ class SurveyTurns:
         reply_to: str | None = None,
         on_no_match: Guidance | None = None,
         saved: Saved | None = None,
+        delivery: Delivery | None = None,
     ) -> Replies:
         """Run the engine on what was said and save the result; retried on a lost write race.
 
@@ -157,8 +173,13 @@ class SurveyTurns:
         retry always reads afresh. When typed text fits no answer (outcome
         "no_match"), ``on_no_match`` may answer it as a question; if it does,
         the item is asked again without the "didn't recognise" note.
+        ``delivery`` is the activity this step answers: recorded with the
+        write, and a repeat of it is told where the person is instead.
         """
+        delivery = delivery or Delivery()
         for attempt in range(ATTEMPTS):
+            if attempt and delivery.key and await processed.seen(self.services.db, delivery.key):
+                return await self.again(person)  # the race was lost to this very activity
             if attempt or saved is None:
                 saved = await self.load(person)
             if saved is None:
@@ -170,18 +191,26 @@ class SurveyTurns:
                 await self.services.state.delete([saved.key])
                 return Replies().add(wording.offer(wording.QUESTIONNAIRE_CHANGED, start=True))
             # The handler has run emergency detection on what was said; only disclosures are left.
-            step = engine.advance(definition, saved.progress, said, screen=partial(screen, in_danger=False))
+            step = engine.advance(
+                definition,
+                saved.progress,
+                said,
+                screen=partial(screen, in_danger=False),
+                now=delivery.shown_at(),
+            )
             if step.submission is not None:
                 response_id = saved.progress.response_id or secrets.token_urlsafe(24)
                 progress = replace(step.progress, response_id=response_id)
             else:
                 progress = step.progress
             try:
-                if progress != saved.progress:
-                    await self._save(saved, progress)
+                if progress != saved.progress or delivery.key:
+                    await self._save(saved, progress, delivery.key)
             except ETagConflict:
                 log.info("survey write lost a race (attempt %d); reading again", attempt + 1)
                 continue
+            except AlreadyProcessed:
+                return await self.again(person)
             if step.submission is not None:
                 replies = Replies()
                 self._update_card(replies, definition, step, reply_to, said)
@@ -196,7 +225,7 @@ class SurveyTurns:
             return self._render(definition, step, reply_to, said)
         raise ETagConflict(survey_key(person))
 
-    async def where(self, person: str) -> Replies:
+    async def where(self, person: str, intro: str = wording.BACK_TO_SURVEY) -> Replies:
         """The current item (or summary) again, unchanged: after an emergency message or an answer."""
         saved = await self.load(person)
         if saved is None or saved.status not in ACTIVE:
@@ -206,9 +235,38 @@ class SurveyTurns:
             return Replies()
         step = engine.advance(definition, saved.progress, Said(value={"command": "resume"}))
         prompts = [p for p in step.replies if p.text != survey_wording.RESUMED]
-        return Replies().add(
-            cards.text_activity(wording.BACK_TO_SURVEY), *(cards.prompt_activity(p) for p in prompts)
+        return Replies().add(cards.text_activity(intro), *(cards.prompt_activity(p) for p in prompts))
+
+    async def again(self, person: str) -> Replies:
+        """The answer to an activity already acted on: where the person is now, changing nothing.
+
+        Replies are not stored to be sent again (they echo answers, which must
+        not be kept anywhere else); the current item, the summary, or "your
+        answers are in" is what someone whose reply was lost needs to see.
+        """
+        saved = await self.load(person)
+        if saved is None:
+            return await self.after_submitting(person) or Replies()
+        if saved.status == "submitting":  # finish what the first delivery started (idempotent)
+            return await self._submit(saved)
+        definition = self.definition(saved.progress)
+        if saved.status == "paused" and definition is not None:  # the paused offer, nothing changed
+            step = engine.advance(definition, saved.progress, Said())
+            return Replies().add(*(cards.prompt_activity(prompt) for prompt in step.replies))
+        return await self.where(person, wording.REPEATED)
+
+    async def after_submitting(self, person: str) -> Replies | None:
+        """ "Your answers are in" when this person has submitted in the current wave, else None.
+
+        Asked of the wave's token (a keyed hash of person and wave), so nothing
+        about the submission is kept on the person's side to answer it.
+        """
+        wave = await current_wave(
+            self.services.db, self.services.partnership.default_questionnaire, self._today()
         )
+        if wave is None or not await self._has_submitted(wave, person):
+            return None
+        return Replies().add(cards.text_activity(wording.ANSWERS_IN))
 
     def _update_card(
         self, replies: Replies, definition: Definition, step: Step, reply_to: str | None, said: Said

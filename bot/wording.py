@@ -55,6 +55,11 @@ THANKS = "Thank you: your answers have been sent anonymously."
 SUBMITTED_MARK = "Submitted"
 SKIPPED_MARK = "Skipped"
 BACK_TO_SURVEY = "When you're ready, here's where you were in the questionnaire:"
+REPEATED = "I already have that message. Here's where you are now:"
+ANSWERS_IN = (
+    "Your answers are in: they were sent anonymously and there's nothing more to do. "
+    "Thank you for taking part."
+)
 STALE_BUTTON = "That button is from an earlier message, so I've not acted on it."
 APOLOGY = (
     "Sorry, something went wrong on my side. Anything you'd already answered is kept; "
@@ -77,6 +82,10 @@ EXPERT_STORED = (
     "Thank you. I've passed your question to the safeguarding team's inbox without your name "
     "(question {id}). When they answer, it will come to you here."
 )
+EXPERT_ALREADY_ASKED = (
+    "I've already passed that question to the safeguarding team. Their answer will come to you here."
+)
+ALREADY_RECORDED = "Already recorded, thank you."
 EXPERT_NO_QUESTION = "Please type your question first, then I can pass it on."
 EXPERT_ANSWER_EMPTY = "Please type an answer in the box before sending."
 EXPERT_ANSWERED = "Answer to question {id} sent to the person who asked. Thank you."

@@ -184,3 +184,12 @@ class InvitationRow(Base):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
     reference_key: Mapped[str] = mapped_column(String(400), primary_key=True)
     status: Mapped[str] = mapped_column(String(16))
+
+
+class ProcessedActivityRow(Base):
+    """An activity the bot has acted on (storage.processed): a keyed hash and a day to forget it."""
+
+    __tablename__ = "processed_activities"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_on: Mapped[date] = mapped_column(Date, index=True)

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.database import Database
 from storage.errors import ETagConflict
 from storage.models import BotStateRow
+from storage.processed import record
 from storage.upsert import insert_if_absent, upsert
 
 ANY = "*"
@@ -68,17 +69,22 @@ class StateStore:
             )
             return {key: StateItem(document, e_tag) for key, document, e_tag in rows}
 
-    async def write(self, items: Mapping[str, StateItem]) -> dict[str, str]:
+    async def write(self, items: Mapping[str, StateItem], *, processed: str | None = None) -> dict[str, str]:
         """Write all ``items`` in one transaction; returns each key's new e_tag.
 
         Raises ETagConflict (and writes none of them) when any item's e_tag is
-        stale or the item it refers to is gone.
+        stale or the item it refers to is gone. ``processed`` is the key of the
+        activity whose turn this write is (storage.processed): it is recorded in
+        the same transaction, and AlreadyProcessed (nothing written) means that
+        activity was already acted on.
         """
         written: dict[str, str] = {}
         if not items:
             return written
         stamp = _now_hour()
         async with self.db.transaction() as session:
+            if processed is not None:
+                await record(session, processed)
             for key, item in items.items():
                 new_tag = secrets.token_hex(8)
                 values = {"document": dict(item.document), "e_tag": new_tag, "updated_at": stamp}

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any
 
@@ -82,6 +83,14 @@ _SUMMARY = (
     Choice("Change an answer", "back", ("back", "change", "edit")),
     Choice("Restart", "restart", ("start again",)),
 )
+#: What people say to the questionnaire's prompts (its commands but help and start, the summary's
+#: answers, "done"): said when no questionnaire is under way, they are not guidance questions.
+SURVEY_WORDS: frozenset[str] = frozenset(
+    {word for word, command in COMMANDS.items() if command not in ("help", "start")}
+    | {normalise(choice.label) for choice in _SUMMARY}
+    | {synonym for choice in _SUMMARY for synonym in choice.synonyms}
+    | _DONE
+)
 
 
 def start(definition: Definition) -> Progress:
@@ -90,17 +99,59 @@ def start(definition: Definition) -> Progress:
 
 
 def advance(
-    definition: Definition, progress: Progress, said: Said, *, screen: Screen | None = None
+    definition: Definition,
+    progress: Progress,
+    said: Said,
+    *,
+    screen: Screen | None = None,
+    now: datetime | None = None,
 ) -> Step:
     """One step of the conversation; see the module docstring. Never raises on user input.
 
     ``screen`` is applied to free-text answers: "emergency" or "disclosure" means
-    the text is not kept and the respondent is told what to do now.
+    the text is not kept and the respondent is told what to do now. ``now`` is
+    when this step's replies are shown (in the channel's clock, like
+    ``said.sent_at``); it becomes ``asked_at`` whenever the step shows something
+    new, so a typed message sent before that is not applied to it.
     """
     if progress.questionnaire != definition.id:
         raise ValueError(f"progress is for '{progress.questionnaire}', not '{definition.id}'")
     turn = _Turn(definition, _repaired(definition, progress), said, screen)
-    return _HANDLERS[turn.progress.status](turn)
+    if _sent_before_shown(turn.progress, said):
+        return _sent_too_early(turn)
+    step = _HANDLERS[turn.progress.status](turn)
+    if _on_screen(step.progress) != _on_screen(progress):
+        step = replace(step, progress=replace(step.progress, asked_at=now))
+    return step
+
+
+def _on_screen(progress: Progress) -> tuple[str, str | None, tuple[str, ...]]:
+    """What the respondent is looking at: a change means a new prompt (and a new ``asked_at``)."""
+    return (progress.status, progress.current, progress.pending)
+
+
+_ANSWERING = frozenset({"in_progress", "confirming", "restarting"})
+
+
+def _sent_before_shown(progress: Progress, said: Said) -> bool:
+    """Typed text or an item-less button sent before the prompt now on screen appeared.
+
+    A card answer names its item, which is checked against the current item instead.
+    """
+    if said.sent_at is None or progress.asked_at is None or progress.status not in _ANSWERING:
+        return False
+    if isinstance(said.value, Mapping) and said.value.get("item") is not None:
+        return False
+    return said.sent_at < progress.asked_at
+
+
+def _sent_too_early(turn: _Turn) -> Step:
+    progress, note = turn.progress, _message(wording.SENT_BEFORE_SHOWN)
+    if progress.status == "restarting":
+        return Step(progress, (note, _restart_question()), "stale")
+    if progress.status == "confirming":
+        return Step(progress, (note, turn.summary(progress)), "stale")
+    return turn.step(progress, "stale", note)
 
 
 # -- which items are shown ------------------------------------------------------------
@@ -164,7 +215,10 @@ def _first_unanswered(definition: Definition, answers: Mapping[str, AnswerValue]
 
 @dataclass(frozen=True)
 class _Read:
-    """What the respondent said, read once: a command, a card answer, or typed text."""
+    """What the respondent said, read once: a command, a card answer, or typed text.
+
+    ``card_item`` is the item whose card the button was on (answers, and commands on an item's card).
+    """
 
     command: str | None = None
     card_item: str | None = None
@@ -174,11 +228,13 @@ class _Read:
 
 def _read(said: Said) -> _Read:
     value = said.value or {}
+    card_item = str(value["item"]) if isinstance(value, Mapping) and value.get("item") is not None else None
     if isinstance(value, Mapping) and value.get("command") is not None:
         command = normalise(str(value["command"]))
-        return _Read(command=COMMANDS.get(command, command if command in _COMMAND_IDS else None))
-    if isinstance(value, Mapping) and value.get("item") is not None:
-        return _Read(card_item=str(value["item"]), card_answer=value.get("answer"))
+        known = COMMANDS.get(command, command if command in _COMMAND_IDS else None)
+        return _Read(command=known, card_item=card_item)
+    if card_item is not None:
+        return _Read(card_item=card_item, card_answer=value.get("answer"))
     text = (said.text or "").strip()
     return _Read(command=COMMANDS.get(normalise(text)), text=text)
 
@@ -352,12 +408,12 @@ def _in_progress(turn: _Turn) -> Step:
     read, progress = turn.read, turn.progress
     assert progress.current is not None
     item = turn.definition.item(progress.current)
-    if read.card_item is not None:
-        if read.card_item != item.id:
-            return turn.step(progress, "stale", _message(wording.STALE))
-        return _card_answer(turn, item, read.card_answer)
+    if read.card_item is not None and read.card_item != item.id:  # a button of another item's card
+        return turn.step(progress, "stale", _message(wording.STALE))
     if read.command is not None:
         return _COMMAND_HANDLERS.get(read.command, _repeat)(turn)
+    if read.card_item is not None:
+        return _card_answer(turn, item, read.card_answer)
     if item.type == "text":
         return _text_answer(turn, item, read.text)
     if not read.text:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal
 
 AnswerValue = str | int | tuple[str, ...] | None
@@ -31,6 +32,9 @@ class Progress:
     multi-choice as a tuple; text items with max_answers > 1 as a tuple).
     ``response_id`` is chosen by the bot layer once, when the respondent
     confirms, before the first write, so every storage step is idempotent.
+    ``asked_at`` is when what is now on screen (the current item, the summary,
+    the restart question) was shown, in the chat channel's clock: a typed
+    message sent before then was meant for something else and is not applied.
     """
 
     questionnaire: str
@@ -42,6 +46,7 @@ class Progress:
     reminded: bool = False
     response_id: str | None = None
     pending: tuple[str, ...] = ()  # partial entries of a multi-answer text item
+    asked_at: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +59,7 @@ class Progress:
             "reminded": self.reminded,
             "response_id": self.response_id,
             "pending": list(self.pending),
+            "asked_at": self.asked_at.isoformat() if self.asked_at else None,
         }
 
     @classmethod
@@ -71,6 +77,7 @@ class Progress:
             reminded=bool(data.get("reminded")),
             response_id=data.get("response_id"),
             pending=tuple(data.get("pending") or ()),
+            asked_at=datetime.fromisoformat(data["asked_at"]) if data.get("asked_at") else None,
         )
 
 
@@ -79,11 +86,14 @@ class Said:
     """What the respondent just said: typed ``text`` and/or a card submission ``value``.
 
     A card submission carries at least {"item": item id, "answer": value or list}
-    or {"command": "back" | "skip" | "pause" | "resume" | "restart" | "submit" | ...}.
+    or {"command": "back" | "skip" | "pause" | "resume" | "restart" | "submit" | ...}
+    (a command on an item's card names that item too). ``sent_at`` is when it
+    was sent, in the chat channel's clock, when known.
     """
 
     text: str | None = None
     value: Mapping[str, Any] | None = None
+    sent_at: datetime | None = None
 
 
 ScreenVerdict = Literal["emergency", "disclosure"]

@@ -31,6 +31,10 @@ SKIP_REFUSED = "This question needs an answer, so it can't be skipped."
 SUBMIT_TOO_EARLY = "You can send your answers at the end, once you've answered the questions."
 ALREADY_STARTED = "You've already started. Here's where you were."
 STALE = "That button was for a different question. Here's where you are now:"
+SENT_BEFORE_SHOWN = (
+    "That message was sent before this question appeared, so I haven't used it as an answer. "
+    "Here's where you are now:"
+)
 NOT_UNDERSTOOD = "Sorry, I didn't recognise “{said}”. Please choose one of the answers shown."
 AMBIGUOUS = "“{said}” could mean {candidates}. Which one?"
 OUT_OF_RANGE = "Please choose one of the numbers shown."

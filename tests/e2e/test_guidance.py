@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import sqlite3
 from dataclasses import replace
@@ -26,6 +27,7 @@ from tests.helpers.fake_connector import FakeConnector, pointed_at
 
 EXPERT_CHANNEL = "19:d441d38c655c47a085215b2726e76927@thread.tacv2"  # the channel of Teams payloads 15 and 19
 TEAM_ADDED = "19_team_conversationUpdate_botAdded_2025.json"
+_ACTIVITY_NUMBERS = itertools.count(1)
 
 
 async def test_a_question_gets_a_short_answer_with_follow_up_topics_and_feedback_buttons(chat: Chat) -> None:
@@ -168,8 +170,10 @@ async def test_the_experts_channel_gets_the_question_and_answers_it_there(
 
 
 def _in_channel(name: str, url: str, value: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A shared Teams channel payload as it is, moved onto the fake connector; ``value`` set if given."""
+    """A shared Teams channel payload moved onto the fake connector, with an id of its own (a payload
+    used twice is two activities, not one delivered again); ``value`` set if given."""
     activity = pointed_at(teams_activity(name), url)
+    activity["id"] = f"{activity.get('id')}-{next(_ACTIVITY_NUMBERS)}"
     if value is not None:
         activity["value"] = value
     activity["deliveryMode"] = "expectReplies"

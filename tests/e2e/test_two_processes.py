@@ -107,3 +107,30 @@ async def test_two_server_processes_answer_alternate_turns_of_one_survey(
     finally:
         await db.close()
     assert dict(response.answers) == expected_answers(transcript["expect"])
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+async def test_every_activity_delivered_to_both_processes_at_once_is_stored_once(
+    servers: list[str], database_url: str
+) -> None:
+    """Each typed turn reaches both replicas at the same moment (a retry racing the original)."""
+    transcript_file = shared_path("samples", "transcripts", "01_buttons_children_raised_yes.json")
+    transcript = json.loads(await asyncio.to_thread(transcript_file.read_text, encoding="utf-8"))
+    sessions = [aiohttp.ClientSession(base_url=base) for base in servers]
+    try:
+        people = [Chat(session) for session in sessions]  # type: ignore[arg-type] - posts like a TestClient
+        people[1].user = people[0].user  # one person, one conversation, seen by both replicas
+        for turn in transcript["turns"]:
+            activity = people[0].message(turn)
+            posts = (person.post(json.loads(json.dumps(activity))) for person in people)
+            replies = await asyncio.gather(*posts)
+            assert any(replies), f"no reply to {turn!r}"
+    finally:
+        for session in sessions:
+            await session.close()
+    db = await Database.open(database_url)
+    try:
+        [response] = await read_responses(db)
+    finally:
+        await db.close()
+    assert dict(response.answers) == expected_answers(transcript["expect"])

@@ -17,6 +17,7 @@ from sqlalchemy import types as sa_types
 from common.settings import Settings
 from storage import conversations, experts, guidance_log, invitations
 from storage.database import Database
+from storage.processed import activity_key
 from storage.state import StateItem, StateStore
 from storage.submissions import submit
 from storage.waves import Wave
@@ -114,7 +115,10 @@ async def used(db: Database, wave: Wave, settings: Settings) -> dict[str, Any]:
             state_key(in_progress["person_id"]): StateItem(
                 survey_document(in_progress["person_id"], wave.id, status="in_progress")
             )
-        }
+        },
+        processed=activity_key(
+            settings.secret_bytes(), f"msteams:{in_progress['conversation']}", "1:1Hx-activity-6"
+        ),  # the turn that wrote it, recorded so a second delivery changes nothing
     )
     for who in people:
         key = f"msteams:{who['from_id']}"
