@@ -1,9 +1,9 @@
 """Guidance in chat: answers, "not sure" with the nearest topics, feedback, and asking the experts.
 
-Nothing here keeps who asked alongside what was asked: questions are redacted
-before they are logged, feedback carries only the topic and the redacted
-question, and an expert question is linked only to the conversation the
-answer must go back to.
+Nothing here keeps who asked alongside what was asked: the guidance log keeps
+a question's words only when it is a plain question with nothing personal in
+it (storage.guidance_log), and an expert question is kept with a random
+handle; the way back to the asker is sealed apart and deleted on delivery.
 """
 
 from __future__ import annotations
@@ -126,12 +126,15 @@ class GuidanceTurns:
         question = _clean(value.get("q") or "")
         if not question:
             return Replies().add(cards.text_activity(wording.EXPERT_NO_QUESTION))
-        db = self.services.db
-        asker = identity.reference_key(activity)
-        kind = "personal" if identity.conversation_kind(activity) == identity.PERSONAL else "channel"
-        person = identity.person_id(activity) if kind == "personal" else None
-        await conversations.save_reference(db, asker, identity.reference(activity), kind, person)
-        question_id = await experts.ask(db, question, asker, today=self.services.clock().date())
+        settings = self.services.settings
+        question_id = await experts.ask(
+            self.services.db,
+            question,
+            identity.reference(activity),
+            settings.secret_bytes(),
+            keep_days=settings.expert_route_days,
+            today=self.services.clock().date(),
+        )
         if await self._post_to_team(question_id, question):
             return Replies().add(cards.text_activity(wording.EXPERT_ASKED.format(id=question_id)))
         return Replies().add(cards.text_activity(wording.EXPERT_STORED.format(id=question_id)))
@@ -168,7 +171,12 @@ class GuidanceTurns:
         if not text:
             return Replies().add(cards.text_activity(wording.EXPERT_ANSWER_EMPTY))
         outcome = await answer_expert_question(
-            self.services.db, self.services.sender, question_id, text, self.services.clock().date()
+            self.services.db,
+            self.services.sender,
+            question_id,
+            text,
+            self.services.clock().date(),
+            self.services.settings.secret_bytes(),
         )
         replies = Replies().add(cards.text_activity(outcome))
         replies.replace(identity.replied_to(activity), cards.answered_card(f"Question {question_id}", text))
@@ -196,20 +204,24 @@ class GuidanceTurns:
 
 
 async def answer_expert_question(
-    db: Database, sender: ProactiveSender | None, question_id: int, text: str, today: date
+    db: Database, sender: ProactiveSender | None, question_id: int, text: str, today: date, secret: bytes
 ) -> str:
-    """Record the experts' answer and send it to the asker's chat; says what happened (for the expert)."""
+    """Record the experts' answer and send it to the asker's chat; says what happened (for the expert).
+
+    Once delivered, the way back is deleted: nothing then joins the question to anyone.
+    """
     try:
         question = await experts.answer(db, question_id, text, today=today)
     except KeyError:
         return wording.EXPERT_UNKNOWN.format(id=question_id)
-    stored = await conversations.get_reference(db, question.asker_key)
-    if stored is None or sender is None:
+    route = await experts.route_back(db, question, secret)
+    if route is None or sender is None:
         return wording.EXPERT_NOT_DELIVERED.format(id=question_id, reason="their chat is not known")
     card = cards.expert_answer_card(question.question, text)
-    delivery = await sender.send_card(stored.reference, card, "The safeguarding team answered")
+    delivery = await sender.send_card(route, card, "The safeguarding team answered")
     if not delivery.ok:
         return wording.EXPERT_NOT_DELIVERED.format(id=question_id, reason=delivery.error or "not delivered")
+    await experts.forget_route(db, question, secret)
     return wording.EXPERT_ANSWERED.format(id=question_id)
 
 

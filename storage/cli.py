@@ -20,7 +20,7 @@ from storage.errors import SchemaBehindError, StorageError
 from storage.migrate import current_revision, head_revision, upgrade_async
 from storage.models import Base
 from storage.state import StateStore
-from storage.submissions import close_wave, flush, recover
+from storage.submissions import FlushResult, close_wave, flush, recover
 
 
 async def table_counts(db: Database) -> dict[str, int]:
@@ -47,18 +47,25 @@ async def _check(db: Database, settings: Settings, args: argparse.Namespace) -> 
     return "\n".join(lines)
 
 
+def _flushed(result: FlushResult) -> list[str]:
+    lines = [f"moved {result.moved} confirmed response(s) into the response table"]
+    return lines + [f"  {problem}" for problem in result.quarantined]
+
+
 async def _recover(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    return f"finished {await recover(db, settings)} interrupted submission(s)"
+    return "\n".join(_flushed(await recover(db, settings)))
 
 
 async def _flush(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    moved = await flush(db, settings.response_batch, everything=args.all)
-    return f"moved {moved} staged response(s) into the response table"
+    result = await flush(db, settings.response_batch, everything=args.all, secret=settings.secret_bytes())
+    return "\n".join(_flushed(result))
 
 
 async def _close_wave(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    moved = await close_wave(db, args.wave_id)
-    return f"wave {args.wave_id} closed: {moved} staged response(s) moved, wave key destroyed"
+    closed = await close_wave(db, args.wave_id, secret=settings.secret_bytes())
+    lines = [f"wave {args.wave_id} closed", *_flushed(closed.flushed)]
+    lines.append(f"wave key and tokens destroyed, {closed.shredded} unstored survey document(s) with them")
+    return "\n".join(lines)
 
 
 async def _purge_stale(db: Database, settings: Settings, args: argparse.Namespace) -> str:
@@ -78,11 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = commands.add_parser("upgrade", help="bring the schema at DATABASE_URL up to date")
     upgrade.set_defaults(run=_upgrade)
     commands.add_parser("check", help="is the schema current? rows per table").set_defaults(run=_check)
-    commands.add_parser("recover", help="finish interrupted submissions").set_defaults(run=_recover)
-    flush_cmd = commands.add_parser("flush", help="move staged responses, shuffled, in whole batches")
-    flush_cmd.add_argument("--all", action="store_true", help="move every staged response (end of a wave)")
+    commands.add_parser("recover", help="flush every whole batch waiting").set_defaults(run=_recover)
+    flush_cmd = commands.add_parser("flush", help="move confirmed responses, shuffled, in whole batches")
+    flush_cmd.add_argument("--all", action="store_true", help="move every confirmed response (end of a wave)")
     flush_cmd.set_defaults(run=_flush)
-    close = commands.add_parser("close-wave", help="flush everything and destroy the wave's key")
+    close = commands.add_parser("close-wave", help="flush everything, then destroy the wave's key")
     close.add_argument("wave_id", type=int, metavar="ID")
     close.set_defaults(run=_close_wave)
     purge = commands.add_parser("purge-stale", help="delete in-progress state past STATE_TTL_DAYS")

@@ -17,15 +17,14 @@ from sqlalchemy import types as sa_types
 from common.settings import Settings
 from storage import conversations, experts, guidance_log, invitations
 from storage.database import Database
-from storage.state import StateItem, StateStore
 from storage.submissions import submit
 from storage.waves import Wave
-from tests.storage.survey_docs import state_key, survey_document
+from tests.storage.survey_docs import keep, survey_document
 
 # The anonymous side: responses, their answers, responses waiting to be moved, and tokens.
-RESPONSE_SIDE = {"responses", "answers", "staged_responses", "submission_tokens"}
+RESPONSE_SIDE = {"responses", "answers", "submission_tokens"}
 # Tables that exist to identify people (so the bot can message them) and hold nothing else.
-IDENTITY_TABLES = {"conversation_references", "invitations", "expert_questions", "bot_state"}
+IDENTITY_TABLES = {"conversation_references", "invitations"}
 IDENTIFYING_NAME = re.compile(
     r"user|person|name|aad|tenant|conversation|ip_?addr|email|phone|time|date|created|updated|_at$|_on$|key|state"
 )
@@ -100,29 +99,22 @@ def where(rows: dict[str, list[dict[str, str]]], needle: str) -> set[tuple[str, 
 async def used(db: Database, wave: Wave, settings: Settings) -> dict[str, Any]:
     """Six practitioners submit (one batch moved, one response still staged), a seventh is mid-survey;
     references, invitations, guidance questions and an expert question are stored too."""
-    store = StateStore(db)
     people = [person(n) for n in range(8)]
     response_ids = []
     for who in people[:6]:
         document = survey_document(who["person_id"], wave.id)
         response_ids.append(document["progress"]["response_id"])
-        await store.write({state_key(who["person_id"]): StateItem(document)})
-        assert (await submit(db, state_key(who["person_id"]), settings)).kind == "stored"
+        key = await keep(db, settings, document)
+        assert (await submit(db, key, settings)).kind == "stored"
     in_progress = people[6]
-    await store.write(
-        {
-            state_key(in_progress["person_id"]): StateItem(
-                survey_document(in_progress["person_id"], wave.id, status="in_progress")
-            )
-        }
-    )
+    await keep(db, settings, survey_document(in_progress["person_id"], wave.id, status="in_progress"))
     for who in people:
         key = f"msteams:{who['from_id']}"
         await conversations.save_reference(db, key, reference(who), "personal", who["aad"])
         await invitations.mark(db, wave.id, key, "sent")
     await guidance_log.record_question(db, "does [name removed] meet threshold?", None, 0.2, answered=False)
     await guidance_log.record_feedback(db, "escalation", helpful=False, question_redacted="how do I escalate")
-    await experts.ask(db, "who is the LADO?", f"msteams:{people[7]['from_id']}")
+    await experts.ask(db, "who is the LADO?", reference(people[7]), settings.secret_bytes(), keep_days=60)
     return {
         "people": people,
         "submitted": people[:6],
@@ -136,7 +128,7 @@ async def test_every_table_is_in_use_so_the_audit_sees_real_rows(db: Database, u
     empty = sorted(table for table, table_rows in rows.items() if not table_rows)
     assert empty == []
     assert len(rows["responses"]) == 5
-    assert len(rows["staged_responses"]) == 1
+    assert len(rows["submission_tokens"]) == 5  # written only with their batch
 
 
 async def test_no_identity_appears_anywhere_but_the_tables_that_exist_to_hold_it(
@@ -150,11 +142,9 @@ async def test_no_identity_appears_anywhere_but_the_tables_that_exist_to_hold_it
                 continue
             found = {table for table, _ in where(rows, value)}
             assert found <= IDENTITY_TABLES, (kind, found)
-    # The audit can see: the practitioner still answering is in the state table...
-    assert ("bot_state", "key") in where(rows, used["in_progress"]["person_id"])
-    # ...but nobody who submitted is, anywhere in it.
-    for who in used["submitted"]:
-        assert not {t for t, _ in where(rows, who["person_id"])} & {"bot_state"}
+    # Nobody is in the state table in the clear: documents are sealed, under keyed hashes.
+    for who in used["people"]:
+        assert not {t for t, _ in where(rows, who["person_id"])} & {"bot_state", "expert_questions"}
 
 
 async def test_a_response_id_appears_only_with_its_own_answers(db: Database, used: dict[str, Any]) -> None:
@@ -162,7 +152,7 @@ async def test_a_response_id_appears_only_with_its_own_answers(db: Database, use
     for response_id in used["response_ids"]:
         found = where(rows, response_id)
         stored = {("responses", "id"), ("answers", "response_id")}
-        assert found in (stored, {("staged_responses", "id")}), found
+        assert found in (stored, set()), found  # stored, or still sealed in its pending document
 
 
 async def test_the_response_side_has_no_identifying_column_time_or_link(
@@ -199,7 +189,7 @@ async def test_the_response_side_has_no_identifying_column_time_or_link(
 async def test_tokens_and_keys_reveal_nothing_without_the_secret(db: Database, used: dict[str, Any]) -> None:
     rows, _ = await dump(db)
     tokens = [row["token"] for row in rows["submission_tokens"]]
-    assert len(tokens) == 6
+    assert len(tokens) == 5
     assert all(re.fullmatch(r"[0-9a-f]{64}", token) for token in tokens)
     [sealed] = [row["sealed"] for row in rows["wave_keys"]]
     assert sealed.startswith("gAAAA")  # a Fernet token: the wave key is never stored in the clear
