@@ -21,11 +21,14 @@ from botbuilder.schema import Activity
 from bot import cards, identity, wording
 from bot.proactive import ProactiveSender
 from bot.replies import Replies
+from guidance.emergency import mentions_harm
 from guidance.knowledge import KnowledgeBase
 from guidance.model import EMERGENCY_TOPIC, Answer
+from guidance.screening import screen
 from storage import conversations, experts, guidance_log
 from storage.database import Database
 from storage.errors import StorageError
+from surveys import redaction
 from surveys.redaction import redact
 
 if TYPE_CHECKING:
@@ -34,6 +37,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMERGENCY_NOT_KEPT = "(emergency message: words not kept)"
+# A question quoted back from a card arrives already redacted: its markers show it was personal.
+_MARKERS = (
+    redaction.EMAIL,
+    redaction.PHONE,
+    redaction.NHS_NUMBER,
+    redaction.POSTCODE,
+    redaction.DATE_OF_BIRTH,
+    redaction.NAME,
+)
 MAX_QUESTION = 1000  # characters of a question kept in logs and passed to the experts
 
 
@@ -45,6 +57,20 @@ def _number(value: Any) -> int:
 
 def _clean(text: str) -> str:
     return redact(" ".join(str(text).split()))[:MAX_QUESTION]
+
+
+def loggable(text: str) -> str | None:
+    """The words of a question as the guidance log may keep them, or None to keep only its topic.
+
+    Kept only when it reads as a plain question with nothing personal: a message
+    that mentions harm to someone, or is a disclosure, or had anything redacted
+    (a name, a number) keeps none of its words.
+    """
+    plain = " ".join(str(text).split())[:MAX_QUESTION]
+    if not plain or screen(plain) is not None or mentions_harm(plain):
+        return None
+    personal = redact(plain) != plain or any(marker in plain for marker in _MARKERS)
+    return None if personal else plain
 
 
 class GuidanceTurns:
@@ -72,9 +98,7 @@ class GuidanceTurns:
     async def count_emergency(self) -> None:
         """Count that the emergency guidance was given; the words of a disclosure are never kept."""
         try:
-            await guidance_log.record_question(
-                self.services.db, EMERGENCY_NOT_KEPT, EMERGENCY_TOPIC, 1.0, True
-            )
+            await guidance_log.record_question(self.services.db, None, EMERGENCY_TOPIC, 1.0, True)
         except StorageError:
             log.warning("could not count an emergency answer: the database is unavailable")
 
@@ -83,7 +107,7 @@ class GuidanceTurns:
         answer = self.kb.answer(text)
         question = _clean(text)
         await guidance_log.record_question(
-            self.services.db, question, answer.topic, answer.confidence, answer.sure
+            self.services.db, loggable(text), answer.topic, answer.confidence, answer.sure
         )
         if answer.sure:
             return Replies().add(self._answer_card(answer, question))
@@ -96,7 +120,9 @@ class GuidanceTurns:
         if not answer.sure:
             return None
         question = _clean(text)
-        await guidance_log.record_question(self.services.db, question, answer.topic, answer.confidence, True)
+        await guidance_log.record_question(
+            self.services.db, loggable(text), answer.topic, answer.confidence, True
+        )
         return Replies().add(self._answer_card(answer, question))
 
     def topic(self, topic_id: str) -> Replies:
@@ -111,7 +137,7 @@ class GuidanceTurns:
         topic = str(value.get("topic") or "") or None
         helpful = value.get("helpful") in (True, "true", "True")
         question = _clean(value.get("q") or "")
-        await guidance_log.record_feedback(self.services.db, topic, helpful, question)
+        await guidance_log.record_feedback(self.services.db, topic, helpful, loggable(question))
         if helpful:
             return Replies().add(cards.text_activity(wording.FEEDBACK_THANKS))
         offer = cards.offer_card(

@@ -60,7 +60,8 @@ async def test_helpful_and_unhelpful_are_recorded_without_identity(
     assert "Thank you" in texts(thanks)
 
     gaps = await guidance_log.top_gaps(database)
-    assert [(g.unhelpful, "[phone]" in g.question, "07700" in g.question) for g in gaps] == [(1, True, False)]
+    # A question with anything personal in it keeps its topic and helpfulness, never its words.
+    assert [(g.unhelpful, g.question) for g in gaps] == [(1, None)]
     path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
 
     def guidance_rows() -> list[tuple[Any, ...]]:
@@ -82,6 +83,18 @@ def holding(sqlite_url: str, needle: str) -> set[str]:
     with sqlite3.connect(sqlite_url.removeprefix("sqlite+aiosqlite:///")) as connection:
         tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     return {table for table in tables for row in rows_of(sqlite_url, table) if needle in str(row)}
+
+
+async def test_a_disclosure_asked_as_a_question_keeps_only_its_topic_in_the_log(
+    chat: Chat, sqlite_url: str
+) -> None:
+    """Issue 10: this was kept in guidance_log (redacted, but the situation identifiable)."""
+    await chat.say("my client Jane Smith 07700 900123 told me her stepdad hits her, what do I do?")
+    await chat.say("how do I escalate a disagreement with another agency?")
+    kept = await asyncio.to_thread(rows_of, sqlite_url, "guidance_log")
+    words = [str(row) for row in kept]
+    assert not any(w in row for row in words for w in ("stepdad", "hits", "Jane", "07700", "client"))
+    assert any("how do I escalate a disagreement with another agency?" in row for row in words)
 
 
 async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
