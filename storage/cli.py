@@ -1,4 +1,4 @@
-"""`python -m storage`: upgrade, check, recover, flush, close-wave, purge-stale.
+"""`python -m storage`: upgrade, check, recover, flush, close-wave, purge-stale, audit.
 
 Every command reads the settings from the environment (and .env). All but
 `upgrade` and `check` refuse to touch a database whose schema is behind.
@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
@@ -19,7 +19,7 @@ from storage.database import Database
 from storage.errors import SchemaBehindError, StorageError
 from storage.migrate import current_revision, head_revision, upgrade_async
 from storage.models import Base
-from storage.state import StateStore
+from storage.retention import Retention, enforce
 from storage.submissions import FlushResult, close_wave, flush, recover
 
 
@@ -69,9 +69,11 @@ async def _close_wave(db: Database, settings: Settings, args: argparse.Namespace
 
 
 async def _purge_stale(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    days = args.days if args.days is not None else settings.state_ttl_days
-    purged = await StateStore(db).purge_stale(timedelta(days=days))
-    return f"purged {purged} state item(s) untouched for {days} days"
+    retention = Retention.from_settings(settings)
+    if args.days is not None:
+        retention = replace(retention, state_days=args.days)
+    deleted = await enforce(db, retention)
+    return "deleted past their retention period: " + ", ".join(f"{t} {n}" for t, n in deleted.items())
 
 
 Command = Callable[[Database, Settings, argparse.Namespace], Awaitable[str]]
@@ -92,7 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     close = commands.add_parser("close-wave", help="flush everything, then destroy the wave's key")
     close.add_argument("wave_id", type=int, metavar="ID")
     close.set_defaults(run=_close_wave)
-    purge = commands.add_parser("purge-stale", help="delete in-progress state past STATE_TTL_DAYS")
+    purge = commands.add_parser("purge-stale", help="delete whatever is past its retention period")
     purge.add_argument("--days", type=int, help="override STATE_TTL_DAYS")
     purge.set_defaults(run=_purge_stale)
     return parser
