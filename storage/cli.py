@@ -15,6 +15,7 @@ from dataclasses import replace
 from sqlalchemy import func, select
 
 from common.settings import Settings, settings_from_environment
+from storage.audit import audit
 from storage.database import Database
 from storage.errors import SchemaBehindError, StorageError
 from storage.migrate import current_revision, head_revision, upgrade_async
@@ -76,6 +77,17 @@ async def _purge_stale(db: Database, settings: Settings, args: argparse.Namespac
     return "deleted past their retention period: " + ", ".join(f"{t} {n}" for t, n in deleted.items())
 
 
+async def _audit(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    findings = await audit(db, settings.response_batch)
+    if findings:
+        raise AuditFailed("\n".join(["found what could identify someone:", *(f"  {f}" for f in findings)]))
+    return "audit: nothing found that could identify a person or link a response to one"
+
+
+class AuditFailed(StorageError):
+    """The audit found something (the message lists it, without values)."""
+
+
 Command = Callable[[Database, Settings, argparse.Namespace], Awaitable[str]]
 # Commands that may run whatever the schema's revision is.
 _ANY_SCHEMA = {"upgrade", "check"}
@@ -97,6 +109,9 @@ def _parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge-stale", help="delete whatever is past its retention period")
     purge.add_argument("--days", type=int, help="override STATE_TTL_DAYS")
     purge.set_defaults(run=_purge_stale)
+    commands.add_parser(
+        "audit", help="report anything that could identify a person; exit 1 if found"
+    ).set_defaults(run=_audit)
     return parser
 
 

@@ -16,10 +16,12 @@ from sqlalchemy import types as sa_types
 
 from common.settings import Settings
 from storage import conversations, experts, guidance_log, invitations
+from storage.audit import audit
 from storage.database import Database
 from storage.submissions import submit
 from storage.waves import Wave
 from tests.storage.survey_docs import keep, survey_document
+from tests.storage.test_migrations import run_cli
 
 # The anonymous side: responses, their answers, responses waiting to be moved, and tokens.
 RESPONSE_SIDE = {"responses", "answers", "submission_tokens"}
@@ -204,3 +206,71 @@ async def test_sqlite_keeps_no_hidden_insertion_order_on_the_response_side(
         for table in RESPONSE_SIDE:
             with pytest.raises(Exception, match="no such column"):
                 await connection.execute(text(f'SELECT rowid FROM "{table}"'))  # noqa: S608 - fixed names
+
+
+# --- python -m storage audit -------------------------------------------------------------
+
+
+async def test_the_audit_finds_nothing_after_a_round_of_use(
+    db: Database, used: dict[str, Any], settings: Settings
+) -> None:
+    assert [str(f) for f in await audit(db, settings.response_batch)] == []
+
+
+PLANTED = {
+    "an id in the guidance log": "INSERT INTO guidance_log (kind, question, month) VALUES "
+    "('question', 'ask msteams:7c1f2a9e-0b4d-4e55-9a61-000000000003 about it', '2026-11')",
+    "a display name in an answer": "UPDATE answers SET value = 'Alex Practitioner2 said so' "
+    "WHERE item_id = 'one_change'",
+    "an exact date in the guidance log": "INSERT INTO guidance_log (kind, question, month) VALUES "
+    "('question', 'what happened on 2026-11-23?', '2026-11')",
+    "an unsealed survey": "INSERT INTO bot_state (key, document, e_tag, updated_at) VALUES "
+    "('survey/msteams:someone', '{\"person\": \"x\"}', 'e', '2026-11-23 10:00:00+00:00')",
+    "unredacted free text": "INSERT INTO guidance_log (kind, question, month) VALUES "
+    "('question', 'call her on 07700 900123', '2026-11')",
+}
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+async def test_the_audit_exits_non_zero_on_a_planted_identifier(
+    db: Database,
+    used: dict[str, Any],
+    database_url: str,
+    planted: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (await run_cli(monkeypatch, capsys, database_url, "audit"))[0] == 0
+    async with db.transaction() as session:
+        await session.execute(text(PLANTED[planted]))
+    code, out, err = await run_cli(monkeypatch, capsys, database_url, "audit")
+    assert code == 1, (planted, out)
+    assert "found what could identify someone" in err
+    assert "7c1f2a9e" not in err
+    assert "Alex" not in err
+    assert "07700" not in err
+
+
+@pytest.mark.postgres
+async def test_the_audit_sees_tokens_written_apart_from_their_responses(
+    db: Database, used: dict[str, Any], wave: Wave, settings: Settings
+) -> None:
+    """The shape of issue 10's finding: a token in its own transaction, next to its response's."""
+    if db.dialect != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO responses (id, wave_id, agency, submitted_month)"
+                " VALUES ('planted-response-id', :w, 'CSC', '2026-11')"
+            ),
+            {"w": wave.id},
+        )
+    async with db.transaction() as session:
+        await session.execute(
+            text("INSERT INTO submission_tokens (token, wave_id) VALUES (:t, :w)"),
+            {"t": "f" * 64, "w": wave.id},
+        )
+    problems = {f.problem for f in await audit(db, settings.response_batch)}
+    assert "tokens not written with their batch of responses" in problems
+    assert "tokens in a transaction next to a response's" in problems
