@@ -131,7 +131,7 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(inner)
 
 
-def check_storable(payload: Mapping[str, Any]) -> None:
+def _check_storable(payload: Mapping[str, Any]) -> None:
     """Raise Unstorable, naming the item but never its text, when a value cannot be stored."""
     for item, value in payload.get("answers", {}).items():
         for text in _strings([item, value]):
@@ -157,7 +157,7 @@ def _ready(opened: Sealer, document: Mapping[str, Any], wave_key: bytes) -> _Rea
     if not _RESPONSE_ID.fullmatch(response_id):
         raise InvalidSubmission("its response id is not 16 to 64 URL-safe characters")
     payload = payload_for(to_submission(progress), str(content.get("month") or _month(None)))
-    check_storable(payload)
+    _check_storable(payload)
     return _Ready(
         opened.key, response_id, token_for(wave_key, opened.wave_id, str(content["person"])), payload
     )
@@ -443,12 +443,3 @@ async def closed_waves_with_keys(db: Database) -> list[int]:
     )
     async with db.transaction(read_only=True) as session:
         return list(await session.scalars(query))
-
-
-async def staged_count(db: Database) -> int:
-    """How many confirmed responses are pending (waiting for a batch), in every wave."""
-    async with db.transaction(read_only=True) as session:
-        documents = await session.scalars(
-            select(BotStateRow.document).where(BotStateRow.key.startswith(SURVEY_PREFIX, autoescape=True))
-        )
-        return sum(1 for document in documents if _is_pending(document))
