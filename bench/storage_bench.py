@@ -44,6 +44,7 @@ from storage.migrate import upgrade_async  # noqa: E402
 from storage.responses import new_response_id, payload_for, rows_for  # noqa: E402
 from storage.state import StateItem, StateStore  # noqa: E402
 from storage.submissions import submit, to_submission  # noqa: E402
+from storage.survey_state import sealed_survey  # noqa: E402
 from storage.waves import create_wave  # noqa: E402
 from surveys.turns import Progress  # noqa: E402
 
@@ -164,71 +165,82 @@ class Raw:
 
 
 async def raw_submit(raw: Raw, key: str, wave_id: int, wave_key: bytes, batch: int) -> None:
-    """What storage.submissions.submit does, as hand-written SQL."""
+    """What storage.submissions.submit does, as hand-written SQL (without the sealing's crypto)."""
     await raw.begin()
-    [(doc,)] = await raw.fetch("SELECT document FROM bot_state WHERE key = ?", key)
+    [(doc, tag)] = await raw.fetch("SELECT document, e_tag FROM bot_state WHERE key = ?", key)
     await raw.commit()
     doc = json.loads(doc)
-    progress = Progress.from_json(doc["progress"])
+    Progress.from_json(doc["progress"])  # as submit reads it
     await raw.begin()
-    await raw.fetch("SELECT id, closed FROM waves WHERE id = ?", wave_id)
+    await raw.fetch("SELECT closed FROM waves WHERE id = ?", wave_id)
     await raw.fetch("SELECT sealed FROM wave_keys WHERE wave_id = ?", wave_id)
     await raw.commit()
     token = hmac.new(wave_key, f"{wave_id}\n{doc['person']}".encode(), hashlib.sha256).hexdigest()
-    payload = payload_for(to_submission(progress), datetime.now(UTC).strftime("%Y-%m"))
-    rid = progress.response_id
     await raw.begin()
     await raw.fetch("SELECT token FROM submission_tokens WHERE token = ?", token)
-    await raw.fetch("SELECT id FROM staged_responses WHERE id = ?", rid)
-    await raw.fetch("SELECT id FROM responses WHERE id = ?", rid)
     await raw.commit()
-    await raw.begin()
-    await raw.fetch("SELECT id FROM responses WHERE id = ?", rid)
-    await raw.run(
-        "INSERT INTO staged_responses (id, wave_id, payload) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-        rid,
-        wave_id,
-        json.dumps(payload),
-    )
-    await raw.commit()
+    doc.update(month=datetime.now(UTC).strftime("%Y-%m"), pending=True)
+    stamp = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     await raw.begin()
     await raw.run(
-        "INSERT INTO submission_tokens (token, wave_id) VALUES (?, ?) ON CONFLICT DO NOTHING", token, wave_id
+        "UPDATE bot_state SET document = ?, e_tag = ?, updated_at = ? WHERE key = ? AND e_tag = ?",
+        json.dumps(doc),
+        secrets.token_hex(8),
+        stamp if raw.pg else stamp.isoformat(sep=" "),
+        key,
+        tag,
     )
     await raw.commit()
+    prefix = key.rsplit("/", 1)[0] + "/%"
     await raw.begin()
-    await raw.run("DELETE FROM bot_state WHERE key = ?", key)
+    waiting = await raw.fetch("SELECT document FROM bot_state WHERE key LIKE ?", prefix)
+    await raw.commit()
+    if sum(json.loads(d).get("pending", False) for (d,) in waiting) < batch:
+        return
+    await raw.begin()
+    await raw.fetch("SELECT wave_id, sealed FROM wave_keys WHERE wave_id = ?", wave_id)
     await raw.commit()
     await raw.begin()
     lock = " FOR UPDATE" if raw.pg else ""
-    staged = await raw.fetch(f"SELECT id, wave_id, payload FROM staged_responses{lock}")  # noqa: S608 - constant
-    if len(staged) >= batch:
-        chosen = random.sample(staged, len(staged) - len(staged) % batch)
-        responses, cells = [], []
-        for sid, wid, body in chosen:
-            response, answer_cells = rows_for(sid, wid, json.loads(body))
-            responses.append(
-                tuple(
-                    response[c]
-                    for c in ("id", "wave_id", "agency", "works_with", "role_level", "submitted_month")
-                )
-            )
-            cells.extend(
-                tuple(c[k] for k in ("response_id", "item_id", "ordinal", "value", "number"))
-                for c in answer_cells
-            )
-        await raw.many(
-            "INSERT INTO responses (id, wave_id, agency, works_with, role_level, submitted_month)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-            responses,
+    rows = await raw.fetch(f"SELECT key, document FROM bot_state WHERE key LIKE ?{lock}", prefix)  # noqa: S608
+    ready = [(k, json.loads(d)) for k, d in rows if json.loads(d).get("pending")]
+    chosen = random.sample(ready, len(ready) - len(ready) % batch)
+    tokens, responses, cells = [], [], []
+    for _key, body in chosen:
+        one = Progress.from_json(body["progress"])
+        tokens.append(
+            (hmac.new(wave_key, f"{wave_id}\n{body['person']}".encode(), hashlib.sha256).hexdigest(), wave_id)
         )
-        await raw.many(
-            "INSERT INTO answers (response_id, item_id, ordinal, value, number) VALUES (?, ?, ?, ?, ?)"
-            " ON CONFLICT DO NOTHING",
-            cells,
+        response, answer_cells = rows_for(
+            one.response_id or "", wave_id, payload_for(to_submission(one), body["month"])
         )
-        for sid, _, _ in chosen:
-            await raw.run("DELETE FROM staged_responses WHERE id = ?", sid)
+        responses.append(
+            tuple(
+                response[c]
+                for c in ("id", "wave_id", "agency", "works_with", "role_level", "submitted_month")
+            )
+        )
+        cells.extend(
+            tuple(c[k] for k in ("response_id", "item_id", "ordinal", "value", "number"))
+            for c in answer_cells
+        )
+    random.shuffle(tokens)
+    random.shuffle(responses)
+    await raw.many(
+        "INSERT INTO submission_tokens (token, wave_id) VALUES (?, ?) ON CONFLICT DO NOTHING", tokens
+    )
+    await raw.many(
+        "INSERT INTO responses (id, wave_id, agency, works_with, role_level, submitted_month)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        responses,
+    )
+    await raw.many(
+        "INSERT INTO answers (response_id, item_id, ordinal, value, number) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        cells,
+    )
+    for state_key, _ in chosen:
+        await raw.run("DELETE FROM bot_state WHERE key = ?", state_key)
     await raw.commit()
 
 
@@ -269,16 +281,32 @@ async def bench_backend(
         orm_wave = await create_wave(db, "practitioner", 1, date(2026, 1, 1), date(2026, 12, 31), AGENCIES)
         raw_wave = await create_wave(db, "practitioner", 1, date(2027, 1, 1), date(2027, 12, 31), AGENCIES)
         n = args.submissions
-        await store.write({f"survey/orm-{i}": StateItem(document(f"orm-{i}", orm_wave.id)) for i in range(n)})
-        await store.write({f"survey/raw-{i}": StateItem(document(f"raw-{i}", raw_wave.id)) for i in range(n)})
+        secret = settings.secret_bytes()
+        raw_prefix = f"survey/{raw_wave.id}/"
         wave_key = secrets.token_bytes(32)
 
         async def orm_one(i: int) -> None:
-            outcome = await submit(db, f"survey/orm-{i}", settings)
+            # The Submit press: the bot saves the confirmed (sealed) survey, then submits it.
+            key, body = await sealed_survey(
+                db, secret, orm_wave.id, f"orm-{i}", document(f"orm-{i}", orm_wave.id)
+            )
+            await store.write({key: StateItem(body)})
+            outcome = await submit(db, key, settings)
             assert outcome.kind == "stored", outcome
 
         async def raw_one(i: int) -> None:
-            await raw_submit(raw, f"survey/raw-{i}", raw_wave.id, wave_key, settings.response_batch)
+            key = f"{raw_prefix}raw-{i}"
+            stamp = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+            await raw.begin()
+            await raw.run(
+                "INSERT INTO bot_state (key, document, e_tag, updated_at) VALUES (?, ?, ?, ?)",
+                key,
+                json.dumps({**document(f"raw-{i}", raw_wave.id), "pending": True}),
+                secrets.token_hex(8),
+                stamp if raw.pg else stamp.isoformat(sep=" "),
+            )
+            await raw.commit()
+            await raw_submit(raw, key, raw_wave.id, wave_key, settings.response_batch)
 
         ours, baseline, done = await timed_pair(n, args.seconds, orm_one, raw_one)
         results = [(label, f"submissions (x{done})", ours, baseline)]

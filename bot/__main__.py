@@ -44,7 +44,9 @@ async def _answer_expert(settings: Settings, question_id: int, text: str) -> str
     try:
         await db.require_current_schema()
         sender = ProactiveSender(settings, adapter)
-        return await answer_expert_question(db, sender, question_id, text, datetime.now(UTC).date())
+        return await answer_expert_question(
+            db, sender, question_id, text, datetime.now(UTC).date(), settings.secret_bytes()
+        )
     finally:
         await adapter.close()
         await db.close()
@@ -82,7 +84,7 @@ async def _pending(settings: Settings) -> list[str]:
     db = await Database.open(settings.resolved_database_url)
     try:
         await db.require_current_schema()
-        return [f"{q.id}\t{q.asked_on:%Y-%m-%d}\t{q.question}" for q in await experts.pending(db)]
+        return [f"{q.id}\t{q.asked_month}\t{q.question}" for q in await experts.pending(db)]
     finally:
         await db.close()
 

@@ -12,12 +12,13 @@ in memory.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from botbuilder.core import BotAdapter, serializer_helper
@@ -30,6 +31,9 @@ from bot.state import BotStateStorage
 from common.errors import ContentError, SafeguardingBotError
 from common.partnership import load_partnership
 from common.settings import ROOT, Settings
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +85,36 @@ def create_app(
     return app
 
 
+RETENTION_FIRST = 60  # seconds after start-up (start-up itself stays quick) ...
+RETENTION_EVERY = 3600  # ... and then between enforcing the retention periods (storage.retention)
+
+
+async def keep_retention(db: Database, settings: Settings, stop: asyncio.Event) -> None:
+    """Delete whatever is past its retention period, soon after start-up and then hourly, until ``stop``.
+
+    Real time, not the app's clock: rows are stamped with real time. Stopped by
+    the event, never cancelled, so no transaction is cut off mid-way.
+    """
+    from storage.errors import StorageError
+    from storage.retention import Retention, enforce
+
+    wait = RETENTION_FIRST
+    while True:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), wait)
+        if stop.is_set():
+            return
+        wait = RETENTION_EVERY
+        try:
+            deleted = await enforce(db, Retention.from_settings(settings))
+            if any(deleted.values()):
+                log.info("retention: deleted %s", ", ".join(f"{t} {n}" for t, n in deleted.items() if n))
+        except StorageError as exc:
+            log.warning("retention could not run (%s); trying again later", type(exc).__name__)
+        except Exception:  # a bug here must not end the loop unseen; the log holds no contents
+            log.exception("retention failed; trying again later")
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     """Open everything a turn needs, in order, failing with a clear message; close it all after."""
     # Imported here, not at module level: storage and content are opened only when the app starts.
@@ -109,6 +143,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     knowledge = load_knowledge_base(partnership)
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
     adapter: BotAdapter | None = None
+    retention: asyncio.Task[None] | None = None
+    stop_retention = asyncio.Event()
     try:
         await db.require_current_schema()
         default = definitions.get(partnership.default_questionnaire)
@@ -119,10 +155,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 f"default questionnaire '{partnership.default_questionnaire}' is not defined",
             )
         await ensure_default_wave(db, partnership, clock().date(), version=default.version)
-        # Submissions a crash interrupted are finished now rather than at the person's next turn.
-        finished = await recover(db, settings)
-        if finished:
-            log.info("finished %d interrupted submission(s) at start-up", finished)
+        # Whole batches of confirmed responses waiting (say after a crash) are stored now.
+        flushed = await recover(db, settings)
+        if flushed.moved:
+            log.info("stored %d confirmed response(s) at start-up", flushed.moved)
+        retention = asyncio.create_task(keep_retention(db, settings, stop_retention))
         adapter = app[ADAPTER_FACTORY](settings)  # type: ignore[operator]
         services = Services(
             settings=settings,
@@ -141,6 +178,9 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         app[BOT] = SafeguardingBot(services)
         yield
     finally:
+        if retention is not None:
+            stop_retention.set()
+            await retention  # its transaction ends before the database closes
         close = getattr(adapter, "close", None)
         if close is not None:
             await close()

@@ -1,9 +1,9 @@
 """Guidance in chat: answers, "not sure" with the nearest topics, feedback, and asking the experts.
 
-Nothing here keeps who asked alongside what was asked: questions are redacted
-before they are logged, feedback carries only the topic and the redacted
-question, and an expert question is linked only to the conversation the
-answer must go back to.
+Nothing here keeps who asked alongside what was asked: the guidance log keeps
+a question's words only when it is a plain question with nothing personal in
+it (storage.guidance_log), and an expert question is kept with a random
+handle; the way back to the asker is sealed apart and deleted on delivery.
 """
 
 from __future__ import annotations
@@ -21,11 +21,14 @@ from botbuilder.schema import Activity
 from bot import cards, identity, wording
 from bot.proactive import ProactiveSender
 from bot.replies import Replies
+from guidance.emergency import mentions_harm
 from guidance.knowledge import KnowledgeBase
 from guidance.model import EMERGENCY_TOPIC, Answer
+from guidance.screening import screen
 from storage import conversations, experts, guidance_log
 from storage.database import Database
 from storage.errors import StorageError
+from surveys import redaction
 from surveys.redaction import redact
 
 if TYPE_CHECKING:
@@ -34,6 +37,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMERGENCY_NOT_KEPT = "(emergency message: words not kept)"
+# A question quoted back from a card arrives already redacted: its markers show it was personal.
+_MARKERS = (
+    redaction.EMAIL,
+    redaction.PHONE,
+    redaction.NHS_NUMBER,
+    redaction.POSTCODE,
+    redaction.DATE_OF_BIRTH,
+    redaction.NAME,
+)
 MAX_QUESTION = 1000  # characters of a question kept in logs and passed to the experts
 
 
@@ -45,6 +57,20 @@ def _number(value: Any) -> int:
 
 def _clean(text: str) -> str:
     return redact(" ".join(str(text).split()))[:MAX_QUESTION]
+
+
+def loggable(text: str) -> str | None:
+    """The words of a question as the guidance log may keep them, or None to keep only its topic.
+
+    Kept only when it reads as a plain question with nothing personal: a message
+    that mentions harm to someone, or is a disclosure, or had anything redacted
+    (a name, a number) keeps none of its words.
+    """
+    plain = " ".join(str(text).split())[:MAX_QUESTION]
+    if not plain or screen(plain) is not None or mentions_harm(plain):
+        return None
+    personal = redact(plain) != plain or any(marker in plain for marker in _MARKERS)
+    return None if personal else plain
 
 
 class GuidanceTurns:
@@ -75,9 +101,7 @@ class GuidanceTurns:
     async def count_emergency(self) -> None:
         """Count that the emergency guidance was given; the words of a disclosure are never kept."""
         try:
-            await guidance_log.record_question(
-                self.services.db, EMERGENCY_NOT_KEPT, EMERGENCY_TOPIC, 1.0, True
-            )
+            await guidance_log.record_question(self.services.db, None, EMERGENCY_TOPIC, 1.0, True)
         except StorageError:
             log.warning("could not count an emergency answer: the database is unavailable")
 
@@ -92,7 +116,7 @@ class GuidanceTurns:
         question = _clean(text)
         if record:
             await guidance_log.record_question(
-                self.services.db, question, answer.topic, answer.confidence, answer.sure
+                self.services.db, loggable(text), answer.topic, answer.confidence, answer.sure
             )
         if answer.sure:
             return Replies().add(self._answer_card(answer, question))
@@ -105,7 +129,9 @@ class GuidanceTurns:
         if not answer.sure:
             return None
         question = _clean(text)
-        await guidance_log.record_question(self.services.db, question, answer.topic, answer.confidence, True)
+        await guidance_log.record_question(
+            self.services.db, loggable(text), answer.topic, answer.confidence, True
+        )
         return Replies().add(self._answer_card(answer, question))
 
     def topic(self, topic_id: str) -> Replies:
@@ -120,7 +146,7 @@ class GuidanceTurns:
         topic = str(value.get("topic") or "") or None
         helpful = value.get("helpful") in (True, "true", "True")
         question = _clean(value.get("q") or "")
-        await guidance_log.record_feedback(self.services.db, topic, helpful, question)
+        await guidance_log.record_feedback(self.services.db, topic, helpful, loggable(question))
         if helpful:
             return Replies().add(cards.text_activity(wording.FEEDBACK_THANKS))
         offer = cards.offer_card(
@@ -135,12 +161,15 @@ class GuidanceTurns:
         question = _clean(value.get("q") or "")
         if not question:
             return Replies().add(cards.text_activity(wording.EXPERT_NO_QUESTION))
-        db = self.services.db
-        asker = identity.reference_key(activity)
-        kind = "personal" if identity.conversation_kind(activity) == identity.PERSONAL else "channel"
-        person = identity.person_id(activity) if kind == "personal" else None
-        await conversations.save_reference(db, asker, identity.reference(activity), kind, person)
-        question_id = await experts.ask(db, question, asker, today=self.services.clock().date())
+        settings = self.services.settings
+        question_id = await experts.ask(
+            self.services.db,
+            question,
+            identity.reference(activity),
+            settings.secret_bytes(),
+            keep_days=settings.expert_route_days,
+            today=self.services.clock().date(),
+        )
         if await self._post_to_team(question_id, question):
             return Replies().add(cards.text_activity(wording.EXPERT_ASKED.format(id=question_id)))
         return Replies().add(cards.text_activity(wording.EXPERT_STORED.format(id=question_id)))
@@ -177,7 +206,12 @@ class GuidanceTurns:
         if not text:
             return Replies().add(cards.text_activity(wording.EXPERT_ANSWER_EMPTY))
         outcome = await answer_expert_question(
-            self.services.db, self.services.sender, question_id, text, self.services.clock().date()
+            self.services.db,
+            self.services.sender,
+            question_id,
+            text,
+            self.services.clock().date(),
+            self.services.settings.secret_bytes(),
         )
         replies = Replies().add(cards.text_activity(outcome))
         replies.replace(identity.replied_to(activity), cards.answered_card(f"Question {question_id}", text))
@@ -205,20 +239,24 @@ class GuidanceTurns:
 
 
 async def answer_expert_question(
-    db: Database, sender: ProactiveSender | None, question_id: int, text: str, today: date
+    db: Database, sender: ProactiveSender | None, question_id: int, text: str, today: date, secret: bytes
 ) -> str:
-    """Record the experts' answer and send it to the asker's chat; says what happened (for the expert)."""
+    """Record the experts' answer and send it to the asker's chat; says what happened (for the expert).
+
+    Once delivered, the way back is deleted: nothing then joins the question to anyone.
+    """
     try:
         question = await experts.answer(db, question_id, text, today=today)
     except KeyError:
         return wording.EXPERT_UNKNOWN.format(id=question_id)
-    stored = await conversations.get_reference(db, question.asker_key)
-    if stored is None or sender is None:
+    route = await experts.route_back(db, question, secret)
+    if route is None or sender is None:
         return wording.EXPERT_NOT_DELIVERED.format(id=question_id, reason="their chat is not known")
     card = cards.expert_answer_card(question.question, text)
-    delivery = await sender.send_card(stored.reference, card, "The safeguarding team answered")
+    delivery = await sender.send_card(route, card, "The safeguarding team answered")
     if not delivery.ok:
         return wording.EXPERT_NOT_DELIVERED.format(id=question_id, reason=delivery.error or "not delivered")
+    await experts.forget_route(db, question, secret)
     return wording.EXPERT_ANSWERED.format(id=question_id)
 
 

@@ -1,7 +1,8 @@
 """The questionnaire in chat: the survey window, the engine step, saving progress, submitting.
 
-Each turn reads the person's survey document ``survey/{person}`` =
-``{"person", "wave", "progress"}`` with its e_tag, runs one pure engine step,
+Each turn reads the person's survey document ``{"person", "wave", "progress"}``
+(kept sealed under the wave key, under a keyed hash of the person:
+storage.survey_state) with its e_tag, runs one pure engine step,
 and writes it back only if nobody else wrote in between (another replica, or
 a double-tap); on a lost race the step is simply run again on the fresh
 document. Replies are sent only after the write, so nobody is told something
@@ -28,7 +29,7 @@ from bot import cards, wording
 from bot.deliveries import Delivery
 from bot.replies import Replies
 from guidance.screening import screen
-from storage import processed, submissions
+from storage import processed, submissions, survey_state
 from storage.errors import ETagConflict, WaveKeyGone
 from storage.processed import AlreadyProcessed
 from storage.waves import Wave, current_wave, get_wave, latest_wave
@@ -62,10 +63,6 @@ class Saved:
         return self.progress.status
 
 
-def survey_key(person: str) -> str:
-    return f"{submissions.SURVEY_PREFIX}{person}"
-
-
 class SurveyTurns:
     """Starting, answering and submitting the questionnaire for one person at a time."""
 
@@ -75,23 +72,22 @@ class SurveyTurns:
     # -- reading and writing the survey document --
 
     async def load(self, person: str) -> Saved | None:
-        key = survey_key(person)
-        found = (await self.services.state.read([key])).get(key)
-        if found is None:
-            return None
-        return Saved(
-            key, person, int(found["wave"]), Progress.from_json(found["progress"]), found.get("e_tag")
+        """The person's survey document in an open wave, opened (stored sealed: storage.survey_state)."""
+        opened = await survey_state.read_survey(
+            self.services.db, self.services.settings.secret_bytes(), person, self.services.state.read
         )
+        if opened is None:
+            return None
+        progress = Progress.from_json(opened.content["progress"])
+        return Saved(opened.key, person, opened.wave_id, progress, opened.document.get("e_tag"))
 
     async def _save(self, saved: Saved, progress: Progress, turn: str | None = None) -> None:
-        """Write the document back; ``turn`` (an activity's record key) is recorded with it."""
-        document = {
-            "person": saved.person,
-            "wave": saved.wave,
-            "progress": progress.to_json(),
-            "e_tag": saved.e_tag,
-        }
-        await self.services.state.write({saved.key: document}, processed=turn)
+        """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it."""
+        content = {"person": saved.person, "wave": saved.wave, "progress": progress.to_json()}
+        key, document = await survey_state.sealed_survey(
+            self.services.db, self.services.settings.secret_bytes(), saved.wave, saved.person, content
+        )
+        await self.services.state.write({key: {**document, "e_tag": saved.e_tag}}, processed=turn)
 
     def definition(self, progress: Progress) -> Definition | None:
         """The definition a progress was made with; None when it has changed since (new version)."""
@@ -124,7 +120,7 @@ class SurveyTurns:
             return Replies().add(cards.text_activity(wording.SURVEY_UNAVAILABLE))
         begin = Said(value={"command": "start"})
         step = engine.advance(definition, engine.start(definition), begin, now=delivery.shown_at())
-        fresh = Saved(survey_key(person), person, wave.id, step.progress, None)
+        fresh = Saved("", person, wave.id, step.progress, None)  # _save finds its key
         try:
             await self._save(fresh, step.progress, delivery.key)
         except AlreadyProcessed:
@@ -223,7 +219,7 @@ class SurveyTurns:
                         self._render(definition, replace(step, replies=prompts), reply_to, said)
                     )
             return self._render(definition, step, reply_to, said)
-        raise ETagConflict(survey_key(person))
+        raise ETagConflict(survey_state.SURVEY_PREFIX)  # never the person's key in a message
 
     async def where(self, person: str, intro: str = wording.BACK_TO_SURVEY) -> Replies:
         """The current item (or summary) again, unchanged: after an emergency message or an answer."""

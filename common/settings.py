@@ -157,7 +157,35 @@ SETTINGS: tuple[Setting, ...] = (
         "state_ttl_days",
         "30",
         _int,
-        "In-progress surveys untouched this many days are purged.",
+        "In-progress surveys untouched this many days are purged (confirmed ones wait for their batch).",
+    ),
+    Setting(
+        "EXPERT_ROUTE_DAYS",
+        "expert_route_days",
+        "60",
+        _int,
+        "The way back to an expert question's asker is deleted on delivery, or after this many days.",
+    ),
+    Setting(
+        "EXPERT_QUESTION_MONTHS",
+        "expert_question_months",
+        "24",
+        _int,
+        "Expert questions and answers (never who asked) are deleted this many months after asking.",
+    ),
+    Setting(
+        "GUIDANCE_LOG_MONTHS",
+        "guidance_log_months",
+        "24",
+        _int,
+        "Guidance log rows (topic, confidence, helpful, plain questions) are kept this many months.",
+    ),
+    Setting(
+        "REFERENCE_MONTHS",
+        "reference_months",
+        "13",
+        _int,
+        "Conversation references (Teams ids, names) not seen for this many months are deleted.",
     ),
     Setting(
         "MIN_GROUP_SIZE",
@@ -249,6 +277,10 @@ class Settings:
     max_body_bytes: int
     response_batch: int
     state_ttl_days: int
+    expert_route_days: int
+    expert_question_months: int
+    guidance_log_months: int
+    reference_months: int
     min_group_size: int
     public_base_url: str
     report_dir: Path

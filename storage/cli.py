@@ -1,4 +1,4 @@
-"""`python -m storage`: upgrade, check, recover, flush, close-wave, purge-stale.
+"""`python -m storage`: upgrade, check, recover, flush, close-wave, purge-stale, audit.
 
 Every command reads the settings from the environment (and .env). All but
 `upgrade` and `check` refuse to touch a database whose schema is behind.
@@ -10,17 +10,18 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
+from dataclasses import replace
 
 from sqlalchemy import func, select
 
 from common.settings import Settings, settings_from_environment
+from storage.audit import audit
 from storage.database import Database
 from storage.errors import SchemaBehindError, StorageError
 from storage.migrate import current_revision, head_revision, upgrade_async
 from storage.models import Base
-from storage.state import StateStore
-from storage.submissions import close_wave, flush, recover
+from storage.retention import Retention, enforce
+from storage.submissions import FlushResult, close_wave, flush, recover
 
 
 async def table_counts(db: Database) -> dict[str, int]:
@@ -47,24 +48,44 @@ async def _check(db: Database, settings: Settings, args: argparse.Namespace) -> 
     return "\n".join(lines)
 
 
+def _flushed(result: FlushResult) -> list[str]:
+    lines = [f"moved {result.moved} confirmed response(s) into the response table"]
+    return lines + [f"  {problem}" for problem in result.quarantined]
+
+
 async def _recover(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    return f"finished {await recover(db, settings)} interrupted submission(s)"
+    return "\n".join(_flushed(await recover(db, settings)))
 
 
 async def _flush(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    moved = await flush(db, settings.response_batch, everything=args.all)
-    return f"moved {moved} staged response(s) into the response table"
+    result = await flush(db, settings.response_batch, everything=args.all, secret=settings.secret_bytes())
+    return "\n".join(_flushed(result))
 
 
 async def _close_wave(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    moved = await close_wave(db, args.wave_id)
-    return f"wave {args.wave_id} closed: {moved} staged response(s) moved, wave key destroyed"
+    closed = await close_wave(db, args.wave_id, secret=settings.secret_bytes())
+    lines = [f"wave {args.wave_id} closed", *_flushed(closed.flushed)]
+    lines.append(f"wave key and tokens destroyed, {closed.shredded} unstored survey document(s) with them")
+    return "\n".join(lines)
 
 
 async def _purge_stale(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    days = args.days if args.days is not None else settings.state_ttl_days
-    purged = await StateStore(db).purge_stale(timedelta(days=days))
-    return f"purged {purged} state item(s) untouched for {days} days"
+    retention = Retention.from_settings(settings)
+    if args.days is not None:
+        retention = replace(retention, state_days=args.days)
+    deleted = await enforce(db, retention)
+    return "deleted past their retention period: " + ", ".join(f"{t} {n}" for t, n in deleted.items())
+
+
+async def _audit(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    findings = await audit(db, settings.response_batch)
+    if findings:
+        raise AuditFailed("\n".join(["found what could identify someone:", *(f"  {f}" for f in findings)]))
+    return "audit: nothing found that could identify a person or link a response to one"
+
+
+class AuditFailed(StorageError):
+    """The audit found something (the message lists it, without values)."""
 
 
 Command = Callable[[Database, Settings, argparse.Namespace], Awaitable[str]]
@@ -78,16 +99,19 @@ def _parser() -> argparse.ArgumentParser:
     upgrade = commands.add_parser("upgrade", help="bring the schema at DATABASE_URL up to date")
     upgrade.set_defaults(run=_upgrade)
     commands.add_parser("check", help="is the schema current? rows per table").set_defaults(run=_check)
-    commands.add_parser("recover", help="finish interrupted submissions").set_defaults(run=_recover)
-    flush_cmd = commands.add_parser("flush", help="move staged responses, shuffled, in whole batches")
-    flush_cmd.add_argument("--all", action="store_true", help="move every staged response (end of a wave)")
+    commands.add_parser("recover", help="flush every whole batch waiting").set_defaults(run=_recover)
+    flush_cmd = commands.add_parser("flush", help="move confirmed responses, shuffled, in whole batches")
+    flush_cmd.add_argument("--all", action="store_true", help="move every confirmed response (end of a wave)")
     flush_cmd.set_defaults(run=_flush)
-    close = commands.add_parser("close-wave", help="flush everything and destroy the wave's key")
+    close = commands.add_parser("close-wave", help="flush everything, then destroy the wave's key")
     close.add_argument("wave_id", type=int, metavar="ID")
     close.set_defaults(run=_close_wave)
-    purge = commands.add_parser("purge-stale", help="delete in-progress state past STATE_TTL_DAYS")
+    purge = commands.add_parser("purge-stale", help="delete whatever is past its retention period")
     purge.add_argument("--days", type=int, help="override STATE_TTL_DAYS")
     purge.set_defaults(run=_purge_stale)
+    commands.add_parser(
+        "audit", help="report anything that could identify a person; exit 1 if found"
+    ).set_defaults(run=_audit)
     return parser
 
 

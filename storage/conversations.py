@@ -1,12 +1,13 @@
 """Conversation references for proactive messages (invitations, reminders, results to agency leads).
 
 Kept in their own table: they identify people, so nothing else refers to them
-except invitation progress and expert questions, and no response can be joined to them.
+except invitation progress, and no response or question can be joined to them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import delete, select
@@ -33,12 +34,18 @@ def _stored(row: ConversationReferenceRow) -> StoredReference:
 async def save_reference(
     db: Database, key: str, reference: dict[str, Any], kind: Kind, user_id: str | None
 ) -> None:
-    """Keep (or refresh) the reference under ``key``: the latest one wins."""
+    """Keep (or refresh) the reference under ``key``: the latest one wins, seen this month.
+
+    A personal reference not refreshed for REFERENCE_MONTHS is deleted (storage.retention).
+    """
     if kind not in ("personal", "channel"):
         raise ValueError(f"kind should be 'personal' or 'channel', not {kind!r}")
-    row = {"key": key, "kind": kind, "user_id": user_id, "reference": reference}
+    seen = datetime.now(UTC).strftime("%Y-%m")
+    row = {"key": key, "kind": kind, "user_id": user_id, "reference": reference, "seen_month": seen}
     async with db.transaction() as session:
-        await upsert(session, ConversationReferenceRow, row, ["key"], ["kind", "user_id", "reference"])
+        await upsert(
+            session, ConversationReferenceRow, row, ["key"], ["kind", "user_id", "reference", "seen_month"]
+        )
 
 
 async def get_reference(db: Database, key: str) -> StoredReference | None:

@@ -1,44 +1,90 @@
-"""Questions passed to the partnership's safeguarding experts, and their answers.
+"""Questions passed to the partnership's safeguarding experts, their answers, and the way back.
 
-``asker_key`` is the asker's conversation reference key, so the answer can be
-sent back; the question arrives already redacted.
+The question is kept with a random ``handle`` and the month, never who asked.
+The way back to the asker (their conversation reference) is kept apart, in
+expert_routes, under a keyed hash of the handle and encrypted under a key
+derived from the product secret and the handle; it is deleted once the answer
+is delivered, or when it expires (EXPERT_ROUTE_DAYS). The question arrives
+already redacted.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
+import secrets
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import delete, select
 
 from storage.database import Database
 from storage.errors import NotFound
-from storage.models import ExpertQuestionRow
+from storage.models import ExpertQuestionRow, ExpertRouteRow
+
+_INDEX_INFO = b"safeguarding-bot/expert-routes/index/v1"
+_SEAL_INFO = b"safeguarding-bot/expert-routes/seal/v1"
 
 
 @dataclass(frozen=True)
 class ExpertQuestion:
+    """A question as the experts see it: its number, words, answer and months; nothing of the asker."""
+
     id: int
     question: str
-    asker_key: str
+    handle: str
     answer: str | None
-    asked_on: date
-    answered_on: date | None
+    asked_month: str
+    answered_month: str | None
 
 
 def _question(row: ExpertQuestionRow) -> ExpertQuestion:
-    return ExpertQuestion(row.id, row.question, row.asker_key, row.answer, row.asked_on, row.answered_on)
+    return ExpertQuestion(row.id, row.question, row.handle, row.answer, row.asked_month, row.answered_month)
 
 
 def _today(today: date | None) -> date:
     return today or datetime.now(UTC).date()
 
 
-async def ask(db: Database, question_redacted: str, asker_key: str, *, today: date | None = None) -> int:
-    """Record a question for the experts; returns its id (quoted when they answer)."""
-    row = ExpertQuestionRow(question=question_redacted, asker_key=asker_key, asked_on=_today(today))
+def _handle_hash(secret: bytes, handle: str) -> str:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INDEX_INFO).derive(secret)
+    return hmac.new(key, handle.encode(), hashlib.sha256).hexdigest()
+
+
+def _route_cipher(secret: bytes, handle: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=handle.encode(), info=_SEAL_INFO).derive(secret)
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
+async def ask(
+    db: Database,
+    question_redacted: str,
+    route: dict[str, Any],
+    secret: bytes,
+    *,
+    keep_days: int,
+    today: date | None = None,
+) -> int:
+    """Record a question and, apart from it, the sealed way back (``route``); returns its number."""
+    day = _today(today)
+    handle = secrets.token_urlsafe(24)
+    sealed = _route_cipher(secret, handle).encrypt(json.dumps(route).encode()).decode()
+    row = ExpertQuestionRow(question=question_redacted, handle=handle, asked_month=day.strftime("%Y-%m"))
     async with db.transaction() as session:
         session.add(row)
+        session.add(
+            ExpertRouteRow(
+                handle_hash=_handle_hash(secret, handle),
+                route=sealed,
+                expires=day + timedelta(days=keep_days),
+            )
+        )
         await session.flush()
         return row.id
 
@@ -50,8 +96,40 @@ async def answer(db: Database, question_id: int, text: str, *, today: date | Non
         if row is None:
             raise NotFound(f"no expert question {question_id}")
         row.answer = text
-        row.answered_on = _today(today)
+        row.answered_month = _today(today).strftime("%Y-%m")
         return _question(row)
+
+
+async def route_back(db: Database, question: ExpertQuestion, secret: bytes) -> dict[str, Any] | None:
+    """The asker's conversation reference, while the route is kept (None once delivered or expired)."""
+    async with db.transaction(read_only=True) as session:
+        sealed = await session.scalar(
+            select(ExpertRouteRow.route).where(
+                ExpertRouteRow.handle_hash == _handle_hash(secret, question.handle)
+            )
+        )
+    if sealed is None:
+        return None
+    try:
+        route: dict[str, Any] = json.loads(_route_cipher(secret, question.handle).decrypt(sealed.encode()))
+    except InvalidToken:
+        return None
+    return route
+
+
+async def forget_route(db: Database, question: ExpertQuestion, secret: bytes) -> None:
+    """Delete the way back (the answer was delivered): nothing joins the question to anyone now."""
+    async with db.transaction() as session:
+        await session.execute(
+            delete(ExpertRouteRow).where(ExpertRouteRow.handle_hash == _handle_hash(secret, question.handle))
+        )
+
+
+async def purge_expired_routes(db: Database, *, today: date | None = None) -> int:
+    """Delete routes past their expiry; returns how many went."""
+    async with db.transaction() as session:
+        result = await session.execute(delete(ExpertRouteRow).where(ExpertRouteRow.expires < _today(today)))
+        return max(result.rowcount, 0)
 
 
 async def pending(db: Database) -> list[ExpertQuestion]:

@@ -1,7 +1,10 @@
 """What the guidance could not answer, or answered unhelpfully, so the content can improve.
 
-Nothing here says who asked, nor when beyond the month: questions arrive
-already redacted, and rows are not linked to any conversation.
+Nothing here says who asked, nor when beyond the month, and rows are not
+linked to any conversation. A row keeps the words of a question only when the
+bot judged it a plain question with nothing personal in it (bot.guidance_turns
+decides; None otherwise: the topic, confidence and helpfulness stay). Rows go
+after GUIDANCE_LOG_MONTHS (storage.retention).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ class Gap:
     """A question (or topic) the guidance fell short on: how often, and how."""
 
     topic: str | None
-    question: str
+    question: str | None
     count: int
     unanswered: int
     unhelpful: int
@@ -32,14 +35,14 @@ def _month(today: date | None) -> str:
 
 async def record_question(
     db: Database,
-    question_redacted: str,
+    question_redacted: str | None,
     topic: str | None,
     confidence: float | None,
     answered: bool,
     *,
     today: date | None = None,
 ) -> None:
-    """Log a question with the topic offered (if any) and whether the answer was a sure one."""
+    """Log a question (its words only if plain, else None) with the topic offered and whether it was sure."""
     row = GuidanceLogRow(
         kind="question",
         question=question_redacted,
@@ -53,7 +56,12 @@ async def record_question(
 
 
 async def record_feedback(
-    db: Database, topic: str | None, helpful: bool, question_redacted: str, *, today: date | None = None
+    db: Database,
+    topic: str | None,
+    helpful: bool,
+    question_redacted: str | None,
+    *,
+    today: date | None = None,
 ) -> None:
     """Log a thumbs up or down on the answer given for ``topic``."""
     row = GuidanceLogRow(

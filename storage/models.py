@@ -1,10 +1,12 @@
 """The ORM tables: the only place the schema is described in Python (migrations mirror it).
 
-Anonymity is built into the shape of the response side (staged_responses,
-responses, answers, submission_tokens): no column holds a person, a
-conversation or a time finer than a month, no surrogate sequence numbers
-(ids are random; answers are keyed by response and item), and on SQLite those
-tables are WITHOUT ROWID so not even a hidden rowid records insertion order.
+Anonymity is built into the shape of the response side (responses, answers,
+submission_tokens): no column holds a person, a conversation or a time finer
+than a month, no surrogate sequence numbers (ids are random; answers are keyed
+by response and item), rows arrive only in shuffled batches (see
+storage.submissions), and on SQLite those tables are WITHOUT ROWID so not
+even a hidden rowid records insertion order. docs/anonymity.md gives every
+table's purpose and retention.
 """
 
 from __future__ import annotations
@@ -83,17 +85,6 @@ class SubmissionTokenRow(Base):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
 
 
-class StagedResponseRow(Base):
-    """A submitted response waiting to be moved, shuffled with others, into the response table."""
-
-    __tablename__ = "staged_responses"
-    __table_args__ = NO_ROWID
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), index=True)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-
-
 class ResponseRow(Base):
     """One anonymous response: agency, coarse role bands and the month, nothing else."""
 
@@ -138,13 +129,17 @@ class BotStateRow(Base):
 
 
 class GuidanceLogRow(Base):
-    """A guidance question that went unanswered, or feedback on an answer; never who asked."""
+    """A guidance question or feedback on an answer: topic, confidence, helpfulness, the month.
+
+    ``question`` only when it read as a plain question with nothing personal
+    in it; never for a message that mentions harm to someone.
+    """
 
     __tablename__ = "guidance_log"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
-    question: Mapped[str] = mapped_column(Text)
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
     topic: Mapped[str | None] = mapped_column(String(100), nullable=True)
     confidence: Mapped[float | None] = mapped_column(Float, nullable=True)
     answered: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
@@ -161,19 +156,40 @@ class ConversationReferenceRow(Base):
     kind: Mapped[str] = mapped_column(String(16), index=True)
     user_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reference: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seen_month: Mapped[str | None] = mapped_column(String(7), nullable=True)
 
 
 class ExpertQuestionRow(Base):
-    """A question passed to the partnership's safeguarding experts, and their answer."""
+    """A question passed to the partnership's safeguarding experts, and their answer: never who asked.
+
+    ``handle`` is random; only the separate, encrypted expert_routes row leads
+    from it back to the asker, and that goes once the answer is delivered.
+    """
 
     __tablename__ = "expert_questions"
+    __table_args__ = (UniqueConstraint("handle", name="uq_expert_questions_handle"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     question: Mapped[str] = mapped_column(Text)
-    asker_key: Mapped[str] = mapped_column(String(400))
+    handle: Mapped[str] = mapped_column(String(64))
     answer: Mapped[str | None] = mapped_column(Text, nullable=True)
-    asked_on: Mapped[date] = mapped_column(Date)
-    answered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    asked_month: Mapped[str] = mapped_column(String(7))
+    answered_month: Mapped[str | None] = mapped_column(String(7), nullable=True)
+
+
+class ExpertRouteRow(Base):
+    """The way back to an expert question's asker, apart from the question, until delivery or expiry.
+
+    Keyed by a keyed hash of the question's handle; ``route`` is the asker's
+    conversation reference, encrypted under a key derived from the product
+    secret and the handle.
+    """
+
+    __tablename__ = "expert_routes"
+
+    handle_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    route: Mapped[str] = mapped_column(Text)
+    expires: Mapped[date] = mapped_column(Date, index=True)
 
 
 class InvitationRow(Base):

@@ -4,7 +4,7 @@ Every write gives the item a new random e_tag. A write that carries an e_tag
 succeeds only if that e_tag is still current (and the item still exists), so
 two turns of one conversation, in one process or several, cannot silently
 overwrite each other: the loser gets ETagConflict and must read again.
-``updated_at`` is kept to the hour: it is only for purging stale items.
+``updated_at`` is kept to the hour: it is only for purging stale items (storage.retention).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import itertools
 import secrets
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -139,13 +139,6 @@ class StateStore:
         async with self.db.transaction() as session:
             if not await insert_if_absent(session, BotStateRow, row):
                 raise ETagConflict(key)
-
-    async def purge_stale(self, older_than: timedelta, *, now: datetime | None = None) -> int:
-        """Delete items not written for ``older_than``; returns how many went."""
-        cutoff = (now or datetime.now(UTC)) - older_than
-        async with self.db.transaction() as session:
-            result = await session.execute(delete(BotStateRow).where(BotStateRow.updated_at < cutoff))
-            return max(result.rowcount, 0)
 
 
 async def forget_state(session: AsyncSession, keys: list[str]) -> None:

@@ -1,51 +1,58 @@
 """Storing a confirmed response so it is never lost, never doubled, and never linkable to its person.
 
-``submit`` runs four steps, each idempotent and each in its own transaction:
+A confirmation is one write: the person's sealed survey document
+(storage.survey_state) in status "submitting", marked ``pending``. From then
+on the response is durable, encrypted under the wave key, keyed by a keyed
+hash of the person; nothing is written on the anonymous side yet.
 
-1. check   refuse if the person's token exists and this response is not already kept;
-2. stage   put the response in the staging table (insert-if-absent by its random id);
-3. token   record the person's token for the wave (insert-if-absent) and, in the same
-           transaction, delete their in-progress state (their answers next to their
-           identity): both are on the person's side, neither touches the response;
-4. flush   when a whole batch is staged, move staged responses into the response
-           table in whole shuffled batches.
+Responses and tokens reach their tables only in a flush: one transaction that
+takes a random whole batch of ``RESPONSE_BATCH`` pending documents of a wave,
+writes their tokens and their responses, each list in its own random order,
+and deletes the documents. So every token and every response of a batch share
+one transaction id, their positions are shuffled independently, and nothing
+finer than "this batch" (and the month) ties a response to a token: each batch
+is one anonymity set. ``close_wave`` flushes what is left, then destroys the
+wave key, its tokens and every survey document of the wave.
 
-The token and the response are never written in one transaction, and the
-response table gets rows only in shuffled batches, so neither a shared
-transaction nor insertion order nor a timestamp ties a response to a person.
-The in-progress state keeps the answers until step 3, so a crash between any
-two steps is finished by the next call (the bot's next turn) or by ``recover``.
-Each write transaction on SQLite waits for the one writer, so a submission
-makes as few as it can: the wave key is read without one unless it must be made.
+"Has this person submitted?" is: their token is in a flushed batch, or their
+pending document is waiting for one. There is nothing to finish after a crash:
+a confirmation either was written or was not, and a retried call changes
+nothing. A pending document that cannot be stored (say text the database
+refuses) is quarantined with a message naming its wave and problem, never its
+text, and never stops the rest of its batch.
 """
 
 from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
 
 from common.settings import Settings
-from storage.database import Database
-from storage.errors import StorageError, WaveKeyGone
-from storage.models import ResponseRow, StagedResponseRow, WaveRow
+from storage.database import Database, unavailable_reason
+from storage.errors import ETagConflict, NotFound, StorageError, WaveKeyGone
+from storage.models import BotStateRow, SubmissionTokenRow, WaveKeyRow, WaveRow
 from storage.responses import insert_shuffled, payload_for
-from storage.state import StateStore, forget_state
-from storage.tokens import add_token, destroy_wave_key, token_exists, token_for, wave_key
-from storage.upsert import insert_if_absent
+from storage.state import StateItem, StateStore
+from storage.survey_state import SURVEY_PREFIX, SealBroken, Sealer, opener, sealer, wave_prefix
+from storage.tokens import destroy_wave_key, open_wave_key, token_exists, token_for, wave_key
+from storage.upsert import insert_many_if_absent
 from storage.waves import mark_closed
 from surveys.turns import Progress, Submission
 
 log = logging.getLogger(__name__)
 
-SURVEY_PREFIX = "survey/"
+__all__ = ["SURVEY_PREFIX", "close_wave", "flush", "has_submitted", "recover", "submit"]
 
 OutcomeKind = Literal["stored", "already_submitted", "wave_closed", "nothing_to_submit"]
+_RESPONSE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+_system_random = random.SystemRandom()
 
 
 class InvalidSubmission(StorageError):
@@ -54,20 +61,22 @@ class InvalidSubmission(StorageError):
     status = 400
 
 
+class Unstorable(InvalidSubmission):
+    """An answer holds text the database cannot store (a lone surrogate, a NUL)."""
+
+
 @dataclass(frozen=True)
 class SubmitOutcome:
     """What ``submit`` did.
 
     kind:
-      "stored"             this call stored the response (staged it; it reaches the
-                           response table with its batch)
-      "already_submitted"  nothing new stored: this response was already kept by an
-                           earlier (perhaps interrupted or duplicated) call, or the
-                           person already submitted another one for the wave
+      "stored"             the response is kept: pending in its sealed document until
+                           its batch is flushed (this call or an earlier one)
+      "already_submitted"  the person's token is already in a flushed batch, so this
+                           second response is refused and its document deleted
       "wave_closed"        the wave has closed; nothing stored, the state is left
       "nothing_to_submit"  no state document, or it is not in status "submitting"
-    ``kept`` is True when this response id is stored (now or before): False for a
-    refused second response, whose answers are discarded with the state.
+    ``kept`` is True when this response is kept (now or before).
     ``flushed`` counts responses this call moved into the response table.
     """
 
@@ -78,9 +87,21 @@ class SubmitOutcome:
 
 
 @dataclass(frozen=True)
-class _Plan:
-    state_key: str
-    wave_id: int
+class FlushResult:
+    """What a flush did: responses moved, and one line per quarantined document (no content)."""
+
+    moved: int = 0
+    quarantined: tuple[str, ...] = field(default_factory=tuple)
+
+    def __add__(self, other: FlushResult) -> FlushResult:
+        return FlushResult(self.moved + other.moved, self.quarantined + other.quarantined)
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """A pending document opened and checked: what its flush writes."""
+
+    key: str
     response_id: str
     token: str
     payload: dict[str, Any]
@@ -98,179 +119,327 @@ def _month(today: date | None) -> str:
     return (today or datetime.now(UTC).date()).strftime("%Y-%m")
 
 
-async def _plan(
-    db: Database, state_key: str, document: dict[str, Any], secret: bytes, today: date | None
-) -> _Plan | SubmitOutcome:
-    progress = Progress.from_json(document["progress"])
-    wave_id = int(document["wave"])
-    if progress.status != "submitting":
-        return SubmitOutcome("nothing_to_submit", wave_id=wave_id)
-    response_id = progress.response_id or ""
-    if not 16 <= len(response_id) <= 64:
-        raise InvalidSubmission("the response id should be a random string of 16 to 64 characters")
-    payload = payload_for(to_submission(progress), _month(today))
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, inner in value.items():
+            yield str(key)
+            yield from _strings(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _strings(inner)
+
+
+def _check_storable(payload: Mapping[str, Any]) -> None:
+    """Raise Unstorable, naming the item but never its text, when a value cannot be stored."""
+    for item, value in payload.get("answers", {}).items():
+        for text in _strings([item, value]):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise Unstorable(f"the answer to {item!r} holds a lone surrogate") from None
+            if "\x00" in text:
+                raise Unstorable(f"the answer to {item!r} holds a NUL character")
+    for text in _strings({k: v for k, v in payload.items() if k != "answers"}):
+        if "\x00" in text or not text.isprintable():
+            raise Unstorable("the response's agency or month is not plain text")
+
+
+def _ready(opened: Sealer, document: Mapping[str, Any], wave_key: bytes) -> _Ready:
+    """Open a pending document and check that it can be written; InvalidSubmission when not."""
     try:
-        key = await _wave_key(db, wave_id, progress.questionnaire, secret, create=False)
-        if key is None:  # the wave's first submission makes its key
-            key = await _wave_key(db, wave_id, progress.questionnaire, secret, create=True)
-    except WaveKeyGone:
-        return SubmitOutcome("wave_closed", wave_id=wave_id)
-    assert key is not None  # created above when missing
-    return _Plan(state_key, wave_id, response_id, token_for(key, wave_id, str(document["person"])), payload)
+        content = opened.open(dict(document))
+    except SealBroken as exc:
+        raise InvalidSubmission("its sealed document cannot be opened") from exc
+    progress = Progress.from_json(content["progress"])
+    response_id = progress.response_id or ""
+    if not _RESPONSE_ID.fullmatch(response_id):
+        raise InvalidSubmission("its response id is not 16 to 64 URL-safe characters")
+    payload = payload_for(to_submission(progress), str(content.get("month") or _month(None)))
+    _check_storable(payload)
+    return _Ready(
+        opened.key, response_id, token_for(wave_key, opened.wave_id, str(content["person"])), payload
+    )
 
 
-async def _is_kept(session: AsyncSession, response_id: str) -> bool:
-    staged = await session.scalar(select(StagedResponseRow.id).where(StagedResponseRow.id == response_id))
-    stored = await session.scalar(select(ResponseRow.id).where(ResponseRow.id == response_id))
-    return staged is not None or stored is not None
-
-
-async def _wave_key(
-    db: Database, wave_id: int, questionnaire: str, secret: bytes, *, create: bool
-) -> bytes | None:
-    async with db.transaction(read_only=not create) as session:
-        found = await session.scalar(select(WaveRow.questionnaire).where(WaveRow.id == wave_id))
-        if found is None:
-            raise InvalidSubmission(f"no wave {wave_id}")
-        if found != questionnaire:
-            raise InvalidSubmission(f"wave {wave_id} is not of questionnaire {questionnaire!r}")
-        return await wave_key(session, wave_id, secret, create=create)
-
-
-async def _check(db: Database, plan: _Plan) -> bool:
-    """Step 1: False when the person already submitted a different response for this wave."""
+async def _open_key(db: Database, wave_id: int, secret: bytes) -> bytes | None:
     async with db.transaction(read_only=True) as session:
-        return not await token_exists(session, plan.token) or await _is_kept(session, plan.response_id)
-
-
-async def _stage(db: Database, plan: _Plan) -> bool:
-    """Step 2: True when this call staged the response (it was neither staged nor stored)."""
-    async with db.transaction() as session:
-        if await session.scalar(select(ResponseRow.id).where(ResponseRow.id == plan.response_id)):
-            return False
-        row = {"id": plan.response_id, "wave_id": plan.wave_id, "payload": plan.payload}
-        return await insert_if_absent(session, StagedResponseRow, row)
-
-
-async def _write_token(db: Database, plan: _Plan) -> None:
-    """Step 3: the token, and the state deleted: the answers now live only in the anonymous tables."""
-    async with db.transaction() as session:
-        await add_token(session, plan.wave_id, plan.token)
-        await forget_state(session, [plan.state_key])
-
-
-async def _forget(db: Database, plan: _Plan) -> None:
-    """A refused second submission: drop its answers, which nobody will store."""
-    await StateStore(db).delete([plan.state_key])
+        return await wave_key(session, wave_id, secret, create=False)
 
 
 async def submit(
     db: Database, state_key: str, settings: Settings, *, today: date | None = None
 ) -> SubmitOutcome:
-    """Store the response in the survey state document at ``state_key`` (see the module docstring).
+    """Keep the confirmed response in the sealed survey document at ``state_key`` (module docstring).
 
-    The document is {"person", "wave", "progress"} with progress.status
-    "submitting" and progress.response_id chosen once before the first call.
-    Safe to call again after any failure, and for the same document twice.
-    Raises StorageUnavailable when the database cannot be reached (call again
-    later: nothing is lost), InvalidSubmission for a document that cannot be stored.
+    The document must be in status "submitting" with progress.response_id
+    chosen once. The month is fixed here (``today``, else now) and sealed into
+    the document; a whole batch waiting is flushed. Safe to call again after
+    any failure, and twice for the same document. Raises StorageUnavailable
+    when the database cannot be reached (call again later: nothing is lost),
+    InvalidSubmission for a document that cannot be stored.
     """
-    item = (await StateStore(db).read([state_key])).get(state_key)
-    if item is None:
-        return SubmitOutcome("nothing_to_submit")
-    plan = await _plan(db, state_key, item.document, settings.secret_bytes(), today)
-    if isinstance(plan, SubmitOutcome):
-        return plan
-    if not await _check(db, plan):
-        await _forget(db, plan)
-        return SubmitOutcome("already_submitted", kept=False, wave_id=plan.wave_id)
-    new = await _stage(db, plan)
-    await _write_token(db, plan)
-    flushed = await flush(db, settings.response_batch) if await _batch_waiting(db, settings) else 0
-    return SubmitOutcome(
-        "stored" if new else "already_submitted", kept=True, wave_id=plan.wave_id, flushed=flushed
-    )
+    store = StateStore(db)
+    secret = settings.secret_bytes()
+    for _attempt in range(3):
+        item = (await store.read([state_key])).get(state_key)
+        if item is None:
+            return SubmitOutcome("nothing_to_submit")
+        wave_id = int(item.document["wave"])
+        try:
+            key = await _open_key(db, wave_id, secret)
+        except (WaveKeyGone, NotFound):
+            return SubmitOutcome("wave_closed", wave_id=wave_id)
+        if key is None:
+            raise InvalidSubmission(f"wave {wave_id} has no key, so this document was not sealed by it")
+        opened = opener(wave_id, key, state_key)
+        content = opened.open(item.document)
+        progress = Progress.from_json(content["progress"])
+        if progress.status != "submitting":
+            return SubmitOutcome("nothing_to_submit", wave_id=wave_id)
+        async with db.transaction(read_only=True) as session:
+            refused = await token_exists(session, token_for(key, wave_id, str(content["person"])))
+        if refused:
+            await store.delete([state_key])
+            return SubmitOutcome("already_submitted", kept=False, wave_id=wave_id)
+        if "month" not in content or not item.document.get("pending"):
+            content["month"] = content.get("month") or _month(today)
+            try:
+                await store.write({state_key: StateItem(opened.seal(content), item.e_tag)})
+            except ETagConflict:
+                continue  # a concurrent turn wrote: read again
+        flushed = 0
+        if await _pending_count(db, wave_id) >= settings.response_batch:
+            flushed = (await flush(db, settings.response_batch, secret=secret, wave_id=wave_id)).moved
+        return SubmitOutcome("stored", kept=True, wave_id=wave_id, flushed=flushed)
+    raise StorageError("the survey document kept changing while it was submitted")
 
 
 async def has_submitted(db: Database, wave_id: int, person_id: str, settings: Settings | None = None) -> bool:
-    """Whether this person's token exists for the wave (for reminders: only counts are ever shown).
+    """Whether this person's response is kept for the wave (for reminders: only counts are ever shown).
 
-    Needs the product secret: from ``settings``, or from ``Database.open(url, secret=...)``.
-    Raises WaveKeyGone once the wave has closed: nobody can be tested any more.
+    True when their token is in a flushed batch or their confirmed document is
+    pending. Needs the product secret: from ``settings``, or from
+    ``Database.open(url, secret=...)``. Raises WaveKeyGone once the wave has
+    closed: nobody can be tested any more.
     """
     secret = settings.secret_bytes() if settings is not None else db.secret
     if secret is None:
         raise StorageError("has_submitted needs settings, or a Database opened with secret=")
     async with db.transaction(read_only=True) as session:
         key = await wave_key(session, wave_id, secret, create=False)
-        return key is not None and await token_exists(session, token_for(key, wave_id, person_id))
+        if key is None:
+            return False
+        if await token_exists(session, token_for(key, wave_id, person_id)):
+            return True
+        document = await session.scalar(
+            select(BotStateRow.document).where(BotStateRow.key == sealer(wave_id, key, person_id).key)
+        )
+    return bool(document and document.get("pending"))
 
 
-async def _batch_waiting(db: Database, settings: Settings) -> bool:
-    """Whether a whole batch is staged, so the common case costs a read, not a write."""
+async def _pending_count(db: Database, wave_id: int) -> int:
+    """Pending documents of the wave (a read, so the common submission costs no extra write)."""
     async with db.transaction(read_only=True) as session:
-        staged = await session.scalar(select(func.count()).select_from(StagedResponseRow))
-    return (staged or 0) >= settings.response_batch
+        documents = await session.scalars(
+            select(BotStateRow.document).where(
+                BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True)
+            )
+        )
+        return sum(1 for document in documents if _is_pending(document))
+
+
+def _is_pending(document: Mapping[str, Any] | None) -> bool:
+    return bool(document and document.get("pending") and not document.get("quarantined"))
+
+
+async def _flush_keys(db: Database, secret: bytes, wave_id: int | None) -> list[tuple[int, bytes]]:
+    """(wave id, key) of every wave that still has a key (closed ones too, until close_wave ends)."""
+    query = select(WaveKeyRow.wave_id, WaveKeyRow.sealed).order_by(WaveKeyRow.wave_id)
+    if wave_id is not None:
+        query = query.where(WaveKeyRow.wave_id == wave_id)
+    async with db.transaction(read_only=True) as session:
+        rows = list(await session.execute(query))
+    return [(wave, open_wave_key(wave, sealed, secret)) for wave, sealed in rows]
 
 
 async def flush(
-    db: Database, batch: int, everything: bool = False, *, rng: random.Random | None = None
-) -> int:
-    """Move staged responses into the response table, shuffled, in whole batches of ``batch``.
+    db: Database,
+    batch: int,
+    everything: bool = False,
+    *,
+    secret: bytes | None = None,
+    wave_id: int | None = None,
+    rng: random.Random | None = None,
+) -> FlushResult:
+    """Move pending responses (and their tokens) into their tables, in whole shuffled batches.
 
-    Which staged responses go is a random choice when not all of them do;
-    ``everything`` moves them all (end of a wave, tests). Returns how many moved.
+    Per wave (only ``wave_id`` when given): a random choice of whole batches of
+    ``batch`` when not all go; ``everything`` moves them all (end of a wave).
+    A document that cannot be stored is quarantined (kept aside, named by its
+    problem in the result) and the rest still go. Needs the product secret
+    (``secret``, else the Database's).
     """
     if batch < 1:
         raise ValueError("batch must be at least 1")
+    secret = secret if secret is not None else db.secret
+    if secret is None:
+        raise StorageError("flush needs the product secret")
+    result = FlushResult()
+    for wave, key in await _flush_keys(db, secret, wave_id):
+        result += await _flush_wave(db, wave, key, batch, everything, rng or _system_random)
+    return result
+
+
+async def _flush_wave(
+    db: Database, wave_id: int, key: bytes, batch: int, everything: bool, rng: random.Random
+) -> FlushResult:
+    problems: list[str] = []
+    for _attempt in range(3):
+        try:
+            return await _flush_batch(db, wave_id, key, batch, everything, rng, problems)
+        except StorageError:
+            raise
+        except Exception as exc:  # the database refused the batch for a reason no check foresaw
+            if unavailable_reason(exc) is not None:
+                raise
+            log.warning(
+                "wave %s: the database refused a batch (%s); trying its documents one by one",
+                wave_id,
+                type(exc).__name__,
+            )
+            await _find_refused(db, wave_id, key, problems, rng)
+    return FlushResult(0, tuple(problems))
+
+
+async def _flush_batch(
+    db: Database,
+    wave_id: int,
+    key: bytes,
+    batch: int,
+    everything: bool,
+    rng: random.Random,
+    problems: list[str],
+) -> FlushResult:
     async with db.transaction() as session:
         # FOR UPDATE (PostgreSQL) makes a concurrent flush wait and then see what is left.
-        staged = list(
+        rows = await session.execute(
+            select(BotStateRow.key, BotStateRow.document)
+            .where(BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True))
+            .with_for_update()
+        )
+        ready: list[_Ready] = []
+        for state_key, document in rows:
+            if not _is_pending(document):
+                continue
+            try:
+                ready.append(_ready(opener(wave_id, key, state_key), document, key))
+            except InvalidSubmission as exc:
+                await _quarantine(session, state_key, document, wave_id, str(exc), problems)
+        count = len(ready) if everything else len(ready) - len(ready) % batch
+        chosen = rng.sample(ready, count)
+        tokens = [{"token": one.token, "wave_id": wave_id} for one in chosen]
+        rng.shuffle(tokens)
+        await insert_many_if_absent(session, SubmissionTokenRow, tokens)
+        await insert_shuffled(session, [(one.response_id, wave_id, one.payload) for one in chosen], rng)
+        if chosen:
+            await session.execute(delete(BotStateRow).where(BotStateRow.key.in_([one.key for one in chosen])))
+        return FlushResult(count, tuple(problems))
+
+
+async def _quarantine(
+    session: Any, state_key: str, document: Mapping[str, Any], wave_id: int, problem: str, problems: list[str]
+) -> None:
+    """Set a pending document aside (it stays sealed, and goes with the wave key) and say why."""
+    await session.execute(
+        update(BotStateRow)
+        .where(BotStateRow.key == state_key)
+        .values(document={**document, "quarantined": True})
+    )
+    message = f"wave {wave_id}: one confirmed response quarantined, not stored: {problem}"
+    problems.append(message)
+    log.warning("%s", message)
+
+
+class _Rollback(Exception):
+    """Ends a trial transaction (nothing it wrote is kept)."""
+
+
+async def _find_refused(
+    db: Database, wave_id: int, key: bytes, problems: list[str], rng: random.Random
+) -> None:
+    """Try each pending document alone, in a transaction always rolled back; quarantine the refused."""
+    async with db.transaction(read_only=True) as session:
+        rows = list(
             await session.execute(
-                select(
-                    StagedResponseRow.id, StagedResponseRow.wave_id, StagedResponseRow.payload
-                ).with_for_update()
+                select(BotStateRow.key, BotStateRow.document).where(
+                    BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True)
+                )
             )
         )
-        count = len(staged) if everything else len(staged) - len(staged) % batch
-        if count == 0:
-            return 0
-        chosen = (rng or random.SystemRandom()).sample(staged, count)
-        await insert_shuffled(session, [tuple(row) for row in chosen], rng)
-        await session.execute(
-            delete(StagedResponseRow).where(StagedResponseRow.id.in_([row[0] for row in chosen]))
-        )
-        return count
+    pending = [(state_key, document) for state_key, document in rows if _is_pending(document)]
+    rng.shuffle(pending)
+    for state_key, document in pending:
+        try:
+            one = _ready(opener(wave_id, key, state_key), document, key)
+            async with db.transaction() as session:
+                await insert_shuffled(session, [(one.response_id, wave_id, one.payload)], rng)
+                raise _Rollback
+        except _Rollback:
+            continue
+        except StorageError:
+            raise
+        except Exception as exc:
+            if unavailable_reason(exc) is not None:
+                raise
+            async with db.transaction() as session:
+                await _quarantine(
+                    session,
+                    state_key,
+                    document,
+                    wave_id,
+                    f"the database refused it ({type(exc).__name__})",
+                    problems,
+                )
 
 
-async def close_wave(db: Database, wave_id: int) -> int:
-    """Close the wave: no more submissions, every staged response moved, the wave key destroyed.
+@dataclass(frozen=True)
+class CloseResult:
+    """What ``close_wave`` did: the final flush, and how many unstored documents went with the key."""
 
-    Returns how many staged responses were moved. Safe to repeat.
+    flushed: FlushResult
+    shredded: int
+
+
+async def close_wave(db: Database, wave_id: int, *, secret: bytes | None = None) -> CloseResult:
+    """Close the wave: no more submissions, every pending response stored, then the key destroyed.
+
+    In that order, each step safe to repeat: a failure part way (the database
+    gone) leaves the wave closed with its key, and running it again finishes.
+    A quarantined document cannot stop it: it is destroyed with the key (the
+    result counts it). Destroying the key also deletes the wave's tokens and
+    every survey document of the wave, which nothing can open any more.
     """
     await mark_closed(db, wave_id)
-    moved = await flush(db, 1, everything=True)
+    flushed = await flush(db, 1, everything=True, secret=secret, wave_id=wave_id)
     async with db.transaction() as session:
         await destroy_wave_key(session, wave_id)
-    return moved
+        result = await session.execute(
+            delete(BotStateRow).where(BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True))
+        )
+    return CloseResult(flushed, max(result.rowcount, 0))
 
 
-async def recover(db: Database, settings: Settings) -> int:
-    """Finish every interrupted submission (state documents left in "submitting"), then flush.
+async def recover(db: Database, settings: Settings) -> FlushResult:
+    """Flush every whole batch waiting (after a crash or a restart); quarantines what cannot be stored."""
+    return await flush(db, settings.response_batch, secret=settings.secret_bytes())
 
-    Returns how many were finished. A document that cannot be stored is left
-    where it is and logged by its problem only (its key would name the person).
-    """
-    finished = 0
-    for key, item in (await StateStore(db).read_prefix(SURVEY_PREFIX)).items():
-        progress = item.document.get("progress") or {}
-        if progress.get("status") != "submitting":
-            continue
-        try:
-            outcome = await submit(db, key, settings)
-        except InvalidSubmission as exc:
-            log.warning("left one interrupted submission that cannot be stored: %s", exc)
-            continue
-        finished += outcome.kept
-    await flush(db, settings.response_batch)
-    return finished
+
+async def closed_waves_with_keys(db: Database) -> list[int]:
+    """Waves marked closed whose key still exists: a close-wave that has not finished."""
+    query = (
+        select(WaveRow.id).join(WaveKeyRow, WaveKeyRow.wave_id == WaveRow.id).where(WaveRow.closed.is_(True))
+    )
+    async with db.transaction(read_only=True) as session:
+        return list(await session.scalars(query))

@@ -3,7 +3,8 @@
 The per-wave key is random and kept only encrypted (Fernet, with a key derived
 from the product secret by HKDF), so a copy of the database alone cannot test
 a token against anyone; when the wave closes the key is deleted, and then
-nobody can, ever. Tokens carry no link to any response.
+nobody can, ever; the tokens go with it. Tokens carry no link to any response:
+they are written only with a whole shuffled batch of responses (storage.submissions).
 """
 
 from __future__ import annotations
@@ -47,17 +48,21 @@ async def wave_key(session: AsyncSession, wave_id: int, secret: bytes, *, create
         raise NotFound(f"no wave {wave_id}")
     if closed:
         raise WaveKeyGone(wave_id)
-    sealer = _sealer(secret)
     stored = await session.scalar(select(WaveKeyRow.sealed).where(WaveKeyRow.wave_id == wave_id))
     if stored is None and create:
-        sealed = sealer.encrypt(secrets.token_bytes(32)).decode()
+        sealed = _sealer(secret).encrypt(secrets.token_bytes(32)).decode()
         await insert_if_absent(session, WaveKeyRow, {"wave_id": wave_id, "sealed": sealed})
-        # Read back: a concurrent first submission may have put its key in first.
+        # Read back: a concurrent first use may have put its key in first.
         stored = await session.scalar(select(WaveKeyRow.sealed).where(WaveKeyRow.wave_id == wave_id))
     if stored is None:
         return None
+    return open_wave_key(wave_id, stored, secret)
+
+
+def open_wave_key(wave_id: int, sealed: str, secret: bytes) -> bytes:
+    """A stored (sealed) wave key, opened with the product secret."""
     try:
-        return sealer.decrypt(stored.encode())
+        return _sealer(secret).decrypt(sealed.encode())
     except InvalidToken as exc:
         raise StorageError(
             f"the key of wave {wave_id} cannot be opened: SECRET_KEY is not the one it was made with"
@@ -71,9 +76,7 @@ async def token_exists(session: AsyncSession, token: str) -> bool:
     )
 
 
-async def add_token(session: AsyncSession, wave_id: int, token: str) -> None:
-    await insert_if_absent(session, SubmissionTokenRow, {"token": token, "wave_id": wave_id})
-
-
 async def destroy_wave_key(session: AsyncSession, wave_id: int) -> None:
+    """Delete the wave's key and its tokens: after this nobody can test or open anything of the wave."""
     await session.execute(delete(WaveKeyRow).where(WaveKeyRow.wave_id == wave_id))
+    await session.execute(delete(SubmissionTokenRow).where(SubmissionTokenRow.wave_id == wave_id))

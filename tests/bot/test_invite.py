@@ -27,13 +27,12 @@ from storage.conversations import save_reference
 from storage.database import Database
 from storage.errors import StorageUnavailable
 from storage.migrate import upgrade_async
-from storage.state import StateItem, StateStore
 from storage.submissions import submit
 from storage.waves import Wave, create_wave
 from tests.bot.test_cards import assert_valid
 from tests.conftest import TEST_SECRET
 from tests.helpers.fake_connector import FakeConnector
-from tests.storage.survey_docs import state_key, survey_document
+from tests.storage.survey_docs import keep, survey_document
 
 TODAY = date(2026, 11, 23)
 
@@ -88,8 +87,8 @@ async def install(db: Database, service_url: str, people: int) -> list[str]:
 
 async def answer(db: Database, settings: Settings, wave: Wave, person: str) -> None:
     """The person confirms their answers and the submission is stored, as after pressing Submit."""
-    await StateStore(db).write({state_key(person): StateItem(survey_document(person, wave.id))})
-    outcome = await submit(db, state_key(person), settings, today=TODAY)
+    key = await keep(db, settings, survey_document(person, wave.id))
+    outcome = await submit(db, key, settings, today=TODAY)
     assert outcome.kind == "stored"
 
 

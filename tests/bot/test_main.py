@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.__main__ import main
+from common.settings import Settings
 from storage import experts
 from storage.database import Database
 from storage.migrate import upgrade
@@ -34,7 +36,11 @@ def test_answer_expert_records_the_answer_and_says_when_the_asker_cannot_be_reac
     async def ask() -> int:
         db = await Database.open(url)
         try:
-            return await experts.ask(db, "Who signs off a [name] referral?", "msteams:a:gone")
+            secret = Settings.from_env({}).secret_bytes()
+            route = {"conversation": {"id": "a:gone"}, "serviceUrl": "http://127.0.0.1:9/"}
+            question = await experts.ask(db, "Who signs off a [name] referral?", route, secret, keep_days=0)
+            assert await experts.purge_expired_routes(db, today=date.today() + timedelta(days=1)) == 1
+            return question
         finally:
             await db.close()
 

@@ -62,7 +62,8 @@ async def test_helpful_and_unhelpful_are_recorded_without_identity(
     assert "Thank you" in texts(thanks)
 
     gaps = await guidance_log.top_gaps(database)
-    assert [(g.unhelpful, "[phone]" in g.question, "07700" in g.question) for g in gaps] == [(1, True, False)]
+    # A question with anything personal in it keeps its topic and helpfulness, never its words.
+    assert [(g.unhelpful, g.question) for g in gaps] == [(1, None)]
     path = sqlite_url.removeprefix("sqlite+aiosqlite:///")
 
     def guidance_rows() -> list[tuple[Any, ...]]:
@@ -74,8 +75,32 @@ async def test_helpful_and_unhelpful_are_recorded_without_identity(
     assert not any(chat.user in str(cell) for row in rows for cell in row)
 
 
+def rows_of(sqlite_url: str, table: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite+aiosqlite:///")) as connection:
+        return connection.execute(f'SELECT * FROM "{table}"').fetchall()  # noqa: S608 - our table names
+
+
+def holding(sqlite_url: str, needle: str) -> set[str]:
+    """Every table with a value that contains ``needle``."""
+    with sqlite3.connect(sqlite_url.removeprefix("sqlite+aiosqlite:///")) as connection:
+        tables = [name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    return {table for table in tables for row in rows_of(sqlite_url, table) if needle in str(row)}
+
+
+async def test_a_disclosure_asked_as_a_question_keeps_only_its_topic_in_the_log(
+    chat: Chat, sqlite_url: str
+) -> None:
+    """Issue 10: this was kept in guidance_log (redacted, but the situation identifiable)."""
+    await chat.say("my client Jane Smith 07700 900123 told me her stepdad hits her, what do I do?")
+    await chat.say("how do I escalate a disagreement with another agency?")
+    kept = await asyncio.to_thread(rows_of, sqlite_url, "guidance_log")
+    words = [str(row) for row in kept]
+    assert not any(w in row for row in words for w in ("stepdad", "hits", "Jane", "07700", "client"))
+    assert any("how do I escalate a disagreement with another agency?" in row for row in words)
+
+
 async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
-    chat: Chat, database: Database
+    chat: Chat, database: Database, sqlite_url: str
 ) -> None:
     replies = await chat.say("can I claim mileage for home visits to see Mrs Jones?")
     shown = texts(replies)
@@ -88,11 +113,13 @@ async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
     [question] = await experts.pending(database)
     assert "Jones" not in question.question
     assert "[name]" in question.question
-    assert question.asker_key == f"msteams:a:{chat.user}"  # where to send the answer: the conversation
+    # The way back is kept apart from the question, sealed: nothing readable names the asker.
+    assert await asyncio.to_thread(holding, sqlite_url, chat.user) == set()
+    assert len(await asyncio.to_thread(rows_of, sqlite_url, "expert_routes")) == 1
 
 
 async def test_an_experts_answer_reaches_the_person_who_asked(
-    aiohttp_client: AiohttpClient, settings: Settings, database: Database
+    aiohttp_client: AiohttpClient, settings: Settings, database: Database, sqlite_url: str
 ) -> None:
     async with FakeConnector() as teams:
         client = await aiohttp_client(create_app(settings))
@@ -106,15 +133,19 @@ async def test_an_experts_answer_reaches_the_person_who_asked(
             question.id,
             "Yes, through your own agency.",
             datetime.now(UTC).date(),
+            settings.secret_bytes(),
         )
         assert "sent" in outcome
         [delivered] = teams.sent(f"a:{asker.user}")
         assert "Yes, through your own agency." in json.dumps(delivered)
         assert await experts.pending(database) == []
+        # Delivered: the way back is gone, and no row joins the question to a name or an id.
+        assert await asyncio.to_thread(rows_of, sqlite_url, "expert_routes") == []
+        assert await asyncio.to_thread(holding, sqlite_url, asker.user) <= {"conversation_references"}
 
 
 async def test_the_experts_channel_gets_the_question_and_answers_it_there(
-    aiohttp_client: AiohttpClient, settings: Settings, database: Database, tmp_path: Path
+    aiohttp_client: AiohttpClient, settings: Settings, database: Database, tmp_path: Path, sqlite_url: str
 ) -> None:
     partnership = yaml.safe_load(
         await asyncio.to_thread((ROOT / "config" / "partnership.example.yaml").read_text, encoding="utf-8")
@@ -147,6 +178,8 @@ async def test_the_experts_channel_gets_the_question_and_answers_it_there(
         assert "expenses form" in json.dumps(team.updates[-1])  # the question card now shows the answer
         answer = teams.sent(f"a:{asker.user}")
         assert "expenses form" in json.dumps(answer)
+        assert await asyncio.to_thread(rows_of, sqlite_url, "expert_routes") == []
+        assert await asyncio.to_thread(holding, sqlite_url, asker.user) <= {"conversation_references"}
 
         suggest = _in_channel(
             CHANNEL_SUBMIT,

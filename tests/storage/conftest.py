@@ -10,6 +10,7 @@ from common.partnership import Agency, Partnership
 from common.settings import Secret, Settings
 from storage.database import Database
 from storage.waves import Wave, create_wave
+from tests.conftest import TEST_SECRET
 
 TODAY = date(2026, 11, 23)
 
@@ -32,7 +33,8 @@ PARTNERSHIP = Partnership(
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    return Settings.from_env({}, database_url=database_url, secret_key=Secret("storage-tests-secret"))
+    """The same secret as the ``db`` fixture's, so flushes without settings open the same wave keys."""
+    return Settings.from_env({}, database_url=database_url, secret_key=Secret(TEST_SECRET.decode()))
 
 
 @pytest.fixture

@@ -1,10 +1,14 @@
-"""Survey state documents as the bot keeps them, for the storage tests."""
+"""Survey state documents as the bot keeps them (sealed under the wave key), for the storage tests."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from common.settings import Settings
+from storage.database import Database
 from storage.responses import new_response_id
+from storage.state import StateItem, StateStore
+from storage.survey_state import sealed_survey
 from surveys.turns import Progress
 
 ANSWERS: dict[str, Any] = {
@@ -34,5 +38,10 @@ def survey_document(
     return {"person": person, "wave": wave_id, "progress": progress.to_json()}
 
 
-def state_key(person: str) -> str:
-    return f"survey/{person}"
+async def keep(db: Database, settings: Settings, content: dict[str, Any]) -> str:
+    """Write ``content`` sealed, as the bot's SurveyTurns does; returns its row key."""
+    key, document = await sealed_survey(
+        db, settings.secret_bytes(), int(content["wave"]), str(content["person"]), content
+    )
+    await StateStore(db).write({key: StateItem(document)})
+    return key

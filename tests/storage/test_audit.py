@@ -16,17 +16,18 @@ from sqlalchemy import types as sa_types
 
 from common.settings import Settings
 from storage import conversations, experts, guidance_log, invitations
+from storage.audit import audit
 from storage.database import Database
-from storage.processed import activity_key
-from storage.state import StateItem, StateStore
+from storage.processed import activity_key, claim
 from storage.submissions import submit
 from storage.waves import Wave
-from tests.storage.survey_docs import state_key, survey_document
+from tests.storage.survey_docs import keep, survey_document
+from tests.storage.test_migrations import run_cli
 
 # The anonymous side: responses, their answers, responses waiting to be moved, and tokens.
-RESPONSE_SIDE = {"responses", "answers", "staged_responses", "submission_tokens"}
+RESPONSE_SIDE = {"responses", "answers", "submission_tokens"}
 # Tables that exist to identify people (so the bot can message them) and hold nothing else.
-IDENTITY_TABLES = {"conversation_references", "invitations", "expert_questions", "bot_state"}
+IDENTITY_TABLES = {"conversation_references", "invitations"}
 IDENTIFYING_NAME = re.compile(
     r"user|person|name|aad|tenant|conversation|ip_?addr|email|phone|time|date|created|updated|_at$|_on$|key|state"
 )
@@ -101,32 +102,25 @@ def where(rows: dict[str, list[dict[str, str]]], needle: str) -> set[tuple[str, 
 async def used(db: Database, wave: Wave, settings: Settings) -> dict[str, Any]:
     """Six practitioners submit (one batch moved, one response still staged), a seventh is mid-survey;
     references, invitations, guidance questions and an expert question are stored too."""
-    store = StateStore(db)
     people = [person(n) for n in range(8)]
     response_ids = []
     for who in people[:6]:
         document = survey_document(who["person_id"], wave.id)
         response_ids.append(document["progress"]["response_id"])
-        await store.write({state_key(who["person_id"]): StateItem(document)})
-        assert (await submit(db, state_key(who["person_id"]), settings)).kind == "stored"
+        key = await keep(db, settings, document)
+        assert (await submit(db, key, settings)).kind == "stored"
     in_progress = people[6]
-    await store.write(
-        {
-            state_key(in_progress["person_id"]): StateItem(
-                survey_document(in_progress["person_id"], wave.id, status="in_progress")
-            )
-        },
-        processed=activity_key(
-            settings.secret_bytes(), f"msteams:{in_progress['conversation']}", "1:1Hx-activity-6"
-        ),  # the turn that wrote it, recorded so a second delivery changes nothing
-    )
+    await keep(db, settings, survey_document(in_progress["person_id"], wave.id, status="in_progress"))
+    # the turn that wrote it, recorded so a second delivery changes nothing
+    conversation = f"msteams:{in_progress['conversation']}"
+    await claim(db, activity_key(settings.secret_bytes(), conversation, "1:1Hx-a6"))
     for who in people:
         key = f"msteams:{who['from_id']}"
         await conversations.save_reference(db, key, reference(who), "personal", who["aad"])
         await invitations.mark(db, wave.id, key, "sent")
     await guidance_log.record_question(db, "does [name removed] meet threshold?", None, 0.2, answered=False)
     await guidance_log.record_feedback(db, "escalation", helpful=False, question_redacted="how do I escalate")
-    await experts.ask(db, "who is the LADO?", f"msteams:{people[7]['from_id']}")
+    await experts.ask(db, "who is the LADO?", reference(people[7]), settings.secret_bytes(), keep_days=60)
     return {
         "people": people,
         "submitted": people[:6],
@@ -140,7 +134,7 @@ async def test_every_table_is_in_use_so_the_audit_sees_real_rows(db: Database, u
     empty = sorted(table for table, table_rows in rows.items() if not table_rows)
     assert empty == []
     assert len(rows["responses"]) == 5
-    assert len(rows["staged_responses"]) == 1
+    assert len(rows["submission_tokens"]) == 5  # written only with their batch
 
 
 async def test_no_identity_appears_anywhere_but_the_tables_that_exist_to_hold_it(
@@ -154,11 +148,9 @@ async def test_no_identity_appears_anywhere_but_the_tables_that_exist_to_hold_it
                 continue
             found = {table for table, _ in where(rows, value)}
             assert found <= IDENTITY_TABLES, (kind, found)
-    # The audit can see: the practitioner still answering is in the state table...
-    assert ("bot_state", "key") in where(rows, used["in_progress"]["person_id"])
-    # ...but nobody who submitted is, anywhere in it.
-    for who in used["submitted"]:
-        assert not {t for t, _ in where(rows, who["person_id"])} & {"bot_state"}
+    # Nobody is in the state table in the clear: documents are sealed, under keyed hashes.
+    for who in used["people"]:
+        assert not {t for t, _ in where(rows, who["person_id"])} & {"bot_state", "expert_questions"}
 
 
 async def test_a_response_id_appears_only_with_its_own_answers(db: Database, used: dict[str, Any]) -> None:
@@ -166,7 +158,7 @@ async def test_a_response_id_appears_only_with_its_own_answers(db: Database, use
     for response_id in used["response_ids"]:
         found = where(rows, response_id)
         stored = {("responses", "id"), ("answers", "response_id")}
-        assert found in (stored, {("staged_responses", "id")}), found
+        assert found in (stored, set()), found  # stored, or still sealed in its pending document
 
 
 async def test_the_response_side_has_no_identifying_column_time_or_link(
@@ -203,7 +195,7 @@ async def test_the_response_side_has_no_identifying_column_time_or_link(
 async def test_tokens_and_keys_reveal_nothing_without_the_secret(db: Database, used: dict[str, Any]) -> None:
     rows, _ = await dump(db)
     tokens = [row["token"] for row in rows["submission_tokens"]]
-    assert len(tokens) == 6
+    assert len(tokens) == 5
     assert all(re.fullmatch(r"[0-9a-f]{64}", token) for token in tokens)
     [sealed] = [row["sealed"] for row in rows["wave_keys"]]
     assert sealed.startswith("gAAAA")  # a Fernet token: the wave key is never stored in the clear
@@ -218,3 +210,71 @@ async def test_sqlite_keeps_no_hidden_insertion_order_on_the_response_side(
         for table in RESPONSE_SIDE:
             with pytest.raises(Exception, match="no such column"):
                 await connection.execute(text(f'SELECT rowid FROM "{table}"'))  # noqa: S608 - fixed names
+
+
+# --- python -m storage audit -------------------------------------------------------------
+
+
+async def test_the_audit_finds_nothing_after_a_round_of_use(
+    db: Database, used: dict[str, Any], settings: Settings
+) -> None:
+    assert [str(f) for f in await audit(db, settings.response_batch)] == []
+
+
+PLANTED = {
+    "an id in the guidance log": "INSERT INTO guidance_log (kind, question, month) VALUES "
+    "('question', 'ask msteams:7c1f2a9e-0b4d-4e55-9a61-000000000003 about it', '2026-11')",
+    "a display name in an answer": "UPDATE answers SET value = 'Alex Practitioner2 said so' "
+    "WHERE item_id = 'one_change'",
+    "an exact date in the guidance log": "INSERT INTO guidance_log (kind, question, month) VALUES "
+    "('question', 'what happened on 2026-11-23?', '2026-11')",
+    "an unsealed survey": "INSERT INTO bot_state (key, document, e_tag, updated_at) VALUES "
+    "('survey/msteams:someone', '{\"person\": \"x\"}', 'e', '2026-11-23 10:00:00+00:00')",
+    "unredacted free text": "INSERT INTO guidance_log (kind, question, month) VALUES "
+    "('question', 'call her on 07700 900123', '2026-11')",
+}
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+async def test_the_audit_exits_non_zero_on_a_planted_identifier(
+    db: Database,
+    used: dict[str, Any],
+    database_url: str,
+    planted: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (await run_cli(monkeypatch, capsys, database_url, "audit"))[0] == 0
+    async with db.transaction() as session:
+        await session.execute(text(PLANTED[planted]))
+    code, out, err = await run_cli(monkeypatch, capsys, database_url, "audit")
+    assert code == 1, (planted, out)
+    assert "found what could identify someone" in err
+    assert "7c1f2a9e" not in err
+    assert "Alex" not in err
+    assert "07700" not in err
+
+
+@pytest.mark.postgres
+async def test_the_audit_sees_tokens_written_apart_from_their_responses(
+    db: Database, used: dict[str, Any], wave: Wave, settings: Settings
+) -> None:
+    """The shape of issue 10's finding: a token in its own transaction, next to its response's."""
+    if db.dialect != "postgresql":
+        pytest.skip("xmin is PostgreSQL's")
+    async with db.transaction() as session:
+        await session.execute(
+            text(
+                "INSERT INTO responses (id, wave_id, agency, submitted_month)"
+                " VALUES ('planted-response-id', :w, 'CSC', '2026-11')"
+            ),
+            {"w": wave.id},
+        )
+    async with db.transaction() as session:
+        await session.execute(
+            text("INSERT INTO submission_tokens (token, wave_id) VALUES (:t, :w)"),
+            {"t": "f" * 64, "w": wave.id},
+        )
+    problems = {f.problem for f in await audit(db, settings.response_batch)}
+    assert "tokens not written with their batch of responses" in problems
+    assert "tokens in a transaction next to a response's" in problems

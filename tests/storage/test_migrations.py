@@ -15,11 +15,13 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from storage import experts
 from storage.cli import main
 from storage.database import Database
 from storage.errors import SchemaBehindError
 from storage.migrate import head_revision, upgrade_async
 from storage.models import Base
+from storage.responses import read_responses
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -128,5 +130,45 @@ async def test_sqlite_makes_its_directory_and_runs_in_wal_with_foreign_keys(tmp_
             with pytest.raises(IntegrityError, match="FOREIGN KEY"):
                 async with session.begin_nested():
                     await session.execute(text("INSERT INTO wave_keys (wave_id, sealed) VALUES (404, 'x')"))
+    finally:
+        await db.close()
+
+
+async def test_0003_moves_staged_responses_and_parts_expert_questions_from_their_askers(
+    database_url: str,
+) -> None:
+    await upgrade_async(database_url, "0001")
+    db = await Database.open(database_url)
+    try:
+        async with db.transaction() as session:
+            for statement in (
+                "INSERT INTO waves (id, questionnaire, version, opens, closes, closed)"
+                " VALUES (1, 'practitioner', 1, '2026-11-01', '2026-12-31', false)",
+                "INSERT INTO staged_responses (id, wave_id, payload) VALUES ('r-legacy-0123456789', 1,"
+                ' \'{"agency": "CSC", "month": "2026-11",'
+                ' "answers": {"agency": "CSC", "tools_used": ["A", "B"]}}\')',
+                "INSERT INTO expert_questions (question, asker_key, asked_on)"
+                " VALUES ('who is the LADO?', 'msteams:a:someone', '2026-11-23')",
+                "INSERT INTO conversation_references (key, kind, user_id, reference)"
+                " VALUES ('msteams:a:someone', 'personal', 'aad', '{}')",
+            ):
+                await session.execute(text(statement))
+        await upgrade_async(database_url)
+        [stored] = await read_responses(db)
+        assert (stored.id, stored.submitted_month, stored.answers["tools_used"]) == (
+            "r-legacy-0123456789",
+            "2026-11",
+            ("A", "B"),
+        )
+        [question] = await experts.pending(db)
+        assert (question.question, question.asked_month) == ("who is the LADO?", "2026-11")
+        assert len(question.handle) >= 24
+        async with db.transaction() as session:
+            columns = await session.run_sync(
+                lambda s: [c["name"] for c in inspect(s.connection()).get_columns("expert_questions")]
+            )
+            seen = await session.scalar(text("SELECT seen_month FROM conversation_references"))
+        assert "asker_key" not in columns
+        assert seen is not None
     finally:
         await db.close()

@@ -40,15 +40,21 @@ async def test_references_are_kept_replaced_listed_and_removed(db: Database) -> 
 
 
 async def test_expert_questions_wait_until_answered(db: Database) -> None:
-    first = await experts.ask(db, "who is our LADO?", "msteams:u1", today=TODAY)
-    second = await experts.ask(db, "is a strategy meeting needed?", "msteams:u2", today=TODAY)
+    secret = b"records-secret"
+    route = {"conversation": {"id": "a:u1"}}
+    first = await experts.ask(db, "who is our LADO?", route, secret, keep_days=30, today=TODAY)
+    second = await experts.ask(db, "is a strategy meeting needed?", {}, secret, keep_days=30, today=TODAY)
     assert [q.id for q in await experts.pending(db)] == [first, second]
     answered = await experts.answer(db, first, "Call the LADO line.", today=TODAY)
-    assert (answered.answer, answered.asker_key, answered.answered_on) == (
+    assert (answered.answer, answered.asked_month, answered.answered_month) == (
         "Call the LADO line.",
-        "msteams:u1",
-        TODAY,
+        "2026-11",
+        "2026-11",
     )
+    assert await experts.route_back(db, answered, secret) == route
+    assert await experts.route_back(db, answered, b"another secret") is None
+    await experts.forget_route(db, answered, secret)
+    assert await experts.route_back(db, answered, secret) is None
     assert [q.id for q in await experts.pending(db)] == [second]
     with pytest.raises(NotFound):
         await experts.answer(db, 999, "?")

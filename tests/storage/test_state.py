@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import sqlite3
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from storage.database import Database
@@ -142,32 +141,11 @@ async def test_two_processes_racing_on_one_item_one_wins_one_gets_a_conflict(
     assert (await store.read(["survey/p"]))["survey/p"].document == {"turns": 0, "writer": winner}
 
 
-async def test_purge_removes_only_items_untouched_for_longer_than_the_limit(
-    store: StateStore, db: Database
-) -> None:
-    await store.write({"survey/old": StateItem({"v": 1}), "survey/recent": StateItem({"v": 1})})
-    async with db.transaction() as session:
-        await session.execute(
-            update(BotStateRow)
-            .where(BotStateRow.key == "survey/old")
-            .values(updated_at=datetime.now(UTC) - timedelta(days=31))
-        )
-    assert await store.purge_stale(timedelta(days=45)) == 0
-    assert await store.purge_stale(timedelta(days=30)) == 1
-    assert set(await store.read(["survey/old", "survey/recent"])) == {"survey/recent"}
-
-
 async def test_updated_at_is_kept_only_to_the_hour(store: StateStore, db: Database) -> None:
     await store.write({"k": StateItem({})})
     async with db.transaction() as session:
         stamp = await session.scalar(select(BotStateRow.updated_at))
     assert (stamp.minute, stamp.second, stamp.microsecond) == (0, 0, 0)
-
-
-async def test_purge_keeps_items_written_recently(store: StateStore) -> None:
-    await store.write({"fresh": StateItem({"v": 1})})
-    assert await store.purge_stale(timedelta(days=30)) == 0
-    assert set(await store.read(["fresh"])) == {"fresh"}
 
 
 async def test_on_sqlite_reads_do_not_queue_behind_a_writer_holding_the_lock(

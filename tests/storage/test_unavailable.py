@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from common.settings import Settings
-from storage import responses
 from storage.database import Database
 from storage.errors import StorageUnavailable
-from storage.models import AnswerRow, ResponseRow, StagedResponseRow
 from storage.state import StateItem, StateStore
-from storage.submissions import flush, submit
-from storage.waves import Wave
-from tests.storage.survey_docs import state_key, survey_document
+from storage.submissions import submit
 
 NOBODY_LISTENS = "postgresql+asyncpg://postgres@127.0.0.1:9/nowhere"
 
@@ -47,32 +41,6 @@ async def test_an_sqlite_file_that_cannot_be_created_is_unavailable(tmp_path: Pa
     blocker.write_text("")
     with pytest.raises(StorageUnavailable, match="cannot create"):
         await Database.open(f"sqlite+aiosqlite:///{blocker / 'bot.db'}")
-
-
-async def test_a_failure_in_the_middle_of_a_flush_leaves_every_response_staged(
-    db: Database, wave: Wave, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    for person in ("a", "b", "c"):
-        await StateStore(db).write({state_key(person): StateItem(survey_document(person, wave.id))})
-        await submit(db, state_key(person), settings)
-    original = responses.insert_many_if_absent
-
-    async def connection_drops_before_the_answers(session: Any, model: Any, rows: Any) -> None:
-        if model is AnswerRow:
-            raise ConnectionResetError("connection reset by peer")
-        await original(session, model, rows)
-
-    monkeypatch.setattr(responses, "insert_many_if_absent", connection_drops_before_the_answers)
-    with pytest.raises(StorageUnavailable):
-        await flush(db, 1, everything=True)
-    async with db.transaction() as session:
-        counts = [
-            await session.scalar(select(func.count()).select_from(model))
-            for model in (StagedResponseRow, ResponseRow, AnswerRow)
-        ]
-    assert counts == [3, 0, 0]
-    monkeypatch.undo()
-    assert await flush(db, 1, everything=True) == 3
 
 
 @pytest.mark.postgres
