@@ -67,7 +67,8 @@ def loggable(text: str) -> str | None:
     (a name, a number) keeps none of its words.
     """
     plain = " ".join(str(text).split())[:MAX_QUESTION]
-    if not plain or screen(plain) is not None or mentions_harm(plain):
+    # Only reached for messages the turn found are not an emergency (detection runs once per turn).
+    if not plain or screen(plain, in_danger=False) is not None or mentions_harm(plain):
         return None
     personal = redact(plain) != plain or any(marker in plain for marker in _MARKERS)
     return None if personal else plain

@@ -45,6 +45,7 @@ DATED = {
     ("waves", "closes"),
     ("bot_state", "updated_at"),
     ("expert_routes", "expires"),
+    ("processed_activities", "expires_on"),  # a day, beside a keyed hash that names nobody
 }
 # Columns of free text people wrote (already redacted when stored).
 FREE_TEXT = {("answers", "value"), ("guidance_log", "question"), ("expert_questions", "question")}
