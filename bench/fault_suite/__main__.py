@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from dataclasses import fields
 from pathlib import Path
 
-import aiohttp
-
 from bench.fault_suite import FAULTS
-from bench.fault_suite.context import Bounds, Run
-from bench.fault_suite.results import Result, table
-from tests.helpers.fake_connector import FakeConnector
+from bench.fault_suite.context import Bounds
+from bench.fault_suite.results import table
+from bench.fault_suite.suite import run_faults
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -50,29 +48,6 @@ def _backends(chosen: str | None) -> list[str]:
     return backends
 
 
-async def run_suite(faults: Sequence[str], backends: Sequence[str], bounds: Bounds, seed: int,
-                    workdir: Path) -> list[Result]:
-    """Every chosen fault on every chosen backend, each bounded by ``bounds.fault_seconds``."""
-    results = []
-    limits = aiohttp.TCPConnector(limit=0, force_close=True)
-    async with FakeConnector(record=False) as connector, aiohttp.ClientSession(connector=limits) as session:
-        for backend in backends:
-            for name in faults:
-                run = Run(backend, workdir, bounds, f"{connector.url}/amer/", random.Random(f"{seed}:{name}"),
-                          session)
-                started = time.monotonic()
-                try:
-                    result = await asyncio.wait_for(FAULTS[name](run), bounds.fault_seconds)
-                except TimeoutError:
-                    result = Result(name, backend, "-")
-                    result.fail(f"did not finish within {bounds.fault_seconds:.0f} s")
-                result.seconds = time.monotonic() - started
-                results.append(result)
-                print(f"{result.fault} on {backend}: {result.tried} {result.unit}(s) tried, "
-                      f"{result.failed} failed, {result.seconds:.0f} s", flush=True)
-    return results
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     faults = [f.strip() for f in args.faults.split(",") if f.strip()]
@@ -85,8 +60,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     backends = _backends(args.backends)
     print(f"fault suite: seed {seed}, backends {', '.join(backends)}, work folder {workdir}", flush=True)
     started = time.monotonic()
+    chosen = {name: FAULTS[name] for name in faults}
     try:
-        results = asyncio.run(run_suite(faults, backends, bounds, seed, workdir))
+        results = asyncio.run(run_faults(chosen, backends, bounds, seed, workdir))
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)

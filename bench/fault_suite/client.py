@@ -24,6 +24,9 @@ from tests.helpers.chat import buttons, texts
 TENANT = "fault-suite-tenant"
 BOT_ID = "28:fault-suite-bot"
 DONE_WORDS = ("submitted anonymously", "sent anonymously", "already completed this questionnaire")
+# A guidance answer, which a repeated "submit" must not get (issue 9 item 3).
+NOT_SURE = "not sure I have a good answer"
+ACKNOWLEDGING = ("submitted", "sent", "already", "answers are in", "received", "completed", "thank")
 APOLOGY_WORDS = "something went wrong on my side"
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=90)
 
@@ -68,6 +71,12 @@ def read_screen(replies: Sequence[dict[str, Any]]) -> Screen:
     if APOLOGY_WORDS in said:
         return Screen("apology")
     return Screen("other")
+
+
+def acknowledges_submission(replies: Sequence[dict[str, Any]]) -> bool:
+    """Whether the replies speak of the answers being in, rather than answering a guidance question."""
+    said = texts(replies)
+    return NOT_SURE not in said and any(word in said.lower() for word in ACKNOWLEDGING)
 
 
 class Lost(Exception):
@@ -181,6 +190,7 @@ async def _resubmit(person: Person, send: Send, recover: Recover) -> None:
     except Lost:
         await recover(person, {})
         return
-    screen = read_screen(exchange.replies)
-    if exchange.status == 200 and screen.kind not in {"done", "summary"}:
+    if exchange.status == 200 and read_screen(exchange.replies).kind not in {"done", "summary"} and not (
+        acknowledges_submission(exchange.replies)
+    ):
         person.notes.append("repeated submit not recognised as the submission (issue 9 item 3)")

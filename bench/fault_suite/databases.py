@@ -18,7 +18,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
-from bench.fault_suite.process import bot_environment, free_port, storage_command
+from bench.fault_suite.process import free_port
+from storage.migrate import upgrade_async
 
 
 async def _admin(url: str) -> asyncpg.Connection:
@@ -37,7 +38,7 @@ async def fresh_database(backend: str, workdir: Path, name: str) -> AsyncIterato
     """An empty database upgraded with ``python -m storage upgrade``; dropped afterwards (PostgreSQL)."""
     if backend == "sqlite":
         url = f"sqlite+aiosqlite:///{workdir / f'{name}.db'}"
-        await _upgrade(url, workdir)
+        await _upgrade(url)
         yield url
         return
     base = os.environ["TEST_DATABASE_URL"]
@@ -49,7 +50,7 @@ async def fresh_database(backend: str, workdir: Path, name: str) -> AsyncIterato
         await admin.close()
     url = make_url(base).set(database=database).render_as_string(hide_password=False)
     try:
-        await _upgrade(url, workdir)
+        await _upgrade(url)
         yield url
     finally:
         admin = await _admin(base)
@@ -59,10 +60,9 @@ async def fresh_database(backend: str, workdir: Path, name: str) -> AsyncIterato
             await admin.close()
 
 
-async def _upgrade(url: str, workdir: Path) -> None:
-    done = await storage_command(bot_environment(url, workdir), "upgrade")
-    if done.returncode != 0:
-        raise SystemExit(f"python -m storage upgrade failed on a fresh database:\n{done.output}")
+async def _upgrade(url: str) -> None:
+    """What ``python -m storage upgrade`` does, without starting another interpreter for it."""
+    await upgrade_async(url)
 
 
 def postgres_bin() -> Path | None:

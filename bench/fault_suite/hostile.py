@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import io
 import json
 import random
 from collections.abc import Callable, Iterator
@@ -240,7 +241,7 @@ class Corpus:
 async def _post(session: aiohttp.ClientSession, url: str, case: Case) -> tuple[int | None, str]:
     headers = {"Content-Type": case.content_type} if case.content_type else {}
     try:
-        async with session.post(url + "/api/messages", data=case.body, headers=headers,
+        async with session.post(url + "/api/messages", data=io.BytesIO(case.body), headers=headers,
                                 timeout=aiohttp.ClientTimeout(total=120)) as response:
             return response.status, (await response.read()).decode(errors="replace")
     except (aiohttp.ClientError, TimeoutError) as exc:
@@ -292,21 +293,21 @@ async def _corpus(run: Run, result: Result, bot: BotProcess, select: Select | No
     result.notes.append("corpus: " + ", ".join(f"{n} {kind}" for kind, n in kinds.items()))
 
 
-async def _odd_text_surveys(run: Run, result: Result, url: str, bot: BotProcess) -> list[Person]:
+async def _odd_text_surveys(run: Run, result: Result, url: str, bot: BotProcess, plain: int) -> list[Person]:
     """Surveys with odd free text beside plain ones; then flush --all and close-wave must work."""
     odd = run.people(len(ODD_TEXT), "oddtext")
     for person, poison in zip(odd, ODD_TEXT, strict=True):
         clean = person.plan.turns[MARKER_ITEM]
         person.plan.turns[MARKER_ITEM] = Turn(MARKER_ITEM, text=f"{poison} {clean.text}")
         person.fallbacks[MARKER_ITEM] = clean
-    plain = run.people(10, "plain")
+    plain_people = run.people(plain, "plain")
     send = poster(run.session, lambda _: bot)
 
     async def recover(person: Person, body: dict) -> None:
         await asyncio.sleep(0.2)
 
     await drive(odd, send, recover, run.bounds.concurrency)
-    await drive(plain, send, recover, run.bounds.concurrency)
+    await drive(plain_people, send, recover, run.bounds.concurrency)
     env = bot_environment(url, run.workdir)
     for command in (("flush", "--all"), ("close-wave", "1")):
         done = await storage_command(env, *command)
@@ -325,23 +326,23 @@ async def _odd_text_surveys(run: Run, result: Result, url: str, bot: BotProcess)
     if wave is None or not wave.closed:
         result.fail("the wave is not marked closed")
     checked = Result("", "", "")
-    await check_stored(url, plain, checked, loose=odd)
-    result.tried += len(plain)
+    await check_stored(url, plain_people, checked, loose=odd)
+    result.tried += len(plain_people)
     for reason, count in checked.reasons.items():
         result.fail(f"plain survey beside odd text: {reason}", count)
     result.lost += checked.lost
     result.duplicated += checked.duplicated
     result.wrong += checked.wrong
     result.tried += len(odd)
-    return odd + plain
+    return odd + plain_people
 
 
 Select = Callable[[Case], bool]
 
 
-def hostile_fault(select: Select | None = None, *, odd_text_surveys: bool = True) -> Fault:
-    """The hostile fault: the corpus (only the cases ``select`` keeps, when given), then the
-    surveys with odd free text and the storage commands after them (unless told not to)."""
+def hostile_fault(select: Select | None = None, *, plain_surveys: int = 10, odd_text: bool = True) -> Fault:
+    """The hostile fault: the corpus (only the cases ``select`` keeps, when given), then surveys
+    with odd free text beside ``plain_surveys`` plain ones and the storage commands after them."""
 
     async def hostile(run: Run) -> Result:
         result = Result("hostile corpus", run.backend, "request")
@@ -349,7 +350,7 @@ def hostile_fault(select: Select | None = None, *, odd_text_surveys: bool = True
             bot = BotProcess(f"hostile-{run.backend}", bot_environment(url, run.workdir), run.workdir)
             await bot.start()
             await _corpus(run, result, bot, select)
-            people = await _odd_text_surveys(run, result, url, bot) if odd_text_surveys else []
+            people = await _odd_text_surveys(run, result, url, bot, plain_surveys) if odd_text else []
             await finish_checks(result, [bot], run.bounds, people)
             await bot.stop()
         return result

@@ -22,6 +22,7 @@ from bench.fault_suite.context import Run, TurnCount, drive, finish_checks, post
 from bench.fault_suite.databases import PrivateCluster, fresh_database, private_cluster
 from bench.fault_suite.process import TRACEBACK, BotProcess, bot_environment, storage_command
 from bench.fault_suite.results import Result, check_stored, statuses
+from storage.migrate import upgrade_async
 
 
 async def _flush_and_check(run: Run, result: Result, url: str, people: list[Person]) -> None:
@@ -63,7 +64,8 @@ async def crash(run: Run) -> Result:
 
         async def killer() -> None:
             while not done.is_set():
-                await sent.reach(sent.value + run.rng.randint(20, 100), done)
+                every = run.bounds.kill_every
+                await sent.reach(sent.value + run.rng.randint(max(1, every // 3), every * 5 // 3), done)
                 if done.is_set():
                     return
                 await asyncio.sleep(run.rng.uniform(0, 0.05))  # land inside a turn, not between two
@@ -181,9 +183,7 @@ async def outage(run: Run) -> Result:
             result.notes.append(f"skipped: {cluster}")
             return result
         url = await cluster.database("outage")
-        upgraded = await storage_command(bot_environment(url, run.workdir), "upgrade")
-        if upgraded.returncode != 0:
-            raise SystemExit(f"upgrade on the private cluster failed:\n{upgraded.output}")
+        await upgrade_async(url)
 
         async def stop_and_start() -> None:
             await asyncio.to_thread(cluster.stop, "immediate")
