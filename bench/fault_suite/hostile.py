@@ -329,7 +329,7 @@ async def _odd_text_surveys(run: Run, result: Result, url: str, bot: BotProcess,
     await check_stored(url, plain_people, checked, loose=odd)
     result.tried += len(plain_people)
     for reason, count in checked.reasons.items():
-        result.fail(f"plain survey beside odd text: {reason}", count)
+        result.fail(f"survey beside odd text: {reason}", count)
     result.lost += checked.lost
     result.duplicated += checked.duplicated
     result.wrong += checked.wrong

@@ -94,9 +94,9 @@ async def check_stored(
                 result.notes.append(f"e.g. items stored wrong in one survey: {', '.join(items)}")
         result.fail_once(reasons)
     strays = sum(len(rows) for rows in by_marker.values())
-    if strays:
+    if strays:  # rows, not people: counted as wrong answers, not as failed surveys
         result.wrong += strays
-        result.fail("stored response that no person confirmed", strays)
+        result.reasons["stored response that no person confirmed (counted as wrong)"] += strays
 
 
 def statuses(people: Iterable[Person]) -> Counter[int]:
@@ -128,6 +128,10 @@ def table(results: Sequence[Result]) -> str:
         for reason, count in r.reasons.most_common():
             details.append(f"  {r.fault}/{r.backend}: {count} x {reason}")
         details.extend(f"  {r.fault}/{r.backend}: {note}" for note in r.notes)
+        kinds: dict[str, str] = {}
+        for example in r.examples:  # one example of each kind of failure
+            kinds.setdefault(example.split(" [", 1)[0], example)
+        details.extend(f"  {r.fault}/{r.backend}: e.g. {example}" for example in kinds.values())
     if details:
         lines += ["", "why units failed, and notes:", *details]
     return "\n".join(lines)

@@ -12,6 +12,7 @@ the marker is to be removed.
 from __future__ import annotations
 
 import json
+import os
 import random
 import subprocess
 import sys
@@ -23,7 +24,7 @@ import pytest
 
 from bench.fault_suite.client import Exchange, Person, acknowledges_submission, complete
 from bench.fault_suite.context import Bounds, Fault, Run
-from bench.fault_suite.databases import fresh_database
+from bench.fault_suite.databases import fresh_database, postgres_bin
 from bench.fault_suite.hostile import (
     INJECTIONS,
     ODD_TEXT,
@@ -61,8 +62,8 @@ def xfail(item: int) -> pytest.MarkDecorator:
     return pytest.mark.xfail(strict=True, reason=f"issue 9 item {item}: fixed on another branch")
 
 
-async def one(fault: Fault, tmp_path: Path) -> Result:
-    [result] = await run_faults({"fault": fault}, ["sqlite"], SMALL, seed=9, workdir=tmp_path, report=False)
+async def one(fault: Fault, tmp_path: Path, backend: str = "sqlite") -> Result:
+    [result] = await run_faults({"fault": fault}, [backend], SMALL, seed=9, workdir=tmp_path, report=False)
     return result
 
 
@@ -225,3 +226,26 @@ def test_the_suite_runs_from_its_documented_command() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "--faults" in done.stdout
+
+
+# -- PostgreSQL stopped and started mid-wave (a private cluster, never the shared server) ------------------
+
+
+def _private_postgres() -> None:
+    if not os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("PostgreSQL fault tests run with the PostgreSQL tests (TEST_DATABASE_URL)")
+    if postgres_bin() is None:
+        pytest.skip("no initdb under /usr/lib/postgresql/*/bin for a private cluster")
+
+
+@pytest.mark.postgres
+async def test_a_postgresql_restart_mid_wave_loses_nothing(tmp_path: Path) -> None:
+    """Stored exactly once, no 5xx, alive. The tracebacks the failed turns log while the server is
+    down are shown by the suite's table but not asserted here: no item of issue 9 names them."""
+    _private_postgres()
+    result = await one(outage, tmp_path, "postgres")
+    assert result.tried > 0, result.notes
+    checks = (result.lost, result.duplicated, result.wrong, result.server_errors, result.alive)
+    assert checks == (0, 0, 0, 0, True), explain(result)
+    assert not [reason for reason in result.reasons if "log lines" not in reason], explain(result)
+
