@@ -21,7 +21,7 @@ class Bounds:
     """How much each fault does; the defaults keep the whole run within about ten minutes on 2 cores."""
 
     surveys: int = 100  # kill -9 fault
-    kill_every: int = 60  # turns between kills, on average (uniformly from a third to five thirds of it)
+    kill_every: int = 80  # turns between kills, on average (uniformly from a third to five thirds of it)
     duplicate_surveys: int = 30
     replica_surveys: int = 30
     outage_surveys: int = 30
