@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint migrate browser clean bench
+.PHONY: run test lint migrate browser pdf-libs clean bench
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -19,12 +19,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## run: start the bot and its local chat page on http://127.0.0.1:3978 (SQLite by default)
-run: $(INSTALLED) node_modules/.installed
+run: $(INSTALLED) node_modules/.installed pdf-libs
 	$(BIN)/python -m storage upgrade
 	$(BIN)/python -m bot
 
 ## test: lint, then the whole test suite (PostgreSQL tests need TEST_DATABASE_URL)
-test: $(INSTALLED) node_modules/.installed browser
+test: $(INSTALLED) node_modules/.installed browser pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -39,6 +39,15 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "chromium could not be installed; the browser test will be skipped"; \
 	  else echo "chromium is not installed; the browser test will be skipped"; fi; }
+
+## pdf-libs: Debian's Pango, HarfBuzz and fonts, which WeasyPrint needs to print PDF reports
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
+pdf-libs:
+	@dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null) \
+	      || echo "$(PDF_LIBS) could not be installed; PDF reports will fail"; \
+	  else echo "install $(PDF_LIBS) (as root, with apt-get) for PDF reports"; fi; }
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
