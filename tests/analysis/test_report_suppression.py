@@ -62,6 +62,12 @@ def demo_frame(size: int, wave: int, seed: int) -> pd.DataFrame:
     big = np.flatnonzero(agency == BIG)
     answered = big[frame["referral_feedback"].iloc[big].notna().to_numpy()]
     frame.loc[answered[4:], "referral_feedback"] = None  # 4 answers left in a large agency
+    # as in issue 13: the small agency was not asked an item that the cover agency answered, so
+    # that item's own bases alone would not hide the cover agency (1 of 11 said "Always")
+    frame.loc[agency == TOO_FEW, "referral_feedback"] = None
+    cover = np.flatnonzero(agency == COVER)
+    frame.loc[cover, "raised_concern"] = "Yes"
+    frame.loc[cover, "referral_feedback"] = ["Always"] + ["Sometimes"] * 10 + [None] * (len(cover) - 11)
     text = np.array(frame["one_change"].astype(object), dtype=object)
     vcs = np.flatnonzero(agency == FEW_QUOTES)
     text[vcs[15:]] = None
@@ -180,6 +186,7 @@ def test_the_wave_hides_figures_worth_looking_for(rendered):
     strings = hidden_strings(summary, truth)
     # the cover agency's own response count and figures are among them, and so is the small item base
     assert any(s.endswith("/17") for s in strings)
+    assert "1/11" in strings
     assert "0/4" in strings or any(re.fullmatch(r"\d/4", s) for s in strings)
     assert len(hidden_values(summary, truth)) >= 3
 
