@@ -3,9 +3,11 @@
 No pyplot: callers make ``matplotlib.figure.Figure()`` themselves, so charts
 can be drawn in a server or a worker thread. Colours are colour-blind safe
 (a purple-orange diverging scheme for agree scales, Okabe-Ito blue and
-orange for comparisons), every chart's title says what it shows, and bars
-carry their counts. Suppressed figures are drawn as a labelled gap, never
-as a bar.
+orange for comparisons, hatching as well as colour for "below target"),
+agencies are named in full, and bars carry their counts. Each function
+returns the chart's alt text, stating the figures it drew (the caption is the
+report's). A suppressed figure is drawn as a gap labelled with the reason,
+never as a bar.
 """
 
 from __future__ import annotations
