@@ -25,8 +25,7 @@ AGENCY_COLOUR = "#0072B2"  # Okabe-Ito blue
 PARTNERSHIP_COLOUR = "#E69F00"  # Okabe-Ito orange
 TARGET_COLOUR = "#000000"
 MUTED = "#595959"
-TEXT = 9  # points; charts are drawn 6.3in wide, so this stays legible when a phone shrinks them
-SMALL = 8
+SMALL = 9  # points; charts are drawn 4.6in wide (analysis.reports), so this is about 10px on a phone
 #: What a chart says where a figure is hidden, by suppression reason (see analysis.suppression).
 HIDDEN = {"too_few": "hidden: too few responses", "cover": "hidden: protects another small group"}
 
@@ -44,7 +43,7 @@ def _hidden_note(ax: Axes, x: float, y: float, reason: object) -> None:
     )
 
 
-def _wrap(text: str, width: int = 34) -> str:
+def _wrap(text: str, width: int = 24) -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + len(word) + 1 > width:
@@ -99,7 +98,7 @@ def plot_agree_scale(
                 height=0.7,
                 label=None if labelled else str(data["label"].iloc[k]),
             )
-            if pct[k] >= 8:
+            if pct[k] >= 12:
                 ax.text(
                     starts[k] + pct[k] / 2,
                     y,
@@ -116,17 +115,17 @@ def plot_agree_scale(
     ax.set_yticks(range(len(items)), y_labels, fontsize=SMALL)
     ax.invert_yaxis()
     ax.axvline(0, color=MUTED, linewidth=0.8)
-    ax.set_xlim(-100, 114)
+    ax.set_xlim(-100, 128)
     ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"], fontsize=SMALL)
-    ax.set_xlabel("<- disagree    % of those asked    agree ->", fontsize=SMALL)
+    ax.set_xlabel("<- disagree   % of those asked   agree ->", fontsize=SMALL)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(
             handles,
             labels,
             loc="upper center",
-            bbox_to_anchor=(0.35, -0.09),
-            ncol=3,
+            bbox_to_anchor=(0.12, -0.09),
+            ncol=2,
             fontsize=SMALL,
             frameon=False,
         )
@@ -173,7 +172,7 @@ def plot_agency_vs_partnership(
     ax.invert_yaxis()
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=SMALL)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.35, -0.04), ncol=2, fontsize=SMALL, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.3, -0.04), ncol=1, fontsize=SMALL, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return f"{who} beside the whole partnership, % (count/base). " + "; ".join(said) + "."
 
@@ -213,10 +212,10 @@ def plot_response_rates(ax: Axes, responses: pd.DataFrame, names: Mapping[str, s
             said.append(f"{name} {shown}" + ("" if met else ", below target"))
     ax.axvline(TARGET_RATE, color=TARGET_COLOUR, linestyle="--", linewidth=1)
     ax.text(TARGET_RATE, -0.9, f" {TARGET_RATE:.0f}% target", fontsize=SMALL, va="bottom")
-    ax.set_yticks(range(len(rows)), [_wrap(names.get(g, g), 30) for g in rows["group"]], fontsize=SMALL)
+    ax.set_yticks(range(len(rows)), [_wrap(names.get(g, g)) for g in rows["group"]], fontsize=SMALL)
     ax.invert_yaxis()
     top = rows["rate"].astype("Float64").max()
-    ax.set_xlim(0, max(float(top) if pd.notna(top) else 0.0, TARGET_RATE) * 1.6 + 1)
+    ax.set_xlim(0, max(float(top) if pd.notna(top) else 0.0, TARGET_RATE) * 1.9 + 1)
     ax.set_xlabel("% of frontline headcount who responded", fontsize=SMALL)
     ax.tick_params(axis="x", labelsize=SMALL)
     ax.spines[["top", "right"]].set_visible(False)
@@ -244,9 +243,9 @@ def plot_themes(ax: Axes, themes: pd.DataFrame, group: str, names: Mapping[str, 
     for y, (_, row) in enumerate(rows.iterrows()):
         ax.barh(y, float(row["percent"]), color=AGENCY_COLOUR, height=0.7)
         ax.text(float(row["percent"]) + 0.5, y, f"{row['count']}", va="center", fontsize=SMALL)
-    ax.set_yticks(range(len(rows)), [_wrap(str(v), 30) for v in rows["label"]], fontsize=SMALL)
+    ax.set_yticks(range(len(rows)), [_wrap(str(v)) for v in rows["label"]], fontsize=SMALL)
     ax.invert_yaxis()
-    ax.set_xlabel("% of those who answered (count beside each bar)", fontsize=SMALL)
+    ax.set_xlabel("% who answered (count beside bar)", fontsize=SMALL)
     ax.tick_params(axis="x", labelsize=SMALL)
     ax.spines[["top", "right"]].set_visible(False)
     said = [f"{row['label']}: {row['count']} ({float(row['percent']):.0f}%)" for _, row in rows.iterrows()]

@@ -42,7 +42,7 @@ PARTNERSHIP_DIR = "partnership"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEMO_COLUMN = "Data"
 DEMO_VALUE = "DEMONSTRATION: synthetic responses, not real"
-CHART_WIDTH = 6.3  # inches; fonts are sized for this width (see analysis.plots)
+CHART_WIDTH = 4.6  # inches: narrow, so that text stays legible when a 390px phone shows it whole
 CHART_DPI = 150  # sharp on a phone's 2-3x screen at 390px and on paper, yet cheap to print
 
 
@@ -72,7 +72,7 @@ def _figure(rows: int, per_row: float, extra: float, below: float = 0.6) -> Figu
     height = per_row * max(rows, 1) + extra
     figure = Figure(figsize=(CHART_WIDTH, height), dpi=CHART_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.36, right=0.97, top=1 - 0.15 / height, bottom=below / height)
+    figure.subplots_adjust(left=0.46, right=0.97, top=1 - 0.15 / height, bottom=below / height)
     return figure
 
 
@@ -93,13 +93,13 @@ def build_charts(
     charts: list[Chart] = []
     if group == PARTNERSHIP:
         agencies = len(summary.responses) - 1
-        figure = _figure(agencies, 0.36, 0.9, below=0.55)
+        figure = _figure(agencies, 0.42, 0.9, below=0.55)
         alt = plot_response_rates(figure.add_subplot(), summary.responses, names)
         charts.append(
             _chart(f"Response rate of each agency against the {TARGET_RATE:.0f}% target", alt, figure)
         )
     likert = [(item.id, item.text) for item in definition.items if item.type == "likert"]
-    figure = _figure(len(likert), 0.55, 1.3, below=1.1)
+    figure = _figure(len(likert), 0.85, 1.5, below=1.3)
     alt = plot_agree_scale(figure.add_subplot(), summary.distributions, likert, group, names)
     charts.append(_chart(f"How far staff in {who} agree with each statement (counts on bars)", alt, figure))
     if group != PARTNERSHIP:
@@ -109,11 +109,11 @@ def build_charts(
             & ~summary.figures["measure"].str.startswith("use:")
         ]
         measures = list(dict.fromkeys(zip(shares["measure"], shares["label"], strict=True)))
-        figure = _figure(len(measures), 0.6, 0.9, below=0.6)
+        figure = _figure(len(measures), 0.85, 1.0, below=0.8)
         alt = plot_agency_vs_partnership(figure.add_subplot(), summary.figures, measures, group, names)
         charts.append(_chart(f"{who} beside the whole partnership (count/base beside each bar)", alt, figure))
     if not summary.themes.empty:
-        figure = _figure(6, 0.42, 0.8)
+        figure = _figure(6, 0.45, 0.8)
         alt = plot_themes(figure.add_subplot(), summary.themes, group, names)
         charts.append(_chart(f"What staff in {who} would change: most common themes", alt, figure))
     return charts
