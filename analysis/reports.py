@@ -109,7 +109,7 @@ def build_charts(
             & ~summary.figures["measure"].str.startswith("use:")
         ]
         measures = list(dict.fromkeys(zip(shares["measure"], shares["label"], strict=True)))
-        figure = _figure(len(measures), 0.85, 1.0, below=0.8)
+        figure = _figure(len(measures), 0.85, 1.2, below=1.05)
         alt = plot_agency_vs_partnership(figure.add_subplot(), summary.figures, measures, group, names)
         charts.append(_chart(f"{who} beside the whole partnership (count/base beside each bar)", alt, figure))
     if not summary.themes.empty:
