@@ -28,7 +28,7 @@ def collate(
 ) -> Summary:
     """Figures, distributions, response rates, comparison and (with a codebook) coded themes."""
     themes = None
-    if codebook is not None and codebook.item in frame.columns:
+    if codebook is not None and codebook.item in frame.columns and frame[codebook.item].notna().any():
         coded = code_column(frame[codebook.item], codebook, overrides)
         themes = theme_table(frame, coded, codebook, min_group_size, min_quote_size=min_quote_size)
     return summarise(

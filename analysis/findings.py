@@ -21,7 +21,7 @@ from analysis.summaries import PARTNERSHIP, TARGET_RATE, Summary, comparison_tab
 
 TOP = 3  # themes named on page one
 MOST = 4  # significant differences (and changes) named on page one, largest first
-TEST_NAME = "two-proportion z-test (z-test on means for ratings), 95% interval of the difference"
+TEST_NAME = "two-proportion z-test, or z-test on means for ratings, with the 95% interval of the difference"
 
 
 def is_headline(measure: str) -> bool:

@@ -172,7 +172,8 @@ def plot_agency_vs_partnership(
     ax.invert_yaxis()
     ax.set_xlim(0, 130)
     ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=SMALL)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.3, -0.04), ncol=1, fontsize=SMALL, frameon=False)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.3, -0.04), ncol=1, fontsize=SMALL, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     return f"{who} beside the whole partnership, % (count/base). " + "; ".join(said) + "."
 
