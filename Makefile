@@ -9,7 +9,7 @@ INSTALLED := $(VENV)/.installed
 RUNTIME_KEY := $(shell sha256sum requirements.txt 2>/dev/null | cut -c1-16)
 RUNTIME_VENV := .cache/runtime-$(RUNTIME_KEY)
 
-.PHONY: run test lint migrate browser clean bench runtime-check
+.PHONY: run test lint migrate browser pdf-libs clean bench runtime-check
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed"; exit 1; }
@@ -23,12 +23,12 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## run: start the bot and its local chat page on http://127.0.0.1:3978 (SQLite by default)
-run: $(INSTALLED) node_modules/.installed
+run: $(INSTALLED) node_modules/.installed pdf-libs
 	$(BIN)/python -m storage upgrade
 	$(BIN)/python -m bot
 
 ## test: lint, the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
-test: $(INSTALLED) node_modules/.installed browser
+test: $(INSTALLED) node_modules/.installed browser pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 	$(MAKE) runtime-check
@@ -56,6 +56,15 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "chromium could not be installed; the browser test will be skipped"; \
 	  else echo "chromium is not installed; the browser test will be skipped"; fi; }
+
+## pdf-libs: Debian's Pango, HarfBuzz and fonts, which WeasyPrint needs to print PDF reports
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-liberation
+pdf-libs:
+	@dpkg -s $(PDF_LIBS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_LIBS) >/dev/null) \
+	      || echo "$(PDF_LIBS) could not be installed; PDF reports will fail"; \
+	  else echo "install $(PDF_LIBS) (as root, with apt-get) for PDF reports"; fi; }
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

@@ -13,7 +13,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
@@ -26,7 +26,7 @@ from analysis.impact import issues, write_impact_annex
 from analysis.load import WaveData, load_long, load_wave_data, resolve_wave
 from analysis.measures import load_measures
 from analysis.overrides import load_overrides, save_override
-from analysis.reports import report_dir, write_report
+from analysis.reports import report_dir, write_reports
 from analysis.summaries import PARTNERSHIP, Summary
 from analysis.synthetic import generate
 from analysis.themes import code_texts, codebook_names, load_codebook
@@ -35,12 +35,14 @@ from common.partnership import Partnership, load_partnership
 from common.settings import Settings, settings_from_environment
 from storage.database import Database
 from storage.errors import StorageUnavailable
-from storage.responses import add_responses
+from storage.responses import add_responses, count_by_agency
+from storage.waves import create_wave
 from surveys.loader import load_definitions
 from surveys.model import Definition
 
 REPORT_TITLE = "Safeguarding practitioner survey"
 INSERT_BATCH = 5000
+DEMO_DAYS = 42  # a demonstration wave runs six weeks, ending the day it is made
 LOW_CONFIDENCE = 0.6
 
 
@@ -91,17 +93,16 @@ def _summary(ctx: Context, data: WaveData, definition: Definition) -> Summary:
         previous=data.previous,
         codebook=codebook,
         overrides=overrides.get(codebook.id) if codebook else None,
+        min_quote_size=ctx.settings.min_quote_size,
+        demo=data.wave.demo,
     )
 
 
 def _write_reports(
     ctx: Context, summary: Summary, definition: Definition, groups: Sequence[str], out: Path
 ) -> list[Path]:
-    written = []
-    for group in tqdm(groups, desc="reports", unit="report", file=sys.stderr):
-        cut = summary if group == PARTNERSHIP else summary.for_agency(group)
-        written.append(write_report(cut, definition, group, out, ctx.names, REPORT_TITLE))
-    return written
+    written = write_reports(summary, definition, groups, out, ctx.names, REPORT_TITLE)
+    return list(tqdm(written, total=len(groups), desc="reports", unit="report", file=sys.stderr))
 
 
 async def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
@@ -119,25 +120,63 @@ async def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
 async def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     data, definition = await _wave_data(ctx, args.wave)
     codes = [code for code, _, _ in data.agencies]
-    table = export_table(data.frame, definition, codes, ctx.settings.min_group_size)
+    table = export_table(data.frame, definition, codes, ctx.settings.min_group_size, data.wave.demo)
     write_export(table, Path(args.out), args.format)
     print(f"{len(table)} responses of wave {data.wave.id} written to {args.out}")
     return 0
 
 
-async def cmd_demo_data(ctx: Context, args: argparse.Namespace) -> int:
-    wave = await resolve_wave(ctx.db, args.wave, ctx.partnership.default_questionnaire)
-    definition = ctx.definition(wave.questionnaire)
+def _months(opens: date, closes: date) -> list[str]:
+    """Each month ("YYYY-MM") from ``opens`` to ``closes`` inclusive."""
+    months, day = [], opens.replace(day=1)
+    while day <= closes:
+        months.append(f"{day:%Y-%m}")
+        day = (day + timedelta(days=32)).replace(day=1)
+    return months
+
+
+async def _fill_demo_wave(
+    ctx: Context, definition: Definition, opens: date, closes: date, size: int, seed: int
+) -> tuple[int, int]:
+    """A demonstration wave for the period (created closed and flagged demo) filled with ``size``
+    synthetic responses; (wave id, responses added). A demo wave is filled once."""
+    try:
+        wave = await create_wave(
+            ctx.db, definition.id, definition.version, opens, closes, ctx.partnership.agencies, demo=True
+        )
+    except ValueError as exc:  # a live wave already has that period: never write demo data into it
+        raise LookupError(str(exc)) from exc
+    if sum((await count_by_agency(ctx.db, wave.id)).values()):
+        raise LookupError(
+            f"demonstration wave {wave.id} already holds responses; report on it with --wave {wave.id}"
+        )
     agencies = [(a.code, a.headcount) for a in ctx.partnership.agencies]
-    months = sorted({f"{wave.opens:%Y-%m}", f"{wave.closes:%Y-%m}"})
-    frame = generate(definition, agencies, args.responses, wave=wave.id, months=months, seed=args.seed)
+    frame = generate(definition, agencies, size, wave=wave.id, months=_months(opens, closes), seed=seed)
     rows = list(submissions(frame, definition, [code for code, _ in agencies]))
     added = 0
-    with tqdm(total=len(rows), desc="responses", unit="resp", file=sys.stderr) as bar:
+    with tqdm(total=len(rows), desc=f"wave {wave.id}", unit="resp", file=sys.stderr) as bar:
         for start in range(0, len(rows), INSERT_BATCH):
             added += await add_responses(ctx.db, wave.id, rows[start : start + INSERT_BATCH])
             bar.update(min(INSERT_BATCH, len(rows) - start))
-    print(f"added {added} synthetic responses to wave {wave.id}")
+    return wave.id, added
+
+
+async def cmd_demo_data(ctx: Context, args: argparse.Namespace) -> int:
+    """Two demonstration waves, a year apart and ending today, never the live wave: every report
+    made from them says it is a demonstration, and the bot never offers them to practitioners."""
+    definition = ctx.definition(ctx.partnership.default_questionnaire)
+    today = datetime.now(UTC).date()
+    opens = today - timedelta(days=DEMO_DAYS)
+    earlier = opens.replace(year=opens.year - 1, day=min(opens.day, 28))
+    previous_id, _ = await _fill_demo_wave(
+        ctx, definition, earlier, earlier + timedelta(days=DEMO_DAYS), args.responses, args.seed + 1
+    )
+    wave_id, added = await _fill_demo_wave(ctx, definition, opens, today, args.responses, args.seed)
+    print(
+        f"added {added} synthetic responses to demonstration wave {wave_id} "
+        f"(and as many to demonstration wave {previous_id}, the year before, for comparisons); "
+        f"report on them with: python -m analysis report --wave {wave_id} --out OUT"
+    )
     return 0
 
 
@@ -195,6 +234,10 @@ async def cmd_impact(ctx: Context, args: argparse.Namespace) -> int:
 
 async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
     data, definition = await _wave_data(ctx, args.wave)
+    if data.wave.demo:
+        raise LookupError(
+            f"wave {data.wave.id} is a demonstration wave: its reports are not sent to agency leads"
+        )
     summary = _summary(ctx, data, definition)
     leads = sorted({lead.agency for lead in ctx.partnership.agency_leads})
     _write_reports(ctx, summary, definition, leads, ctx.settings.report_dir)
@@ -229,8 +272,10 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("--wave", type=int)
     export.add_argument("--format", choices=["csv", "xlsx"], required=True)
     export.add_argument("--out", required=True)
-    demo = sub.add_parser("demo-data", help="fill a wave with realistic synthetic responses")
-    demo.add_argument("--wave", type=int)
+    demo = sub.add_parser(
+        "demo-data",
+        help="realistic synthetic responses in demonstration waves of their own (never a live wave)",
+    )
     demo.add_argument("--responses", type=int, required=True)
     demo.add_argument("--seed", type=int, default=1)
     impact = sub.add_parser("impact", help="the impact assessment annex: issues by category and agency")

@@ -23,12 +23,23 @@ def collate(
     previous: pd.DataFrame | None = None,
     codebook: Codebook | None = None,
     overrides: Mapping[str, tuple[str, ...]] | None = None,
+    min_quote_size: int = 0,
+    demo: bool = False,
 ) -> Summary:
     """Figures, distributions, response rates, comparison and (with a codebook) coded themes."""
     themes = None
-    if codebook is not None and codebook.item in frame.columns:
+    if codebook is not None and codebook.item in frame.columns and frame[codebook.item].notna().any():
         coded = code_column(frame[codebook.item], codebook, overrides)
-        themes = theme_table(frame, coded, codebook, min_group_size)
+        themes = theme_table(frame, coded, codebook, min_group_size, min_quote_size=min_quote_size)
     return summarise(
-        frame, definition, measures, headcounts, min_group_size, previous=previous, themes=themes, wave=wave
+        frame,
+        definition,
+        measures,
+        headcounts,
+        min_group_size,
+        previous=previous,
+        themes=themes,
+        wave=wave,
+        min_quote_size=min_quote_size,
+        demo=demo,
     )

@@ -25,6 +25,7 @@ import pandas as pd
 from analysis.links import report_url
 from analysis.reports import report_dir
 from analysis.summaries import PARTNERSHIP, Summary
+from analysis.suppression import reason_text
 from common.partnership import AgencyLead, Partnership
 from common.settings import Settings
 
@@ -108,6 +109,7 @@ def lead_summary(summary: Summary, agency: str, name: str, partnership_name: str
         "response_rate": _number(own["rate"]),
         "target_met": _number(own["target_met"]),
         "suppressed": bool(own["suppressed"]),
+        "suppressed_reason": str(own["reason"]),
         "figures": items,
         "top_themes": [str(t) for t in top],
     }
@@ -121,10 +123,8 @@ def summary_text(card: Mapping[str, Any]) -> str:
         "",
     ]
     if card["suppressed"]:
-        lines.append(
-            f"Fewer than {card['min_group_size']} responses (or too few to publish without "
-            "revealing another agency's figures): figures are suppressed."
-        )
+        why = reason_text(card.get("suppressed_reason") or "too_few", card["min_group_size"])
+        lines.append(f"Your agency's figures are suppressed: {why}.")
     else:
         rate = card["response_rate"]
         rate_text = f", {rate:.1f}% of frontline staff" if rate is not None else ""

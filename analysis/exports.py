@@ -23,16 +23,24 @@ from analysis.suppression import suppressed_groups
 from surveys.model import Definition
 
 SUPPRESSED_AGENCY = "suppressed"
+DEMO_COLUMN, DEMO_VALUE = "demonstration", "synthetic, not real"
 
 
 def export_table(
-    frame: pd.DataFrame, definition: Definition, agencies: Sequence[str], min_group_size: int
+    frame: pd.DataFrame,
+    definition: Definition,
+    agencies: Sequence[str],
+    min_group_size: int,
+    demo: bool = False,
 ) -> pd.DataFrame:
-    """The export with small agencies' codes replaced by ``suppressed`` (rows kept)."""
+    """The export with small agencies' codes replaced by ``suppressed`` (rows kept); a
+    demonstration wave's export ends with a column saying so on every row."""
     table = export_frame(frame, definition, agencies)
     counts = frame["agency"].value_counts().reindex(list(agencies), fill_value=0).to_numpy(np.int64)
     hidden = [a for a, h in zip(agencies, suppressed_groups(counts, min_group_size), strict=True) if h]
     table["agency"] = table["agency"].where(~table["agency"].isin(hidden), SUPPRESSED_AGENCY)
+    if demo:
+        table[DEMO_COLUMN] = DEMO_VALUE
     return table
 
 

@@ -78,8 +78,12 @@ async def load_frame(
 
 
 async def resolve_wave(db: Database, wave_id: int | None, questionnaire: str) -> Wave:
-    """The wave asked for, or the latest of ``questionnaire``; LookupError when there is none."""
-    wave = await get_wave(db, wave_id) if wave_id is not None else await latest_wave(db, questionnaire)
+    """The wave asked for, or the latest live wave of ``questionnaire`` (the latest demonstration
+    wave when there is no live one); LookupError when there is none."""
+    if wave_id is not None:
+        wave = await get_wave(db, wave_id)
+    else:
+        wave = await latest_wave(db, questionnaire) or await latest_wave(db, questionnaire, demo=True)
     if wave is None:
         raise LookupError(f"no wave {wave_id}" if wave_id is not None else f"no '{questionnaire}' wave yet")
     return wave
@@ -94,7 +98,9 @@ async def load_wave_data(
     agencies = tuple(sorted(listed, key=lambda a: (rank.get(a[0], len(rank)), a[0])))
     codes = [code for code, _, _ in agencies]
     frame = await load_frame(db, wave.id, definition, codes)
-    earlier = [w for w in await list_waves(db, wave.questionnaire) if (w.opens, w.id) < (wave.opens, wave.id)]
+    # a demonstration wave is compared with the demonstration wave before it, a live wave with a live one
+    waves = await list_waves(db, wave.questionnaire, demo=wave.demo)
+    earlier = [w for w in waves if (w.opens, w.id) < (wave.opens, wave.id)]
     previous_wave = earlier[-1] if earlier else None
     previous = await load_frame(db, previous_wave.id, definition, codes) if previous_wave else None
     return WaveData(wave, frame, agencies, previous_wave, previous)

@@ -3,14 +3,16 @@
 No pyplot: callers make ``matplotlib.figure.Figure()`` themselves, so charts
 can be drawn in a server or a worker thread. Colours are colour-blind safe
 (a purple-orange diverging scheme for agree scales, Okabe-Ito blue and
-orange for comparisons), every chart's title says what it shows, and bars
-carry their counts. Suppressed figures are drawn as a labelled gap, never
-as a bar.
+orange for comparisons, hatching as well as colour for "below target"),
+agencies are named in full, and bars carry their counts. Each function
+returns the chart's alt text, stating the figures it drew (the caption is the
+report's). A suppressed figure is drawn as a gap labelled with the reason,
+never as a bar.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
@@ -23,22 +25,25 @@ AGENCY_COLOUR = "#0072B2"  # Okabe-Ito blue
 PARTNERSHIP_COLOUR = "#E69F00"  # Okabe-Ito orange
 TARGET_COLOUR = "#000000"
 MUTED = "#595959"
+SMALL = 9  # points; charts are drawn 4.6in wide (analysis.reports), so this is about 10px on a phone
+#: What a chart says where a figure is hidden, by suppression reason (see analysis.suppression).
+HIDDEN = {"too_few": "hidden: too few responses", "cover": "hidden: protects another small group"}
 
 
-def _suppressed_note(ax: Axes, y: float, min_group_size: int) -> None:
+def _hidden_note(ax: Axes, x: float, y: float, reason: object) -> None:
     ax.text(
-        0,
+        x,
         y,
-        f"suppressed (fewer than {min_group_size} responses)",
+        HIDDEN.get(str(reason), HIDDEN["too_few"]),
         va="center",
         ha="left",
-        fontsize=8,
+        fontsize=SMALL,
         color=MUTED,
         style="italic",
     )
 
 
-def _wrap(text: str, width: int = 42) -> str:
+def _wrap(text: str, width: int = 24) -> str:
     words, lines, line = text.split(), [], ""
     for word in words:
         if line and len(line) + len(word) + 1 > width:
@@ -49,10 +54,18 @@ def _wrap(text: str, width: int = 42) -> str:
     return "\n".join([*lines, line])
 
 
+def _who(group: str, names: Mapping[str, str]) -> str:
+    return "the partnership" if group == PARTNERSHIP else names.get(group, group)
+
+
 def plot_agree_scale(
-    ax: Axes, distributions: pd.DataFrame, items: Sequence[tuple[str, str]], group: str, min_group_size: int
-) -> None:
-    """Diverging stacked bars of agree-scale items for one group.
+    ax: Axes,
+    distributions: pd.DataFrame,
+    items: Sequence[tuple[str, str]],
+    group: str,
+    names: Mapping[str, str],
+) -> str:
+    """Diverging stacked bars of agree-scale items for one group; returns the chart's alt text.
 
     ``items`` are (item id, short label) in display order. Agreement extends
     right of zero, disagreement left, "neither" straddles zero; each segment
@@ -60,12 +73,15 @@ def plot_agree_scale(
     """
     rows = distributions[distributions["group"] == group]
     y_labels = []
+    said = []
     labelled = False
     for y, (item_id, label) in enumerate(items):
         data = rows[rows["item"] == item_id]
         y_labels.append(_wrap(label))
         if data.empty or bool(data["suppressed"].iloc[0]) or pd.isna(data["base"].iloc[0]):
-            _suppressed_note(ax, y, min_group_size)
+            reason = data["reason"].iloc[0] if not data.empty else ""
+            _hidden_note(ax, -98, y, reason)
+            said.append(f"{label}: {HIDDEN.get(str(reason), 'no answers')}")
             continue
         pct = data["percent"].to_numpy(float)
         counts = data["count"].to_numpy(int)
@@ -82,91 +98,105 @@ def plot_agree_scale(
                 height=0.7,
                 label=None if labelled else str(data["label"].iloc[k]),
             )
-            if pct[k] >= 7:
+            if pct[k] >= 12:
                 ax.text(
                     starts[k] + pct[k] / 2,
                     y,
                     str(counts[k]),
                     ha="center",
                     va="center",
-                    fontsize=7,
+                    fontsize=SMALL,
                     color="white" if k in (0, 4) else "black",
                 )
         labelled = True
-        ax.text(101, y, f"n={int(data['base'].iloc[0])}", va="center", fontsize=7, color=MUTED)
-    ax.set_yticks(range(len(items)), y_labels, fontsize=7)
+        base = int(data["base"].iloc[0])
+        ax.text(101, y, f"n={base}", va="center", fontsize=SMALL, color=MUTED)
+        said.append(f"{label}: {pct[0] + pct[1]:.0f}% agree, {pct[3] + pct[4]:.0f}% disagree (of {base})")
+    ax.set_yticks(range(len(items)), y_labels, fontsize=SMALL)
     ax.invert_yaxis()
     ax.axvline(0, color=MUTED, linewidth=0.8)
-    ax.set_xlim(-100, 112)
-    ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"], fontsize=7)
-    ax.set_xlabel("← disagree   % of those asked   agree →", fontsize=8)
-    title = "the partnership" if group == PARTNERSHIP else group
-    ax.set_title(f"How far staff in {title} agree (numbers on bars are counts)", fontsize=9)
+    ax.set_xlim(-100, 128)
+    ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"], fontsize=SMALL)
+    ax.set_xlabel("<- disagree   % of those asked   agree ->", fontsize=SMALL)
     handles, labels = ax.get_legend_handles_labels()
     if handles:
         ax.legend(
             handles,
             labels,
             loc="upper center",
-            bbox_to_anchor=(0.4, -0.1),
-            ncol=3,
-            fontsize=6,
+            bbox_to_anchor=(0.12, -0.09),
+            ncol=2,
+            fontsize=SMALL,
             frameon=False,
         )
     ax.spines[["top", "right"]].set_visible(False)
+    return f"How far staff in {_who(group, names)} agree with each statement. " + "; ".join(said) + "."
 
 
 def plot_agency_vs_partnership(
-    ax: Axes, figures: pd.DataFrame, measures: Sequence[tuple[str, str]], agency: str, min_group_size: int
-) -> None:
-    """Paired horizontal bars: the agency's percentage beside the partnership's, labelled count/base."""
+    ax: Axes,
+    figures: pd.DataFrame,
+    measures: Sequence[tuple[str, str]],
+    agency: str,
+    names: Mapping[str, str],
+) -> str:
+    """Paired horizontal bars: the agency's percentage beside the partnership's, labelled count/base.
+
+    Returns the alt text."""
     height = 0.38
     y_labels = []
+    said = []
+    who = _who(agency, names)
     for y, (measure_id, label) in enumerate(measures):
         y_labels.append(_wrap(label))
+        parts = []
         for offset, group, colour in (
             (-height / 2, agency, AGENCY_COLOUR),
             (height / 2, PARTNERSHIP, PARTNERSHIP_COLOUR),
         ):
             row = figures[(figures["group"] == group) & (figures["measure"] == measure_id)]
             if row.empty or bool(row["suppressed"].iloc[0]) or pd.isna(row["value"].iloc[0]):
-                if group == agency:
-                    _suppressed_note(ax, y + offset, min_group_size)
+                reason = row["reason"].iloc[0] if not row.empty else ""
+                _hidden_note(ax, 1, y + offset, reason)
+                parts.append(f"{_who(group, names)} {HIDDEN.get(str(reason), 'no answers')}")
                 continue
             value = float(row["value"].iloc[0])
             ax.barh(
-                y + offset,
-                value,
-                height=height,
-                color=colour,
-                label=("the partnership" if group == PARTNERSHIP else agency) if y == 0 else None,
+                y + offset, value, height=height, color=colour, label=_who(group, names) if y == 0 else None
             )
-            ax.text(
-                value + 1,
-                y + offset,
-                f"{value:.0f}% ({int(row['count'].iloc[0])}/{int(row['base'].iloc[0])})",
-                va="center",
-                fontsize=7,
-            )
-    ax.set_yticks(range(len(measures)), y_labels, fontsize=7)
+            shown = f"{value:.0f}% ({int(row['count'].iloc[0])}/{int(row['base'].iloc[0])})"
+            ax.text(value + 1, y + offset, shown, va="center", fontsize=SMALL)
+            parts.append(f"{_who(group, names)} {shown}")
+        said.append(f"{label}: " + ", ".join(parts))
+    ax.set_yticks(range(len(measures)), y_labels, fontsize=SMALL)
     ax.invert_yaxis()
-    ax.set_xlim(0, 125)
-    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=7)
-    ax.set_title(f"{agency} compared with the partnership (count/base beside each bar)", fontsize=9)
-    ax.legend(loc="lower right", fontsize=7, frameon=False)
+    ax.set_xlim(0, 130)
+    ax.set_xticks([0, 25, 50, 75, 100], ["0%", "25%", "50%", "75%", "100%"], fontsize=SMALL)
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.3, -0.04), ncol=1, fontsize=SMALL, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
+    return f"{who} beside the whole partnership, % (count/base). " + "; ".join(said) + "."
 
 
-def plot_response_rates(ax: Axes, responses: pd.DataFrame, min_group_size: int) -> None:
-    """Response rate per agency against the board's 10% target line; counts on bars."""
+def plot_response_rates(ax: Axes, responses: pd.DataFrame, names: Mapping[str, str]) -> str:
+    """Response rate per agency (by name) against the board's 10% target line; returns the alt text."""
     rows = responses[responses["group"] != PARTNERSHIP].reset_index(drop=True)
+    said = []
     for y, row in rows.iterrows():
+        name = names.get(row["group"], row["group"])
         if bool(row["suppressed"]):
-            _suppressed_note(ax, y, min_group_size)
+            _hidden_note(ax, 0.2, y, row["reason"])
+            said.append(f"{name} {HIDDEN.get(str(row['reason']), '')}")
         elif pd.isna(row["rate"]):
             ax.text(
-                0, y, f"{row['responses']} responses (no headcount)", va="center", fontsize=7, color=MUTED
+                0.2,
+                y,
+                f"{row['responses']} responses (no headcount)",
+                va="center",
+                fontsize=SMALL,
+                color=MUTED,
             )
+            said.append(f"{name} {row['responses']} responses, no headcount")
         else:
             rate = float(row["rate"])
             met = bool(row["target_met"])
@@ -178,32 +208,46 @@ def plot_response_rates(ax: Axes, responses: pd.DataFrame, min_group_size: int) 
                 hatch=None if met else "//",
                 edgecolor="white",
             )
-            ax.text(
-                rate + 0.3, y, f"{rate:.1f}% ({row['responses']}/{row['headcount']})", va="center", fontsize=7
-            )
+            shown = f"{rate:.1f}% ({row['responses']}/{row['headcount']})"
+            ax.text(rate + 0.3, y, shown + ("" if met else " below target"), va="center", fontsize=SMALL)
+            said.append(f"{name} {shown}" + ("" if met else ", below target"))
     ax.axvline(TARGET_RATE, color=TARGET_COLOUR, linestyle="--", linewidth=1)
-    ax.text(TARGET_RATE, -0.9, f" {TARGET_RATE:.0f}% target", fontsize=7, va="bottom")
-    ax.set_yticks(range(len(rows)), list(rows["group"]), fontsize=7)
+    ax.text(TARGET_RATE, -0.9, f" {TARGET_RATE:.0f}% target", fontsize=SMALL, va="bottom")
+    ax.set_yticks(range(len(rows)), [_wrap(names.get(g, g)) for g in rows["group"]], fontsize=SMALL)
     ax.invert_yaxis()
     top = rows["rate"].astype("Float64").max()
-    ax.set_xlim(0, max(float(top) if pd.notna(top) else 0.0, TARGET_RATE) * 1.45 + 1)
-    ax.set_xlabel("% of frontline headcount who responded", fontsize=8)
-    ax.set_title("Response rate per agency against the 10% target (hatched: below target)", fontsize=9)
+    ax.set_xlim(0, max(float(top) if pd.notna(top) else 0.0, TARGET_RATE) * 1.9 + 1)
+    ax.set_xlabel("% of frontline headcount who responded", fontsize=SMALL)
+    ax.tick_params(axis="x", labelsize=SMALL)
     ax.spines[["top", "right"]].set_visible(False)
+    return (
+        f"Response rate of each agency against the {TARGET_RATE:.0f}% target (hatched bars are below it). "
+        + "; ".join(said)
+        + "."
+    )
 
 
-def plot_themes(ax: Axes, themes: pd.DataFrame, group: str, min_group_size: int, top: int = 6) -> None:
-    """The group's most common themes of free text, as % of those who answered, with counts."""
-    rows = themes[(themes["group"] == group) & themes["rank"].notna()].sort_values("rank").head(top)
-    title = "the partnership" if group == PARTNERSHIP else group
-    if themes[(themes["group"] == group)]["suppressed"].any():
-        _suppressed_note(ax, 0, min_group_size)
-        rows = rows.iloc[0:0]
+def plot_themes(ax: Axes, themes: pd.DataFrame, group: str, names: Mapping[str, str], top: int = 6) -> str:
+    """The group's most common themes of free text, as % of those who answered, with counts.
+
+    Returns the alt text."""
+    mine = themes[themes["group"] == group]
+    rows = mine[mine["rank"].notna()].sort_values("rank").head(top)
+    who = _who(group, names)
+    if mine["suppressed"].any():
+        reason = mine["reason"].iloc[0]
+        _hidden_note(ax, 0.5, 0, reason)
+        ax.set_yticks([])
+        ax.set_ylim(-1, 1)
+        ax.set_xlim(0, 100)
+        return f"What staff in {who} would change: {HIDDEN.get(str(reason), 'hidden')}."
     for y, (_, row) in enumerate(rows.iterrows()):
         ax.barh(y, float(row["percent"]), color=AGENCY_COLOUR, height=0.7)
-        ax.text(float(row["percent"]) + 0.5, y, f"{row['count']}", va="center", fontsize=7)
-    ax.set_yticks(range(len(rows)), [_wrap(str(v), 34) for v in rows["label"]], fontsize=7)
+        ax.text(float(row["percent"]) + 0.5, y, f"{row['count']}", va="center", fontsize=SMALL)
+    ax.set_yticks(range(len(rows)), [_wrap(str(v)) for v in rows["label"]], fontsize=SMALL)
     ax.invert_yaxis()
-    ax.set_xlabel("% of those who answered", fontsize=8)
-    ax.set_title(f"What staff in {title} would change: top themes (counts on bars)", fontsize=9)
+    ax.set_xlabel("% who answered (count beside bar)", fontsize=SMALL)
+    ax.tick_params(axis="x", labelsize=SMALL)
     ax.spines[["top", "right"]].set_visible(False)
+    said = [f"{row['label']}: {row['count']} ({float(row['percent']):.0f}%)" for _, row in rows.iterrows()]
+    return f"What staff in {who} would change, most common themes: " + "; ".join(said) + "."

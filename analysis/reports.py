@@ -1,41 +1,64 @@
-"""Writing a collated return: self-contained HTML, an XLSX workbook, CSV files and a PDF.
+"""Writing a collated return: HTML and PDF from one Jinja2 template, an XLSX workbook, CSV files.
 
 One folder per report (``<out>/<wave id>/<AGENCY or partnership>/``), the
-layout the bot's ``GET /reports/...`` serves from. Charts are drawn on
-``matplotlib.figure.Figure()`` (never pyplot) and embedded in the HTML as
-data: URIs, so a report is one file that works offline, on a phone (it
-reflows and tables scroll sideways) and on paper (print CSS).
+layout the bot's ``GET /reports/...`` serves from. The words and layout live
+in analysis/templates/ (HTML with autoescape, and its CSS): the same page is
+written as ``report.html`` (self-contained: charts are PNG data: URIs, so it
+works offline and on a phone) and printed to an A4 ``report.pdf`` by
+WeasyPrint, so the two cannot drift apart. Charts are drawn once each, on
+``matplotlib.figure.Figure()`` (never pyplot). The workbook and CSVs carry
+the same sections as numbers (blank where suppressed).
 """
 
 from __future__ import annotations
 
 import base64
-import html
 import io
-from collections.abc import Sequence
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from analysis.findings import TEST_NAME, is_headline, key_findings, league_table, versus_rest
 from analysis.plots import plot_agency_vs_partnership, plot_agree_scale, plot_response_rates, plot_themes
 from analysis.sections import Section, group_name, report_sections
-from analysis.summaries import PARTNERSHIP, Summary
+from analysis.summaries import PARTNERSHIP, TARGET_RATE, Summary
+from analysis.suppression import REASON_KEYS, REASONS
 from surveys.model import Definition
 
 PARTNERSHIP_DIR = "partnership"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+DEMO_COLUMN = "Data"
+DEMO_VALUE = "DEMONSTRATION: synthetic responses, not real"
+CHART_WIDTH = 4.6  # inches: narrow, so that text stays legible when a 390px phone shows it whole
+CHART_DPI = 150  # sharp on a phone's 2-3x screen at 390px and on paper, yet cheap to print
 
 
 @dataclass(frozen=True)
 class Chart:
+    """A chart drawn once: its caption, alt text (its figures in words), the PNG, and every
+    piece of text drawn on it (so a test can check a chart shows no hidden figure)."""
+
     title: str
+    alt: str
     png: bytes
+    texts: tuple[str, ...]
+
+    @property
+    def uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode()
 
 
 def report_dir(root: Path, wave_id: int, group: str) -> Path:
@@ -43,45 +66,56 @@ def report_dir(root: Path, wave_id: int, group: str) -> Path:
     return root / str(wave_id) / (PARTNERSHIP_DIR if group == PARTNERSHIP else group)
 
 
-def _figure(height: float, below: float = 0.45) -> Figure:
-    """A 7.5in-wide chart with fixed margins in inches (a layout engine costs more than the drawing):
-    room on the left for wrapped labels, ``below`` inches for the axis label and legend."""
-    figure = Figure(figsize=(7.5, height), dpi=110)
+def _figure(rows: int, per_row: float, extra: float, below: float = 0.6) -> Figure:
+    """A CHART_WIDTH-wide chart with fixed margins in inches (a layout engine costs more than the
+    drawing): room on the left for wrapped labels, ``below`` inches for the axis label and legend."""
+    height = per_row * max(rows, 1) + extra
+    figure = Figure(figsize=(CHART_WIDTH, height), dpi=CHART_DPI)
     FigureCanvasAgg(figure)
-    figure.subplots_adjust(left=0.36, right=0.97, top=1 - 0.35 / height, bottom=below / height)
+    figure.subplots_adjust(left=0.46, right=0.97, top=1 - 0.15 / height, bottom=below / height)
     return figure
 
 
-def _png(figure: Figure) -> bytes:
+def _chart(title: str, alt: str, figure: Figure) -> Chart:
+    """Render the figure once, to PNG (a raster prints far faster than SVG in the PDF)."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    texts = tuple(t.get_text() for t in figure.findobj(Text) if t.get_text())
+    return Chart(title, alt, buffer.getvalue(), texts)
 
 
-def build_charts(summary: Summary, definition: Definition, group: str) -> list[tuple[str, Figure]]:
-    """The report's charts for ``group`` (an agency, or PARTNERSHIP for the board's report)."""
-    likert = [(item.id, item.text) for item in definition.items if item.type == "likert"]
-    charts: list[tuple[str, Figure]] = []
-    figure = _figure(0.45 * len(likert) + 1.6, below=0.85)
-    plot_agree_scale(figure.add_subplot(), summary.distributions, likert, group, summary.min_group_size)
-    charts.append(("Agreement with each statement", figure))
-    if group != PARTNERSHIP:
-        shares = summary.figures[(summary.figures["unit"] == "%") & (summary.figures["group"] == group)]
-        measures = list(dict.fromkeys(zip(shares["measure"], shares["label"], strict=True)))
-        figure = _figure(0.42 * len(measures) + 1.2)
-        plot_agency_vs_partnership(
-            figure.add_subplot(), summary.figures, measures, group, summary.min_group_size
+def build_charts(
+    summary: Summary, definition: Definition, group: str, names: Mapping[str, str]
+) -> list[Chart]:
+    """The report's charts for ``group`` (an agency, or PARTNERSHIP for the board's report), each
+    drawn once, with a caption and alt text that states the figures it shows."""
+    who = group_name(group, dict(names))
+    charts: list[Chart] = []
+    if group == PARTNERSHIP:
+        agencies = len(summary.responses) - 1
+        figure = _figure(agencies, 0.42, 0.9, below=0.55)
+        alt = plot_response_rates(figure.add_subplot(), summary.responses, names)
+        charts.append(
+            _chart(f"Response rate of each agency against the {TARGET_RATE:.0f}% target", alt, figure)
         )
-        charts.append((f"{group} compared with the partnership", figure))
-    else:
-        rows = len(summary.responses) - 1
-        figure = _figure(0.3 * rows + 1.3, below=0.5)
-        plot_response_rates(figure.add_subplot(), summary.responses, summary.min_group_size)
-        charts.append(("Response rates against the 10% target", figure))
+    likert = [(item.id, item.text) for item in definition.items if item.type == "likert"]
+    figure = _figure(len(likert), 0.85, 1.5, below=1.3)
+    alt = plot_agree_scale(figure.add_subplot(), summary.distributions, likert, group, names)
+    charts.append(_chart(f"How far staff in {who} agree with each statement (counts on bars)", alt, figure))
+    if group != PARTNERSHIP:
+        shares = summary.figures[
+            (summary.figures["unit"] == "%")
+            & (summary.figures["group"] == group)
+            & ~summary.figures["measure"].str.startswith("use:")
+        ]
+        measures = list(dict.fromkeys(zip(shares["measure"], shares["label"], strict=True)))
+        figure = _figure(len(measures), 0.85, 1.2, below=1.05)
+        alt = plot_agency_vs_partnership(figure.add_subplot(), summary.figures, measures, group, names)
+        charts.append(_chart(f"{who} beside the whole partnership (count/base beside each bar)", alt, figure))
     if not summary.themes.empty:
-        figure = _figure(2.8)
-        plot_themes(figure.add_subplot(), summary.themes, group, summary.min_group_size)
-        charts.append(("Top themes of what staff would change", figure))
+        figure = _figure(6, 0.45, 0.8)
+        alt = plot_themes(figure.add_subplot(), summary.themes, group, names)
+        charts.append(_chart(f"What staff in {who} would change: most common themes", alt, figure))
     return charts
 
 
@@ -93,66 +127,254 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _html_table(table: pd.DataFrame) -> str:
-    if table.empty:
-        return "<p>Nothing to show.</p>"
-    head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-        for row in table.itertuples(index=False)
+def _figure_text(value: object, unit: str) -> str:
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return ""
+    return f"{float(value):.0f}%" if unit == "%" else f"{float(value):.2f}"  # type: ignore[arg-type]
+
+
+def _points(value: object, unit: str) -> str:
+    if value is None or pd.isna(value):  # type: ignore[arg-type]
+        return ""
+    return f"{float(value):+.1f}" + (" pts" if unit == "%" else "")  # type: ignore[arg-type]
+
+
+def table_view(section: Section, group_by: str | None = None, drop: Sequence[str] = ()) -> dict[str, Any]:
+    """A section as the template's generic table: header, rows of text cells (numbers as written).
+
+    With ``group_by``, that column becomes a heading row whenever its value changes."""
+    table = section.table.drop(columns=[c for c in drop if c in section.table.columns])
+    columns = [c for c in table.columns if c != group_by]
+    rows = []
+    last = None
+    for record in table.to_dict("records"):
+        heading = str(record[group_by]) if group_by else None
+        if heading is not None and heading != last:
+            rows.append({"heading": heading})
+            last = heading
+        rows.append({"cells": [_cell(record[c]) for c in columns]})
+    return {
+        "key": section.key,
+        "title": section.title,
+        "intro": section.intro,
+        "columns": columns,
+        "rows": rows,
+    }
+
+
+def compare_view(summary: Summary, agency: str) -> list[dict[str, Any]]:
+    """The agency report's main table: each measure for the agency, the partnership, the difference
+    from the rest of the partnership (interval, marked when beyond chance) and the change since last wave."""
+    figures = summary.figures
+    mine = figures[figures["group"] == agency].set_index("measure")
+    everyone = figures[figures["group"] == PARTNERSHIP].set_index("measure")
+    rest = versus_rest(summary, agency).set_index("measure")
+    comp = (
+        summary.comparison[summary.comparison["group"] == agency].set_index("measure")
+        if not summary.comparison.empty
+        else pd.DataFrame()
     )
-    return f"<div class='scroll'><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
+    rows = []
+    for measure, row in mine.iterrows():
+        unit = str(row["unit"])
+        out: dict[str, Any] = {
+            "label": row["label"],
+            "of": row["of"],
+            "headline": is_headline(str(measure)),
+            "reason": row["reason"],
+            "partnership": _figure_text(everyone.loc[measure, "value"], unit),
+        }
+        if not row["suppressed"] and pd.notna(row["value"]):
+            out["value"] = _figure_text(row["value"], unit)
+            out["basis"] = (
+                f"{int(row['count'])}/{int(row['base'])}"
+                if pd.notna(row["count"])
+                else f"n={int(row['base'])}"
+            )
+            r = rest.loc[measure]
+            if pd.notna(r["difference"]):
+                out["difference"] = _points(r["difference"], unit)
+                out["interval"] = f"{r['ci_low']:+.1f} to {r['ci_high']:+.1f}"
+                out["mark"] = ("above" if r["difference"] > 0 else "below") if r["significant"] else "similar"
+            if measure in comp.index and not comp.loc[measure, "suppressed"]:
+                c = comp.loc[measure]
+                out["previous"] = _figure_text(c["previous"], unit)
+                out["change"] = _points(c["change"], unit)
+                out["change_mark"] = ("up" if c["change"] > 0 else "down") if c["significant"] else "same"
+        rows.append(out)
+    return rows
 
 
-CSS = """
-body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:0 auto;max-width:60rem;
-padding:1rem;color:#1a1a1a;line-height:1.45}
-h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:2px solid #0072B2}
-.scroll{overflow-x:auto}table{border-collapse:collapse;font-size:.85rem;min-width:100%}
-th,td{border:1px solid #bbb;padding:.25rem .4rem;text-align:left;vertical-align:top;white-space:pre-line}
-th{background:#eef3f8}tbody tr:nth-child(even){background:#f7f7f7}
-figure{margin:1rem 0}figure img{max-width:100%;height:auto}figcaption{font-size:.85rem;color:#444}
-.meta{color:#444;font-size:.9rem}
-@media print{body{max-width:none;padding:0;font-size:10pt}.scroll{overflow:visible}
-h2{page-break-after:avoid}table,figure{page-break-inside:avoid}a{color:inherit;text-decoration:none}}
-"""
+@cache
+def environment() -> Environment:
+    """The templates' environment: autoescaped HTML, undefined names are errors."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined, trim_blocks=True
+    )
+    env.filters["pct"] = lambda v: "" if v is None else f"{v:.0f}%"
+    env.filters["rate"] = lambda v: "" if v is None else f"{v:.1f}%"
+    env.filters["figure"] = lambda v, unit: _figure_text(v, unit)
+    env.filters["points"] = lambda v, unit: _points(v, unit)
+    env.filters["p"] = lambda v: "p < 0.001" if v < 0.001 else f"p = {v:.3f}"
+    return env
+
+
+def _reasons(n: int) -> dict[str, str]:
+    return {REASON_KEYS[code]: text.format(n=n) for code, text in REASONS.items()}
+
+
+def report_context(
+    summary: Summary,
+    sections: Sequence[Section],
+    group: str,
+    names: Mapping[str, str],
+    title: str,
+    charts: list[Chart],
+) -> dict[str, Any]:
+    """Everything the report template shows, computed here so the template only words and lays it out."""
+    names = dict(names)
+    by_key = {s.key: s for s in sections}
+    partnership = group == PARTNERSHIP
+    context: dict[str, Any] = {
+        "title": title,
+        "who": group_name(group, names),
+        "code": group,
+        "wave": summary.wave,
+        "previous_wave": summary.previous_wave,
+        "demo": summary.demo,
+        "partnership": partnership,
+        "findings": key_findings(summary, group),
+        "names": {**names, PARTNERSHIP: "the partnership"},
+        "charts": charts,
+        "min_group_size": summary.min_group_size,
+        "min_quote_size": summary.min_quote_size,
+        "reasons": _reasons(summary.min_group_size),
+        "test_name": TEST_NAME,
+        "target": TARGET_RATE,
+        "responses": table_view(by_key["responses"]),
+        "themes": _theme_view(summary, group if not partnership else PARTNERSHIP),
+    }
+    distributions = by_key["distributions"]
+    if partnership:
+        listed = [m for m in dict.fromkeys(summary.figures["measure"]) if is_headline(m)]
+        labels = summary.figures.drop_duplicates("measure").set_index("measure")["label"]
+        context["league"] = league_table(summary, names)
+        context["league_measures"] = [labels[m] for m in listed]
+        context["agencies"] = [key_findings(summary, g) for g in summary.groups if g != PARTNERSHIP]
+        mine = distributions.table[distributions.table["Agency"] == "Partnership"]
+        distributions = Section(distributions.key, distributions.title, distributions.intro, mine)
+        context["compare"] = _partnership_rows(summary)
+        context["distributions"] = table_view(
+            distributions, group_by="Question", drop=("Item", "Agency", "Note")
+        )
+    else:
+        context["compare"] = compare_view(summary, group)
+        context["distributions"] = table_view(distributions, group_by="Question", drop=("Item",))
+    return context
+
+
+def _partnership_rows(summary: Summary) -> list[dict[str, Any]]:
+    """The partnership's own figures and their change since last wave."""
+    figures = summary.figures[summary.figures["group"] == PARTNERSHIP]
+    comp = (
+        summary.comparison[summary.comparison["group"] == PARTNERSHIP].set_index("measure")
+        if not summary.comparison.empty
+        else pd.DataFrame()
+    )
+    rows = []
+    for _, row in figures.iterrows():
+        unit = str(row["unit"])
+        out: dict[str, Any] = {"label": row["label"], "of": row["of"], "reason": row["reason"]}
+        if not row["suppressed"] and pd.notna(row["value"]):
+            out["value"] = _figure_text(row["value"], unit)
+            out["basis"] = (
+                f"{int(row['count'])}/{int(row['base'])}"
+                if pd.notna(row["count"])
+                else f"n={int(row['base'])}"
+            )
+            if row["measure"] in comp.index and not comp.loc[row["measure"], "suppressed"]:
+                c = comp.loc[row["measure"]]
+                out["previous"] = _figure_text(c["previous"], unit)
+                out["change"] = _points(c["change"], unit)
+                out["interval"] = f"{c['ci_low']:+.1f} to {c['ci_high']:+.1f}"
+                out["change_mark"] = ("up" if c["change"] > 0 else "down") if c["significant"] else "same"
+        rows.append(out)
+    return rows
+
+
+def _theme_view(summary: Summary, group: str) -> dict[str, Any]:
+    themes = summary.themes
+    if themes.empty or "rank" not in themes:
+        return {"rows": [], "reason": "", "base": None, "quotes_shown": False}
+    mine = themes[themes["group"] == group]
+    reason = str(mine["reason"].iloc[0]) if len(mine) else ""
+    rows = mine[mine["rank"].notna()].sort_values("rank")
+    base = mine["base"].iloc[0] if len(mine) else None
+    return {
+        "rows": [
+            {
+                "label": r["label"],
+                "count": int(r["count"]),
+                "percent": float(r["percent"]),
+                "quotes": list(r["quotes"]),
+            }
+            for _, r in rows.iterrows()
+        ],
+        "reason": reason,
+        "base": None if base is None or pd.isna(base) else int(base),
+        "quotes_shown": bool(rows["quotes"].map(len).any()) if len(rows) else False,
+    }
+
+
+def render_report(context: Mapping[str, Any]) -> str:
+    """The report page (HTML) from analysis/templates/report.html."""
+    return environment().get_template("report.html").render(**context)
 
 
 def render_html(title: str, intro: str, sections: Sequence[Section], charts: Sequence[Chart]) -> str:
-    """One self-contained HTML page: charts as data: URIs, no external files or scripts."""
-    parts = [f"<h1>{html.escape(title)}</h1>", f"<p class='meta'>{html.escape(intro)}</p>"]
-    if charts:
-        parts.append("<h2>Charts</h2>")
-    for chart in charts:
-        data = base64.b64encode(chart.png).decode()
-        parts.append(
-            f"<figure><img alt='{html.escape(chart.title)}' src='data:image/png;base64,{data}'>"
-            f"<figcaption>{html.escape(chart.title)}</figcaption></figure>"
-        )
-    for section in sections:
-        parts.append(f"<h2 id='{section.key}'>{html.escape(section.title)}</h2>")
-        parts.append(f"<p>{html.escape(section.intro)}</p>{_html_table(section.table)}")
-    body = "\n".join(parts)
+    """A plain page of tables (the impact annex) from analysis/templates/tables.html."""
+    views = [table_view(s) for s in sections]
     return (
-        "<!doctype html><html lang='en-GB'><head><meta charset='utf-8'>"
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
-        f"<title>{html.escape(title)}</title><style>{CSS}</style></head><body>{body}</body></html>"
+        environment()
+        .get_template("tables.html")
+        .render(title=title, intro=intro, sections=views, charts=charts)
     )
 
 
-def write_xlsx(path: Path, sections: Sequence[Section]) -> None:
-    """One sheet per section; numbers stay numbers (blank where suppressed)."""
+def write_pdf(path: Path, page: str) -> None:
+    """Print the report page to A4 with WeasyPrint (the template's print CSS sets the page)."""
+    from weasyprint import HTML  # imported here: it loads Pango, which only reports need
+
+    HTML(string=page, base_url=str(TEMPLATES)).write_pdf(path)
+
+
+def _demo_marked(table: pd.DataFrame, demo: bool) -> pd.DataFrame:
+    if not demo:
+        return table
+    marked = table.copy()
+    marked.insert(0, DEMO_COLUMN, DEMO_VALUE)
+    return marked
+
+
+def write_xlsx(path: Path, sections: Sequence[Section], demo: bool = False) -> None:
+    """One sheet per section; numbers stay numbers (blank where suppressed); long text wraps."""
     book = Workbook()
     book.remove(book.active)
     for section in sections:
+        table = _demo_marked(section.table, demo)
         sheet = book.create_sheet(section.title[:31].replace("/", " ").replace(":", ""))
-        sheet.append(list(section.table.columns))
+        sheet.append(list(table.columns))
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-        for row in section.table.itertuples(index=False):
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+        for row in table.itertuples(index=False):
             sheet.append([_excel(v) for v in row])
-        for n, column in enumerate(section.table.columns, start=1):
-            sheet.column_dimensions[get_column_letter(n)].width = min(60, max(10, len(str(column)) + 2))
+        for n, column in enumerate(table.columns, start=1):
+            longest = max([len(str(column))] + [len(_cell(v)) for v in table[column].head(500)])
+            sheet.column_dimensions[get_column_letter(n)].width = min(60, max(10, longest + 2))
+            if longest > 60:
+                for cell in sheet[get_column_letter(n)][1:]:
+                    cell.alignment = Alignment(wrap_text=True, vertical="top")
         sheet.freeze_panes = "A2"
     book.save(path)
 
@@ -165,47 +387,20 @@ def _excel(value: object) -> object:
     return value
 
 
-def write_csvs(folder: Path, sections: Sequence[Section]) -> list[Path]:
+def write_csvs(folder: Path, sections: Sequence[Section], demo: bool = False) -> list[Path]:
     """One CSV per section (UTF-8 with BOM so spreadsheets show accents and dashes right)."""
     paths = []
     for section in sections:
         path = folder / f"{section.key}.csv"
-        section.table.to_csv(path, index=False, encoding="utf-8-sig")
+        _demo_marked(section.table, demo).to_csv(path, index=False, encoding="utf-8-sig")
         paths.append(path)
     return paths
-
-
-def write_pdf(
-    path: Path, title: str, figures: Sequence[tuple[str, Figure]], sections: Sequence[Section]
-) -> None:
-    """A printable PDF with matplotlib's PdfPages: the charts, then the headline and response tables."""
-    with PdfPages(path, metadata={"Title": title}) as pdf:
-        for _, figure in figures:
-            pdf.savefig(figure)
-        for section in sections:
-            if section.key not in {"responses", "headline"} or section.table.empty:
-                continue
-            table = section.table.iloc[:, : min(8, section.table.shape[1])]
-            for start in range(0, len(table), 28):
-                page = Figure(figsize=(8.27, 11.69))  # A4, no layout engine: tables place themselves
-                FigureCanvasAgg(page)
-                ax = page.add_axes((0.03, 0.03, 0.94, 0.92))
-                ax.axis("off")
-                ax.set_title(f"{title}: {section.title}", fontsize=9)
-                chunk = table.iloc[start : start + 28]
-                cells = [[_cell(v)[:48] for v in row] for row in chunk.itertuples(index=False)]
-                drawn = ax.table(
-                    cellText=cells, colLabels=[str(c)[:24] for c in chunk.columns], loc="upper center"
-                )
-                drawn.auto_set_font_size(False)
-                drawn.set_fontsize(5.5)
-                pdf.savefig(page)
 
 
 def write_report(
     summary: Summary, definition: Definition, group: str, root: Path, names: dict[str, str], title: str
 ) -> Path:
-    """Write HTML, XLSX, CSVs and PDF of one group's report; returns its folder.
+    """Write HTML, PDF, XLSX, CSVs and the charts (PNG) of one group's report; returns its folder.
 
     ``summary`` must already be cut to what the reader may see
     (``summary.for_agency(code)`` for an agency lead).
@@ -213,20 +408,43 @@ def write_report(
     folder = report_dir(root, summary.wave, group)
     folder.mkdir(parents=True, exist_ok=True)
     sections = report_sections(summary, definition, names)
-    figures = build_charts(summary, definition, group)
-    charts = [Chart(name, _png(figure)) for name, figure in figures]
-    who = group_name(group, names)
-    heading = f"{title}: {who}, wave {summary.wave}"
-    intro = (
-        f"Collated anonymous responses for {who}"
-        + (" beside the whole partnership" if group != PARTNERSHIP else " and every agency")
-        + f". Figures resting on fewer than {summary.min_group_size} responses are suppressed, and so is "
-        "the next smallest where one could otherwise be worked out by subtraction."
-    )
-    (folder / "report.html").write_text(render_html(heading, intro, sections, charts), encoding="utf-8")
-    write_xlsx(folder / "report.xlsx", sections)
-    write_csvs(folder, sections)
-    write_pdf(folder / "report.pdf", heading, figures, sections)
+    charts = build_charts(summary, definition, group, names)
+    page = render_report(report_context(summary, sections, group, names, title, charts))
+    (folder / "report.html").write_text(page, encoding="utf-8")
+    write_pdf(folder / "report.pdf", page)
+    write_xlsx(folder / "report.xlsx", sections, summary.demo)
+    write_csvs(folder, sections, summary.demo)
     for index, chart in enumerate(charts, start=1):
         (folder / f"chart-{index}.png").write_bytes(chart.png)
     return folder
+
+
+def _write_one(job: tuple[Summary, Definition, str, Path, dict[str, str], str]) -> Path:
+    summary, definition, group, root, names, title = job
+    return write_report(summary, definition, group, root, names, title)
+
+
+def write_reports(
+    summary: Summary,
+    definition: Definition,
+    groups: Sequence[str],
+    root: Path,
+    names: dict[str, str],
+    title: str,
+    workers: int | None = None,
+) -> Iterator[Path]:
+    """Write each group's report (cut to what its reader may see), in parallel processes.
+
+    Yields each report's folder as it is finished (in no set order). Each agency's
+    report gets ``summary.for_agency(code)`` only; PARTNERSHIP gets the whole summary.
+    """
+    jobs = [
+        (summary if g == PARTNERSHIP else summary.for_agency(g), definition, g, root, names, title)
+        for g in groups
+    ]
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    if workers == 1:
+        yield from map(_write_one, jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(_write_one, jobs)

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.findings import versus_rest
 from analysis.summaries import PARTNERSHIP, Summary
+from analysis.suppression import reason_text
 from surveys.model import Definition
-
-SUPPRESSED = "suppressed: fewer than {n} responses"
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,11 @@ def group_name(group: str, names: dict[str, str]) -> str:
     return "Partnership" if group == PARTNERSHIP else names.get(group, group)
 
 
-def _note(suppressed: pd.Series, n: int) -> pd.Series:
-    return suppressed.map({True: SUPPRESSED.format(n=n), False: ""}).astype("str")
+def _note(reasons: pd.Series, n: int) -> pd.Series:
+    """The Note column: why a row's figures are blank (the same words in every output)."""
+    return pd.Series(
+        [f"suppressed: {reason_text(r, n)}" if r else "" for r in reasons], index=reasons.index, dtype="str"
+    )
 
 
 def _side_by_side(
@@ -63,7 +66,7 @@ def response_section(summary: Summary, names: dict[str, str]) -> Section:
             "Frontline headcount": table["headcount"],
             "Response rate %": table["rate"].round(1),
             "10% target met": table["target_met"].map({True: "yes", False: "no"}).astype("object"),
-            "Note": _note(table["suppressed"], summary.min_group_size),
+            "Note": _note(table["reason"], summary.min_group_size),
         }
     )
     return Section(
@@ -95,7 +98,7 @@ def _long_headline(summary: Summary, groups: Sequence[str], names: dict[str, str
         table["Last wave"] = comp["previous"].round(1).to_numpy()
         table["Change"] = comp["change"].round(1).to_numpy()
         table["Change beyond chance"] = comp["significant"].map({True: "yes", False: "no"}).to_numpy()
-    table["Note"] = _note(rows["suppressed"], summary.min_group_size).to_numpy()
+    table["Note"] = _note(rows["reason"], summary.min_group_size).to_numpy()
     return table.reset_index(drop=True)
 
 
@@ -111,35 +114,43 @@ def headline_section(summary: Summary, groups: Sequence[str], names: dict[str, s
         )
     if len(groups) > WIDE_GROUPS:
         return Section("headline", "Headline figures", intro, _long_headline(summary, groups, names))
-    figures = summary.figures.assign(value=summary.figures["value"].round(1))
-    columns = {"value": "% or mean", "count": "count", "base": "of (base)"}
-    wide = _side_by_side(figures, ["measure", "label", "of", "unit"], groups, columns, names)
-    hidden = (
-        figures[figures["suppressed"]]
-        .groupby("measure")["group"]
-        .apply(lambda g: ", ".join(group_name(x, names) for x in g))
-    )
-    wide["Note"] = (
-        wide["measure"]
-        .map(hidden)
-        .map(
-            lambda who: (
-                f"suppressed for {who} (fewer than {summary.min_group_size})" if isinstance(who, str) else ""
-            )
-        )
+    agency = next(g for g in groups if g != PARTNERSHIP)
+    return Section("headline", "Headline figures", intro, _agency_headline(summary, agency, names))
+
+
+def _agency_headline(summary: Summary, agency: str, names: dict[str, str]) -> pd.DataFrame:
+    """One row per measure: the agency, the partnership, the rest of it and the test, last wave."""
+    figures = summary.figures
+    mine = figures[figures["group"] == agency].reset_index(drop=True)
+    everyone = figures[figures["group"] == PARTNERSHIP].set_index("measure")
+    rest = versus_rest(summary, agency).set_index("measure").reindex(mine["measure"])
+    name = group_name(agency, names)
+    table = pd.DataFrame(
+        {
+            "Measure": mine["label"],
+            "Of": mine["of"],
+            "Unit": mine["unit"],
+            name: mine["value"].round(1),
+            f"{name} count": mine["count"],
+            f"{name} base": mine["base"],
+            "Partnership": mine["measure"].map(everyone["value"]).round(1).to_numpy(),
+            "Rest of partnership": rest["rest"].round(1).to_numpy(),
+            "Difference from the rest": rest["difference"].round(1).to_numpy(),
+            "95% interval from": rest["ci_low"].round(1).to_numpy(),
+            "95% interval to": rest["ci_high"].round(1).to_numpy(),
+            "p": rest["p_value"].round(4).to_numpy(),
+            "Difference beyond chance": rest["significant"].map({True: "yes", False: "no"}).to_numpy(),
+        }
     )
     if not summary.comparison.empty:
-        comp = summary.comparison
-        for group in groups:
-            rows = comp[comp["group"] == group].set_index("measure")
-            name = group_name(group, names)
-            wide[f"{name} last wave"] = wide["measure"].map(rows["previous"].round(1))
-            wide[f"{name} change"] = wide["measure"].map(rows["change"].round(1))
-            wide[f"{name} change beyond chance"] = wide["measure"].map(
-                rows["significant"].map({True: "yes", False: "no"}).astype("object")
-            )
-    wide = wide.rename(columns={"label": "Measure", "of": "Of", "unit": "Unit"}).drop(columns="measure")
-    return Section("headline", "Headline figures", intro, wide)
+        comp = summary.comparison[summary.comparison["group"] == agency].set_index("measure")
+        table["Last wave"] = mine["measure"].map(comp["previous"]).round(1).to_numpy()
+        table["Change"] = mine["measure"].map(comp["change"]).round(1).to_numpy()
+        table["Change beyond chance"] = (
+            mine["measure"].map(comp["significant"].map({True: "yes", False: "no"})).to_numpy()
+        )
+    table["Note"] = _note(mine["reason"], summary.min_group_size).to_numpy()
+    return table
 
 
 def distribution_section(
@@ -158,7 +169,7 @@ def distribution_section(
                 "Count": rows["count"],
                 "%": rows["percent"],
                 "Of (base)": rows["base"],
-                "Note": _note(rows["suppressed"], summary.min_group_size),
+                "Note": _note(rows["reason"], summary.min_group_size),
             }
         ).reset_index(drop=True)
     else:
@@ -191,7 +202,7 @@ def theme_section(summary: Summary, groups: Sequence[str], names: dict[str, str]
             "% of those who answered": rows["percent"].round(1),
             "Answered": rows["base"],
             "Example quotes (redacted)": [" | ".join(q) for q in rows["quotes"]],
-            "Note": _note(rows["suppressed"], summary.min_group_size),
+            "Note": _note(rows["reason"], summary.min_group_size),
         }
     )
     table = table[table["Rank"].notna() | (table["Note"] != "")].reset_index(drop=True)
@@ -220,7 +231,7 @@ def comparison_section(summary: Summary, groups: Sequence[str], names: dict[str,
             "95% interval to": comp["ci_high"].round(1),
             "p": comp["p_value"].round(4),
             "Beyond chance": comp["significant"].map({True: "yes", False: "no"}).astype("object"),
-            "Note": _note(comp["suppressed"], summary.min_group_size),
+            "Note": _note(comp["reason"], summary.min_group_size),
         }
     )
     return Section(

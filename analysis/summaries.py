@@ -22,7 +22,7 @@ import pandas as pd
 
 from analysis.frame import analysed_items, choice_values, multi_column
 from analysis.measures import Measure
-from analysis.suppression import suppressed_groups, suppressed_total
+from analysis.suppression import REASON_KEYS, SHOWN, TOO_FEW, suppressed_total, suppression_reasons
 from analysis.themes import Codebook
 from surveys.model import Definition, Item
 from surveys.redaction import redact
@@ -44,6 +44,7 @@ FIGURE_COLUMNS = [
     "unit",
     "sd",
     "suppressed",
+    "reason",
 ]
 
 
@@ -73,6 +74,8 @@ class Summary:
     themes: pd.DataFrame
     comparison: pd.DataFrame
     previous_wave: int | None = None
+    min_quote_size: int = 0
+    demo: bool = False
 
     def for_agency(self, agency: str) -> Summary:
         """Only this agency's rows and the partnership's (what that agency's lead may see)."""
@@ -160,9 +163,20 @@ def _with_partnership(array: np.ndarray) -> np.ndarray:
     return np.concatenate([array, array.sum(axis=0, keepdims=True)], axis=0)
 
 
-def _hidden(base: np.ndarray, min_group_size: int) -> np.ndarray:
-    """Suppression per agency plus the partnership row, for one base vector."""
-    return np.append(suppressed_groups(base, min_group_size), suppressed_total(base.sum(), min_group_size))
+def agency_reasons(frame: pd.DataFrame, min_group_size: int) -> np.ndarray:
+    """Each agency's suppression reason code from its number of responses (the agency-level rule)."""
+    groups = Groups.of(frame)
+    responses = groups.tally(np.zeros(len(frame), dtype=np.int64), 1)[:, 0]
+    return suppression_reasons(responses, min_group_size)
+
+
+def _reasons(base: np.ndarray, min_group_size: int, forced: np.ndarray | None = None) -> np.ndarray:
+    """Reason keys ("", "too_few", "cover") per agency plus the partnership row, for one base vector."""
+    codes = np.append(
+        suppression_reasons(base, min_group_size, forced),
+        TOO_FEW if suppressed_total(base.sum(), min_group_size) else SHOWN,
+    )
+    return np.asarray([REASON_KEYS[int(c)] for c in codes], dtype=object)
 
 
 def _percent(count: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -182,13 +196,18 @@ def _blank(table: pd.DataFrame, numbers: Sequence[str]) -> pd.DataFrame:
 
 
 def distribution_table(
-    all_counts: Sequence[Counts], groups: Sequence[str], min_group_size: int
+    all_counts: Sequence[Counts],
+    groups: Sequence[str],
+    min_group_size: int,
+    forced: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Distribution of every item: one row per group and value, count and percent of the item's base."""
+    """Distribution of every item: one row per group and value, count and percent of the item's base.
+
+    ``forced`` is :func:`agency_reasons` of the frame: agencies hidden in every table."""
     parts = []
     for c in all_counts:
         counts, base = _with_partnership(c.counts), np.append(c.base, c.base.sum())
-        hidden = _hidden(c.base, min_group_size)
+        reasons = _reasons(c.base, min_group_size, forced)
         n_groups, n_values = counts.shape
         parts.append(
             pd.DataFrame(
@@ -200,7 +219,8 @@ def distribution_table(
                     "count": counts.ravel(),
                     "base": np.repeat(base, n_values),
                     "percent": _percent(counts.ravel(), np.repeat(base, n_values)),
-                    "suppressed": np.repeat(hidden, n_values),
+                    "suppressed": np.repeat(reasons != "", n_values),
+                    "reason": np.repeat(reasons, n_values),
                 }
             )
         )
@@ -208,7 +228,7 @@ def distribution_table(
         pd.concat(parts, ignore_index=True)
         if parts
         else pd.DataFrame(
-            columns=["group", "item", "value", "label", "count", "base", "percent", "suppressed"]
+            columns=["group", "item", "value", "label", "count", "base", "percent", "suppressed", "reason"]
         )
     )
     table["suppressed"] = table["suppressed"].astype(bool)
@@ -220,12 +240,14 @@ def figure_table(
     counts_by_item: Mapping[str, Counts],
     groups: Sequence[str],
     min_group_size: int,
+    forced: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Headline measures per group: count, base, value (% or mean), the denominator's words."""
     parts = []
     for m in measures:
         c = counts_by_item[m.item]
         counts, base = _with_partnership(c.counts), np.append(c.base, c.base.sum())
+        reasons = _reasons(c.base, min_group_size, forced)
         sd = np.full(len(base), np.nan)
         if m.kind == "mean":
             numbers = np.asarray([float(v) for v in c.values])
@@ -252,7 +274,8 @@ def figure_table(
                     "value": value,
                     "unit": unit,
                     "sd": sd,
-                    "suppressed": _hidden(c.base, min_group_size),
+                    "suppressed": reasons != "",
+                    "reason": reasons,
                 }
             )
         )
@@ -281,13 +304,15 @@ def response_table(
     rate = np.append(
         _percent(responses, heads), _percent(responses[known].sum(), total_heads) if total_heads else np.nan
     )
+    reasons = _reasons(responses, min_group_size)
     table = pd.DataFrame(
         {
             "group": [*agencies, PARTNERSHIP],
             "responses": all_responses,
             "headcount": np.append(heads, total_heads),
             "rate": rate,
-            "suppressed": _hidden(responses, min_group_size),
+            "suppressed": reasons != "",
+            "reason": reasons,
         }
     )
     table = _blank(table, ["responses", "rate"])
@@ -342,23 +367,33 @@ class _Answers:
 
 
 def theme_table(
-    frame: pd.DataFrame, coded: pd.DataFrame, codebook: Codebook, min_group_size: int, quotes: int = QUOTES
+    frame: pd.DataFrame,
+    coded: pd.DataFrame,
+    codebook: Codebook,
+    min_group_size: int,
+    quotes: int = QUOTES,
+    min_quote_size: int = 0,
 ) -> pd.DataFrame:
     """Themes of one free-text item per group: count, percent of those who answered, rank, quotes.
 
     ``coded`` is ``analysis.themes.code_column`` of ``frame[codebook.item]``.
-    Quotes are the most confidently coded distinct answers, redacted; a
-    suppressed group has none, and the partnership's quotes come only from
-    agencies that are not suppressed, so no quote can be traced to a small group.
+    Quotes are the most confidently coded distinct answers, redacted. A group
+    gets quotes only when it is not suppressed and at least ``min_quote_size``
+    of its people answered (a higher bar than for counts: a sentence can give
+    its writer away where a number cannot); the partnership's quotes come only
+    from agencies that clear that bar, so no quote can be traced to a small group.
     """
     agencies = [str(a) for a in frame["agency"].cat.categories]
     groups = (*agencies, PARTNERSHIP)
     ids = list(codebook.theme_ids)
     bins = Groups.of(frame)
     answers = _Answers.of(bins, coded, ids)
-    table = distribution_table([answers.counts(bins, codebook)], groups, min_group_size)
+    table = distribution_table(
+        [answers.counts(bins, codebook)], groups, min_group_size, agency_reasons(frame, min_group_size)
+    )
     table = table.drop(columns="item").rename(columns={"value": "theme"})
-    hidden = set(table.loc[table["suppressed"] & (table["group"] != PARTNERSHIP), "group"])
+    too_few = table["base"].fillna(0) < max(min_quote_size, 1)
+    hidden = set(table.loc[(table["suppressed"] | too_few) & (table["group"] != PARTNERSHIP), "group"])
 
     shown = np.array([g < bins.count and agencies[g] not in hidden for g in range(bins.count + 1)])[
         answers.group
@@ -386,7 +421,7 @@ def theme_table(
         picked[(PARTNERSHIP, theme)] = tuple(_quote(t) for t in overall)
     table["quotes"] = [
         () if hidden else picked.get((g, t), ())
-        for g, t, hidden in zip(table["group"], table["theme"], table["suppressed"], strict=True)
+        for g, t, hidden in zip(table["group"], table["theme"], table["suppressed"] | too_few, strict=True)
     ]
     ranked = table["count"].astype("Float64").fillna(-1)
     table["rank"] = ranked.groupby(table["group"]).rank(method="first", ascending=False).astype("Int64")
@@ -414,7 +449,7 @@ def comparison_table(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
     percentage points; means use a two-sample z-test on the means. A row
     where either wave's figure is suppressed is suppressed.
     """
-    cols = ["group", "measure", "value", "base", "sd", "suppressed"]
+    cols = ["group", "measure", "value", "base", "sd", "suppressed", "reason"]
     both = current[["label", "unit", *cols]].merge(
         previous[cols], on=["group", "measure"], how="inner", suffixes=("", "_previous")
     )
@@ -452,6 +487,7 @@ def comparison_table(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFr
             "z": z,
             "p_value": p,
             "suppressed": (both["suppressed"] | both["suppressed_previous"]).to_numpy(bool),
+            "reason": both["reason"].where(both["reason"] != "", both["reason_previous"]).to_numpy(),
         }
     )
     out = _blank(out, ["value", "previous", "change", "ci_low", "ci_high", "z", "p_value"])
@@ -469,6 +505,8 @@ def summarise(
     previous: pd.DataFrame | None = None,
     themes: pd.DataFrame | None = None,
     wave: int | None = None,
+    min_quote_size: int = 0,
+    demo: bool = False,
 ) -> Summary:
     """Every table of the collated return for the wave in ``frame``.
 
@@ -481,13 +519,16 @@ def summarise(
     items = [it for it in analysed_items(definition) if it.type in {"single", "likert", "multi", "rating"}]
     groups_now = Groups.of(frame)
     counts = {it.id: item_counts(frame, it, agencies, groups_now) for it in items}
-    figures = figure_table(measures, counts, groups, min_group_size)
+    forced = agency_reasons(frame, min_group_size)
+    figures = figure_table(measures, counts, groups, min_group_size, forced)
     comparison = pd.DataFrame(columns=["group", "measure"])
     previous_wave = None
     if previous is not None and len(previous):
         groups_before = Groups.of(previous)
         previous_counts = {it.id: item_counts(previous, it, agencies, groups_before) for it in items}
-        before = figure_table(measures, previous_counts, groups, min_group_size)
+        before = figure_table(
+            measures, previous_counts, groups, min_group_size, agency_reasons(previous, min_group_size)
+        )
         comparison = comparison_table(figures, before)
         previous_wave = int(previous["wave"].iloc[0])
     return Summary(
@@ -496,8 +537,10 @@ def summarise(
         groups=groups,
         responses=response_table(frame, headcounts, min_group_size),
         figures=figures,
-        distributions=distribution_table(list(counts.values()), groups, min_group_size),
+        distributions=distribution_table(list(counts.values()), groups, min_group_size, forced),
         themes=themes if themes is not None else pd.DataFrame(columns=["group", "theme"]),
         comparison=comparison,
         previous_wave=previous_wave,
+        min_quote_size=min_quote_size,
+        demo=demo,
     )

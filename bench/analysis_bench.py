@@ -8,15 +8,23 @@ Prints, from one run on one machine:
   complementary suppression) — the same measures plus everything else;
 - full: analysis.collate.collate, i.e. the above plus coding every free-text
   answer into themes and picking redacted quotes;
-- the ratios to the baseline (target: within 2x), and the time to render
-  every agency's report and the partnership's (HTML, XLSX, CSV, PDF).
+- the ratios to the baseline (target: within 2x);
+- the time to render every agency's report and the partnership's (HTML, PDF,
+  XLSX, CSV, charts) from the collated return, in parallel processes (one per
+  core) beside the same reports rendered one after another in one process.
+  Rendering depends on the number of agencies and measures, not on responses,
+  so ``--render-sizes`` collates smaller waves too and renders each.
 
-Run: .venv/bin/python bench/analysis_bench.py [--responses N] [--repeat R]
+Times are medians of ``--repeat`` interleaved runs, with their range.
+
+Run: .venv/bin/python bench/analysis_bench.py [--responses N] [--repeat R] [--render-sizes N ...]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import sys
 import tempfile
 import time
@@ -30,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 
 from analysis.collate import collate  # noqa: E402 - after the path set-up above
 from analysis.measures import Measure, load_measures  # noqa: E402
-from analysis.reports import write_report  # noqa: E402
+from analysis.reports import write_reports  # noqa: E402
 from analysis.summaries import PARTNERSHIP, summarise  # noqa: E402
 from analysis.synthetic import generate  # noqa: E402
 from analysis.themes import load_codebook  # noqa: E402
@@ -38,6 +46,7 @@ from common.partnership import load_partnership  # noqa: E402
 from surveys.loader import load_definitions  # noqa: E402
 
 MIN_GROUP_SIZE = 10
+MIN_QUOTE_SIZE = 20
 
 
 def baseline(frame: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
@@ -58,19 +67,30 @@ def baseline(frame: pd.DataFrame, measures: list[Measure]) -> pd.DataFrame:
     return table.groupby("agency", observed=True).sum()
 
 
-def best_of(repeat: int, work: Callable[[], object]) -> float:
-    times = []
+def timed(work: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def interleaved(repeat: int, **works: Callable[[], object]) -> dict[str, list[float]]:
+    """Each work ``repeat`` times, taking turns, so machine load falls on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in works}
     for _ in range(repeat):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+        for name, work in works.items():
+            times[name].append(timed(work))
+    return times
+
+
+def shown(times: list[float]) -> str:
+    return f"{statistics.median(times):.2f}s (range {min(times):.2f}-{max(times):.2f}, n={len(times)})"
 
 
 def main() -> None:
     args = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     args.add_argument("--responses", type=int, default=1_000_000)
     args.add_argument("--repeat", type=int, default=3)
+    args.add_argument("--render-sizes", type=int, nargs="*", default=[2000, 3000])
     options = args.parse_args()
 
     partnership = load_partnership(ROOT / "config" / "partnership.example.yaml")
@@ -91,13 +111,10 @@ def main() -> None:
         f"{answered:,} free-text answers; previous wave {len(previous):,} (generated in {made:.1f}s)"
     )
 
-    base = best_of(options.repeat, lambda: baseline(frame, measures))
-    summaries = best_of(
-        options.repeat,
-        lambda: summarise(frame, definition, measures, headcounts, MIN_GROUP_SIZE, previous=previous, wave=2),
-    )
+    def summarised():
+        return summarise(frame, definition, measures, headcounts, MIN_GROUP_SIZE, previous=previous, wave=2)
 
-    def full():
+    def full(frame=frame, previous=previous):
         return collate(
             frame,
             definition,
@@ -107,31 +124,47 @@ def main() -> None:
             wave=2,
             previous=previous,
             codebook=codebook,
+            min_quote_size=MIN_QUOTE_SIZE,
         )
 
-    whole = best_of(options.repeat, full)
-    print(f"baseline  (one pandas groupby of the {len(measures)} headline measures): {base:.3f}s")
+    times = interleaved(
+        options.repeat, baseline=lambda: baseline(frame, measures), summaries=summarised, full=full
+    )
+    base = statistics.median(times["baseline"])
     print(
-        f"summaries (measures + distributions + rates + comparison + suppression): {summaries:.3f}s"
-        f"  ratio {summaries / base:.2f}x"
+        f"baseline  (one pandas groupby of the {len(measures)} headline measures): {shown(times['baseline'])}"
     )
     print(
-        f"full      (summaries + theme coding + quotes):                           {whole:.3f}s"
-        f"  ratio {whole / base:.2f}x"
+        f"summaries (measures, distributions, rates, comparison, suppression): {shown(times['summaries'])}"
+        f"  ratio {statistics.median(times['summaries']) / base:.2f}x"
+    )
+    print(
+        f"full      (summaries + theme coding + quotes):                       {shown(times['full'])}"
+        f"  ratio {statistics.median(times['full']) / base:.2f}x"
     )
 
-    summary = full()
     names = {a.code: a.name for a in partnership.agencies}
-    with tempfile.TemporaryDirectory() as out:
-        start = time.perf_counter()
-        for group in [*codes, PARTNERSHIP]:
-            cut = summary if group == PARTNERSHIP else summary.for_agency(group)
-            write_report(cut, definition, group, Path(out), names, "Safeguarding practitioner survey")
-        rendered = time.perf_counter() - start
-    print(
-        f"reports: {len(codes) + 1} (16 agencies + partnership; HTML, XLSX, CSV, PDF) in {rendered:.1f}s "
-        f"({rendered / (len(codes) + 1):.2f}s each)"
-    )
+    groups = [*codes, PARTNERSHIP]
+    workers = os.cpu_count() or 1
+    for size in [*options.render_sizes, options.responses]:
+        if size == options.responses:
+            summary = full()
+        else:
+            small = generate(definition, agencies, size, wave=2, months=["2026-05"], seed=3)
+            before = generate(definition, agencies, size, wave=1, months=["2025-05"], seed=4)
+            summary = full(small, before)
+
+        def render(processes: int, summary=summary) -> None:
+            with tempfile.TemporaryDirectory() as out:
+                list(
+                    write_reports(summary, definition, groups, Path(out), names, "Survey", workers=processes)
+                )
+
+        rendered = interleaved(options.repeat, parallel=lambda: render(workers), serial=lambda: render(1))
+        print(
+            f"reports for {size:,} responses ({len(groups)}: agencies + partnership; HTML, PDF, XLSX, CSV): "
+            f"{workers} processes {shown(rendered['parallel'])}; one process {shown(rendered['serial'])}"
+        )
 
 
 if __name__ == "__main__":

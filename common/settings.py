@@ -195,6 +195,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Any figure resting on fewer responses than this is suppressed in every output.",
     ),
     Setting(
+        "MIN_QUOTE_GROUP_SIZE",
+        "min_quote_size",
+        "20",
+        _int,
+        "Free-text quotes are shown only for groups where at least this many people answered the question.",
+    ),
+    Setting(
         "PUBLIC_BASE_URL",
         "public_base_url",
         "http://127.0.0.1:3978",
@@ -282,6 +289,7 @@ class Settings:
     guidance_log_months: int
     reference_months: int
     min_group_size: int
+    min_quote_size: int
     public_base_url: str
     report_dir: Path
     report_link_hours: int

@@ -25,6 +25,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +48,8 @@ class WaveRow(Base):
     opens: Mapped[date] = mapped_column(Date)
     closes: Mapped[date] = mapped_column(Date)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # synthetic responses for a demonstration (`python -m analysis demo-data`), never a live wave
+    demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AgencyRow(Base):

@@ -25,13 +25,14 @@ class Wave:
     opens: date
     closes: date
     closed: bool
+    demo: bool = False  # synthetic responses for a demonstration; never offered to practitioners
 
     def is_open_on(self, day: date) -> bool:
-        return not self.closed and self.opens <= day <= self.closes
+        return not self.closed and not self.demo and self.opens <= day <= self.closes
 
 
 def _wave(row: WaveRow) -> Wave:
-    return Wave(row.id, row.questionnaire, row.version, row.opens, row.closes, row.closed)
+    return Wave(row.id, row.questionnaire, row.version, row.opens, row.closes, row.closed, row.demo)
 
 
 async def get_wave(db: Database, wave_id: int) -> Wave | None:
@@ -40,18 +41,18 @@ async def get_wave(db: Database, wave_id: int) -> Wave | None:
         return _wave(row) if row else None
 
 
-async def list_waves(db: Database, questionnaire: str | None = None) -> list[Wave]:
-    """Every wave (of ``questionnaire`` when given), oldest first."""
-    query = select(WaveRow).order_by(WaveRow.opens, WaveRow.id)
+async def list_waves(db: Database, questionnaire: str | None = None, *, demo: bool = False) -> list[Wave]:
+    """Every live wave (of ``questionnaire`` when given), oldest first; ``demo``: the demonstration ones."""
+    query = select(WaveRow).where(WaveRow.demo.is_(demo)).order_by(WaveRow.opens, WaveRow.id)
     if questionnaire is not None:
         query = query.where(WaveRow.questionnaire == questionnaire)
     async with db.transaction(read_only=True) as session:
         return [_wave(row) for row in (await session.scalars(query))]
 
 
-async def latest_wave(db: Database, questionnaire: str | None = None) -> Wave | None:
-    """The wave that opened last (of ``questionnaire`` when given), open or closed."""
-    waves = await list_waves(db, questionnaire)
+async def latest_wave(db: Database, questionnaire: str | None = None, *, demo: bool = False) -> Wave | None:
+    """The live wave (demonstration wave with ``demo``) that opened last, open or closed."""
+    waves = await list_waves(db, questionnaire, demo=demo)
     return waves[-1] if waves else None
 
 
@@ -68,14 +69,23 @@ async def create_wave(
     opens: date,
     closes: date,
     agencies: Iterable[Agency],
+    *,
+    demo: bool = False,
 ) -> Wave:
-    """Open a wave with its agencies and headcounts; creating the same period twice returns the first."""
+    """Open a wave with its agencies and headcounts; creating the same period twice returns the first.
+
+    A ``demo`` wave is created closed (nobody is ever asked to answer it); a live wave and a
+    demonstration wave cannot share a period (ValueError), so demo data never lands in a live wave.
+    """
     if closes < opens:
         raise ValueError(f"a wave cannot close ({closes}) before it opens ({opens})")
     period = {"questionnaire": questionnaire, "version": version, "opens": opens}
     async with db.transaction() as session:
-        await insert_if_absent(session, WaveRow, {**period, "closes": closes, "closed": False})
+        await insert_if_absent(session, WaveRow, {**period, "closes": closes, "closed": demo, "demo": demo})
         row = (await session.scalars(select(WaveRow).filter_by(**period))).one()
+        if row.demo != demo:
+            kind = "a demonstration" if row.demo else "a live"
+            raise ValueError(f"{kind} wave (id {row.id}) already opens on {opens}")
         for agency in agencies:
             await upsert(session, AgencyRow, {"code": agency.code, "name": agency.name}, ["code"], ["name"])
             await insert_if_absent(

@@ -105,7 +105,15 @@ def test_a_suppressed_agency_card_carries_no_numbers(summary):
     assert card["suppressed"]
     assert card["responses"] is None
     assert all(f["value"] is None for f in card["figures"] if f["unit"] == "%")
-    assert "suppressed" in summary_text(card)
+    assert "suppressed: too few responses (fewer than 3)" in summary_text(card)
+
+
+def test_a_cover_agency_is_told_the_true_reason(summary):
+    # BBB has enough responses of its own; it is hidden so that CCC cannot be worked out (issue 13)
+    card = lead_summary(summary.for_agency("BBB"), "BBB", "Agency B", "Test Partnership")
+    assert card["suppressed_reason"] == "cover"
+    assert "hidden so that another small group's figures cannot be worked out" in summary_text(card)
+    assert "fewer than" not in summary_text(card)
 
 
 async def test_email_goes_by_smtp_with_the_report_attached(smtp, summary, tmp_path):

@@ -22,8 +22,8 @@ from analysis.frame import export_frame, submissions
 from analysis.load import load_frame, load_wave_data, resolve_wave
 from analysis.synthetic import generate
 from common.partnership import load_partnership
-from storage.responses import add_responses
-from storage.waves import create_wave, ensure_default_wave
+from storage.responses import add_responses, count_by_agency, read_responses
+from storage.waves import create_wave, ensure_default_wave, list_waves
 from surveys.loader import load_definitions
 from tests.analysis.test_delivery import Inbox, free_port
 from tests.helpers.shared import ROOT
@@ -80,7 +80,9 @@ def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess
 
 
 async def test_cli_demo_data_report_export_review(db, database_url, tmp_path):
-    await ensure_default_wave(db, PARTNERSHIP, date(2026, 5, 1))
+    live = await ensure_default_wave(db, PARTNERSHIP, date(2026, 5, 1))
+    real = generate(DEFINITION, AGENCIES, 300, wave=live.id, months=["2026-05"], seed=3)
+    await add_responses(db, live.id, submissions(real, DEFINITION, CODES))
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
@@ -90,21 +92,43 @@ async def test_cli_demo_data_report_export_review(db, database_url, tmp_path):
 
     demo = run(env, "demo-data", "--responses", "600")
     assert demo.returncode == 0, demo.stderr
-    assert "added 600 synthetic responses" in demo.stdout
+    assert "added 600 synthetic responses to demonstration wave" in demo.stdout
+    # the live wave is untouched: demo data went into waves of its own, flagged, ending today at the latest
+    assert sum((await count_by_agency(db, live.id)).values()) == 300
+    demo_waves = await list_waves(db, "practitioner", demo=True)
+    assert len(demo_waves) == 2
+    assert all(w.demo and w.closed and w.id != live.id for w in demo_waves)
+    demo_id = demo_waves[-1].id
+    assert f"--wave {demo_id}" in demo.stdout
+    this_month = f"{date.today():%Y-%m}"
+    months = {r.submitted_month for r in await read_responses(db, demo_id)}
+    assert months
+    assert max(months) <= this_month
+    assert (await resolve_wave(db, None, "practitioner")).id == live.id  # live waves come first
 
-    report = run(env, "report", "--agency", "EDU", "--out", str(tmp_path / "out"))
+    again = run(env, "demo-data", "--responses", "10")
+    assert again.returncode == 2
+    assert "already holds responses" in again.stderr
+
+    report = run(env, "report", "--wave", str(demo_id), "--agency", "EDU", "--out", str(tmp_path / "out"))
     assert report.returncode == 0, report.stderr
     assert "reports: 100%" in report.stderr  # the progress bar
     folder = Path(report.stdout.strip())
     assert folder.name == "EDU"
-    assert (folder / "report.html").is_file()
+    assert "Demonstration data" in (folder / "report.html").read_text(encoding="utf-8")
     assert (folder / "report.xlsx").is_file()
+    assert (folder / "report.pdf").is_file()
+    headline = pd.read_csv(folder / "headline.csv")
+    assert set(headline["Data"]) == {"DEMONSTRATION: synthetic responses, not real"}
 
-    export = run(env, "export", "--format", "csv", "--out", str(tmp_path / "export.csv"))
+    export = run(
+        env, "export", "--wave", str(demo_id), "--format", "csv", "--out", str(tmp_path / "export.csv")
+    )
     assert export.returncode == 0, export.stderr
     table = pd.read_csv(tmp_path / "export.csv", dtype=str, keep_default_na=False)
     assert len(table) == 600
     assert list(table.columns[:3]) == ["agency", "wave", "submitted_month"]
+    assert set(table["demonstration"]) == {"synthetic, not real"}
     assert set(table["agency"]) <= {*CODES, "suppressed"}
     assert "EDU" in set(table["agency"])
     assert table["tools_used"].str.len().gt(0).all()
@@ -113,8 +137,13 @@ async def test_cli_demo_data_report_export_review(db, database_url, tmp_path):
     xlsx = run(env, "export", "--format", "xlsx", "--out", str(tmp_path / "export.xlsx"))
     assert xlsx.returncode == 0, xlsx.stderr
     sheet = load_workbook(tmp_path / "export.xlsx").active
-    assert sheet.max_row == 601
+    assert sheet.max_row == 301  # the live wave by default, without a demonstration column
     assert isinstance(sheet["B2"].value, int)
+    assert "demonstration" not in [c.value for c in sheet[1]]
+
+    refused = run(env, "send", "--wave", str(demo_id))
+    assert refused.returncode == 2
+    assert "demonstration wave" in refused.stderr
 
     text = "a reply about the allocated worker that fits no theme at all"
     override = run(

@@ -72,18 +72,22 @@ def test_share_of_those_who_made_a_referral_names_its_denominator(summary):
     )
 
 
-def test_agree_counts_only_those_asked_and_an_empty_group_is_not_suppressed(summary):
+def test_agree_counts_only_those_asked_and_an_agency_hidden_overall_stays_hidden(summary):
+    # BBB's own base here (3) is not small, but BBB is hidden at the response level (as cover
+    # for CCC), so showing 2/3 for it would reveal what its response count hides (issue 13)
     two_thirds = 200 / 3
     assert_frame_equal(
         figure(summary, "agree:applied"),
         expected(
             ["AAA", "BBB", "CCC", "ALL"],
-            [2, 2, 0, 4],
-            [3, 3, 0, 6],
-            [two_thirds, two_thirds, NA, two_thirds],
-            [False, False, False, False],
+            [2, NA, NA, 4],
+            [3, NA, NA, 6],
+            [two_thirds, NA, NA, two_thirds],
+            [False, True, True, False],
         ),
     )
+    reasons = summary.figures[summary.figures["measure"] == "agree:applied"]["reason"].tolist()
+    assert reasons == ["", "cover", "too_few", ""]
     assert set(summary.figures.loc[summary.figures["measure"] == "agree:applied", "of"]) == {
         "of those who have had training"
     }
@@ -180,6 +184,7 @@ def _figures(value: float, base: int, unit: str = "%", sd: float | None = None) 
             "unit": [unit],
             "sd": pd.array([sd], dtype="Float64"),
             "suppressed": [False],
+            "reason": [""],
         }
     )
 
@@ -214,8 +219,10 @@ def test_comparison_is_suppressed_when_either_wave_is():
     current, previous = _figures(60.0, 100), _figures(50.0, 100)
     previous.loc[0, ["value", "count", "base"]] = NA
     previous["suppressed"] = True
+    previous["reason"] = "too_few"
     row = comparison_table(current, previous).iloc[0]
     assert row["suppressed"]
+    assert row["reason"] == "too_few"  # the reason travels with the hidden figure
     assert pd.isna(row["change"])
     assert pd.isna(row["p_value"])
 

@@ -65,3 +65,21 @@ async def test_the_same_period_twice_is_one_wave_and_a_backwards_period_is_refus
     assert one == two
     with pytest.raises(ValueError, match="before it opens"):
         await create_wave(db, "practitioner", 1, TODAY, TODAY - timedelta(days=1), ())
+
+
+async def test_a_demonstration_wave_is_closed_flagged_and_never_the_live_one(db: Database) -> None:
+    live = await ensure_default_wave(db, PARTNERSHIP, TODAY)
+    earlier = TODAY - timedelta(days=42)
+    demo = await create_wave(db, "practitioner", 1, earlier, TODAY, PARTNERSHIP.agencies, demo=True)
+    assert (demo.demo, demo.closed) == (True, True)
+    assert not demo.is_open_on(TODAY)
+    assert await current_wave(db, "practitioner", TODAY) == live
+    assert await latest_wave(db, "practitioner") == live
+    assert await latest_wave(db, "practitioner", demo=True) == demo
+    # a restart of the bot still finds the live wave, not the demonstration
+    assert await ensure_default_wave(db, PARTNERSHIP, TODAY) == live
+    # demo data can never be pointed at a live wave's period, nor the other way round
+    with pytest.raises(ValueError, match="a live wave"):
+        await create_wave(db, "practitioner", 1, TODAY, TODAY, PARTNERSHIP.agencies, demo=True)
+    with pytest.raises(ValueError, match="a demonstration wave"):
+        await create_wave(db, "practitioner", 1, earlier, TODAY, PARTNERSHIP.agencies)
