@@ -172,3 +172,28 @@ async def test_0003_moves_staged_responses_and_parts_expert_questions_from_their
         assert seen is not None
     finally:
         await db.close()
+
+
+async def test_0004_keeps_every_response_of_an_existing_wave(database_url: str) -> None:
+    """Regression: on SQLite a batch rebuild of ``waves`` dropped the old table, and its ON DELETE
+    CASCADE took every stored response with it."""
+    await upgrade_async(database_url, "0003")
+    db = await Database.open(database_url)
+    try:
+        async with db.transaction() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO waves (id, questionnaire, version, opens, closes, closed)"
+                    " VALUES (1, 'practitioner', 1, '2026-11-01', '2026-12-31', false)"
+                )
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO responses (id, wave_id, agency, submitted_month)"
+                    " VALUES ('r-kept-0123456789', 1, 'CSC', '2026-11')"
+                )
+            )
+        await upgrade_async(database_url)
+        assert [r.id for r in await read_responses(db)] == ["r-kept-0123456789"]
+    finally:
+        await db.close()

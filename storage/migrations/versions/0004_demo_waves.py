@@ -1,7 +1,10 @@
 """Demonstration waves: synthetic responses for a demo live in waves of their own, flagged.
 
 Revision ID: 0004
-Revises: 0001
+Revises: 0003
+
+A plain ADD/DROP COLUMN, not a batch operation: on SQLite a batch rebuilds the
+table, and dropping the old ``waves`` would cascade to every response of it.
 """
 
 from __future__ import annotations
@@ -16,10 +19,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("waves") as batch:
-        batch.add_column(sa.Column("demo", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("waves", sa.Column("demo", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("waves") as batch:
-        batch.drop_column("demo")
+    op.execute("ALTER TABLE waves DROP COLUMN demo")
