@@ -38,7 +38,7 @@ MAX_CACHED_WORDS = 50_000  # caches of stems and typo fixes stay bounded in a lo
 class Tuning:
     """Retrieval knobs, kept with the language data so they are tuned without code changes."""
 
-    weight_questions: float
+    regularisation: float
     sure_threshold: float
     nearest_minimum: float
     nearest_count: int
@@ -98,7 +98,7 @@ def load_language(path: Path = LANGUAGE_FILE) -> Language:
     knobs = plain["retrieval"]
     try:
         tuning = Tuning(
-            weight_questions=float(knobs["weight_questions"]),
+            regularisation=float(knobs["regularisation"]),
             sure_threshold=float(knobs["sure_threshold"]),
             nearest_minimum=float(knobs["nearest_minimum"]),
             nearest_count=int(knobs["nearest_count"]),
