@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.heldout import GUIDANCE, describe, emergency_figures, guidance_figures, recorded
+from tests.helpers.heldout import (
+    GUIDANCE,
+    describe,
+    disclosure_figures,
+    emergency_figures,
+    guidance_figures,
+    recorded,
+    screened,
+)
 
 FIGURES = recorded(GUIDANCE)
 MARGIN = FIGURES["margin"]
@@ -36,4 +44,13 @@ def test_emergency_detection_holds_its_held_out_figures() -> None:
     report("emergency", figures)
     first = FIGURES["first_run"]["emergency"]
     assert figures["recall"] >= first["recall"] - MARGIN
+    assert figures["false_alarms"] <= first["false_alarms"] + MARGIN
+
+
+def test_disclosures_hold_their_held_out_figures() -> None:
+    figures = disclosure_figures(screened)
+    report("disclosures", figures)
+    first = FIGURES["first_run"]["disclosures"]
+    assert figures["self_recognised"] >= first["self_recognised"] - MARGIN
+    assert figures["flagged"] >= first["flagged"] - MARGIN
     assert figures["false_alarms"] <= first["false_alarms"] + MARGIN

@@ -72,6 +72,19 @@ def disclosure_figures(
     }
 
 
+def screened(text: str) -> str | None:
+    """How the survey treats a free-text answer: "self" for harm to the writer, "other" for any
+    other disclosure or emergency (both screened out), None when the answer is kept.
+
+    At first run nothing recognised "self"; the figures file says how it was scored then.
+    """
+    from guidance.screening import screen, self_disclosure
+
+    if self_disclosure(text) is not None:
+        return "self"
+    return "other" if screen(text) is not None else None
+
+
 def theme_figures(rows: list[dict[str, Any]] | None = None) -> dict[str, float]:
     """Micro precision, recall and F1 of the one_change themes, and the share coded exactly."""
     from analysis.themes import load_codebook
@@ -118,12 +131,10 @@ def recorded(folder: Path) -> dict[str, Any]:
 
 
 def main() -> None:
-    from guidance.screening import screen
-
     figures = {
         "guidance": guidance_figures(),
         "emergency": emergency_figures(),
-        "disclosures": disclosure_figures(lambda text: "other" if screen(text) else None),
+        "disclosures": disclosure_figures(screened),
         "themes": theme_figures(),
         "redaction": redaction_figures(),
     }
