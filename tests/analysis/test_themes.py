@@ -256,3 +256,38 @@ def test_the_shared_aliases_are_not_a_codebook_and_a_broken_one_names_its_file(t
     assert codebook_names(tmp_path) == ["book"]
     with pytest.raises(ContentError, match=r"_aliases\.yaml"):
         load_codebook("book", tmp_path)
+
+
+def test_the_learned_backstop_codes_what_the_keywords_leave_uncoded_with_low_confidence():
+    book = load_codebook("one_change")
+    text = "colleagues in other teams picking up the phone"
+    assert not any(book.scores(text).values())  # no keyword at all
+    coded = book.code(text)
+    assert coded.themes == ("joint-working",)
+    assert 0 < coded.confidence < 0.5  # so `themes review` lists it
+    assert book.code("zebra crossings") == book.code("more coffee")  # unsure: left uncoded
+    assert book.code("zebra crossings").confidence == 0
+
+
+def test_an_analysts_override_teaches_the_backstop():
+    book = load_codebook("one_change")
+    assert book.code("the florp wibble").themes == ("other",)
+    taught = book.taught({override_key("florp wibble"): ("systems",)})
+    assert taught.code("the florp wibble").themes == ("systems",)
+    # and code_texts, given the overrides, codes a text near an overridden one the same way
+    coded = code_texts(book, ["that florp wibble again"], {override_key("florp wibble"): ("systems",)})
+    assert coded[0].themes == ("systems",)
+
+
+def test_an_example_with_a_theme_the_codebook_lacks_names_file_and_line(tmp_path):
+    for name in ("one_change.yaml", "_aliases.yaml"):
+        (tmp_path / name).write_text((ROOT / "analysis" / "codebooks" / name).read_text(encoding="utf-8"))
+    (tmp_path / "_examples.yaml").write_text(
+        "examples:\n  one_change:\n    - {text: more staff, themes: [capacity]}\n"
+        "    - {text: more cake, themes: [cake]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_codebook("one_change", tmp_path)
+    assert caught.value.path.endswith("_examples.yaml")
+    assert caught.value.line == 4
