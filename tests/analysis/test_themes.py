@@ -249,12 +249,12 @@ def test_a_longer_phrase_of_another_theme_wins_over_a_keyword_inside_it():
     assert book.code("A joint strategy on exploitation").themes == ("multi-agency-strategy",)
 
 
-def test_the_shared_aliases_are_not_a_codebook_and_a_broken_one_names_its_file(tmp_path):
-    assert "_aliases" not in codebook_names()
+def test_shared_files_in_the_codebook_folder_are_not_codebooks(tmp_path):
+    assert "_examples" not in codebook_names()
     (tmp_path / "book.yaml").write_text("themes:\n  - id: other\n    keywords: {x: 1}\n", encoding="utf-8")
-    (tmp_path / "_aliases.yaml").write_text("words: [not, a, mapping]\n", encoding="utf-8")
+    (tmp_path / "_examples.yaml").write_text("examples: [not, a, mapping]\n", encoding="utf-8")
     assert codebook_names(tmp_path) == ["book"]
-    with pytest.raises(ContentError, match=r"_aliases\.yaml"):
+    with pytest.raises(ContentError, match=r"_examples\.yaml"):
         load_codebook("book", tmp_path)
 
 
@@ -280,8 +280,8 @@ def test_an_analysts_override_teaches_the_backstop():
 
 
 def test_an_example_with_a_theme_the_codebook_lacks_names_file_and_line(tmp_path):
-    for name in ("one_change.yaml", "_aliases.yaml"):
-        (tmp_path / name).write_text((ROOT / "analysis" / "codebooks" / name).read_text(encoding="utf-8"))
+    name = "one_change.yaml"
+    (tmp_path / name).write_text((ROOT / "analysis" / "codebooks" / name).read_text(encoding="utf-8"))
     (tmp_path / "_examples.yaml").write_text(
         "examples:\n  one_change:\n    - {text: more staff, themes: [capacity]}\n"
         "    - {text: more cake, themes: [cake]}\n",
