@@ -75,7 +75,8 @@ async def test_helpful_and_unhelpful_are_recorded_without_identity(
 async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
     chat: Chat, database: Database
 ) -> None:
-    replies = await chat.say("can I claim mileage for home visits to see Mrs Jones?")
+    # A vague question in the field gets suggestions; an off-topic one ("claim mileage") gets none.
+    replies = await chat.say("not sure what to do about Mrs Jones, a family I work with")
     shown = texts(replies)
     assert "I'm not sure" in shown
     offered = titles(replies)
@@ -87,6 +88,16 @@ async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
     assert "Jones" not in question.question
     assert "[name]" in question.question
     assert question.asker_key == f"msteams:a:{chat.user}"  # where to send the answer: the conversation
+
+
+async def test_an_off_topic_question_gets_no_noise_suggestions(chat: Chat) -> None:
+    replies = await chat.say("how do I book annual leave")
+    assert titles(replies) == ["Ask the safeguarding team"]
+
+
+async def test_escalating_about_a_gp_is_answered_as_another_agency(chat: Chat) -> None:
+    replies = await chat.say("how do I escalate a concern about a GP?")
+    assert "professional disagreements" in texts(replies).lower()
 
 
 async def test_an_experts_answer_reaches_the_person_who_asked(
