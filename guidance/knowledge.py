@@ -21,7 +21,7 @@ from guidance.glossary import Glossary
 from guidance.language import DATA_DIR, LANGUAGE_FILE, Language, Reader, load_language
 from guidance.loader import CONTENT_DIR, load_topics
 from guidance.model import EMERGENCY_TOPIC, GLOSSARY_TOPIC, Answer, GlossaryEntry, Topic
-from guidance.retrieval import NOT_GUIDANCE_FILE, Index, Match, Ranking, load_examples
+from guidance.retrieval import NOT_GUIDANCE_FILE, Match, Ranking, load_examples, trained_index
 
 OUT_OF_SCOPE_FILE = DATA_DIR / "out-of-scope.yaml"
 
@@ -44,7 +44,7 @@ class KnowledgeBase:
         corpus = [text for t in topics for text in (t.title, t.answer, *t.questions, *t.keywords)]
         corpus += [f"{e.term} {e.expansion} {e.meaning}" for e in entries]
         self.reader = Reader(language, entries, corpus)
-        self.index = Index(topics, self.reader, language.tuning.regularisation, not_guidance)
+        self.index = trained_index(topics, self.reader, language.tuning.regularisation, not_guidance)
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id; KeyError when there is none."""

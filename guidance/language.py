@@ -156,6 +156,9 @@ class Reader:
     def __init__(self, language: Language, glossary: Iterable[GlossaryEntry], corpus: Iterable[str]) -> None:
         self.language = language
         glossary = tuple(glossary)
+        corpus = tuple(corpus)
+        # What the reader's output depends on: two readers with one fingerprint read alike.
+        self.fingerprint = repr((language, glossary, corpus))
         # A glossary term that is also shorthand ("CP") stays the term: the glossary explains it.
         self._terms = frozenset(n.lower() for e in glossary for n in (e.term, *e.aliases))
         groups: dict[str, set[str]] = {}

@@ -29,6 +29,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import bm25s
@@ -116,6 +117,35 @@ class _Block:
         weights *= self._idf[columns]
         norm = float(np.linalg.norm(weights))
         return columns, weights / norm if norm else weights
+
+
+class _Unkeyed:
+    """Carries a value past the cache's key: equal to any other, so only the fingerprint counts."""
+
+    def __init__(self, value: Reader) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Unkeyed)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+@lru_cache(maxsize=4)
+def _trained(
+    topics: tuple[Topic, ...], reading: str, regularisation: float, outside: tuple[str, ...], reader: _Unkeyed
+) -> Index:
+    return Index(topics, reader.value, regularisation, outside)
+
+
+def trained_index(
+    topics: tuple[Topic, ...], reader: Reader, regularisation: float, outside: tuple[str, ...] = ()
+) -> Index:
+    """``Index(...)``, trained once per process for the same content and language data (the
+    reader's fingerprint): every app built from the same files shares one fitted model, so
+    start-up pays for training once, not once per app."""
+    return _trained(tuple(topics), reader.fingerprint, regularisation, tuple(outside), _Unkeyed(reader))
 
 
 class Index:
