@@ -16,8 +16,8 @@ from typing import Any
 
 from common.errors import ContentError
 from common.yamlfile import LINE_KEY, line_of, load_yaml
-
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'"})
+from text.shorthand import expand
+from text.typos import TypoCorrector
 
 
 def _union(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
@@ -59,8 +59,9 @@ class Rewriter:
         object.__setattr__(self, "_whole", whole)
 
     def prepare(self, text: str) -> str:
-        """Lower case, straight quotes, single spaces, and the file's rewrites (``hes`` -> ``he's``)."""
-        prepared = " ".join(text.translate(_QUOTES).lower().split())
+        """Folded, the project's shorthand written out (``hes`` -> ``he's``, see ``text.shorthand``),
+        then the file's own rewrites."""
+        prepared = expand(text)
         if self._whole is not None:
             prepared = self._whole.sub(lambda m: self.words[m.group(0)], prepared)
         for pattern, replacement in self.rules:
@@ -151,36 +152,20 @@ def load_cues(path: Path) -> CueSet:
     return CueSet(load_groups(where, data.get("groups")), load_rewriter(where, data))
 
 
-def _deletions(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
 @dataclass(frozen=True)
 class TypoMender:
     """Puts back a key word typed one letter wrong on a phone ("strangeld", "unconcious", "threatning").
 
-    Words that differ from a listed key word by one deleted, added, changed or
-    swapped letter become that key word (a symmetric-delete index: a few set
-    look-ups per word of the message). ``keep`` lists real words that must not
-    be mended ("attached" is not "attacked").
+    Words one deleted, added, changed or swapped letter from a listed key word
+    become that key word (the project's typo corrector, ``text.typos``).
+    ``keep`` lists real words that must not be mended ("attached" is not "attacked").
     """
 
-    index: dict[str, str]
-    keep: frozenset[str]
-    shortest: int
+    corrector: TypoCorrector
 
     def mend(self, text: str) -> str:
         """``text`` with every near-miss of a key word replaced by the key word."""
-        return _WORD.sub(self._mend_word, text) if self.index else text
-
-    def _mend_word(self, match: re.Match[str]) -> str:
-        word = match.group(0)
-        if len(word) < self.shortest or word in self.keep:
-            return word
-        found = self.index.get(word)
-        if found is None:
-            found = next((self.index[d] for d in _deletions(word) if d in self.index), None)
-        return found or word
+        return _WORD.sub(lambda m: self.corrector.correct(m.group(0)), text)
 
 
 _WORD = re.compile(r"[a-z]+")
@@ -195,11 +180,10 @@ def load_typo_mender(where: str, data: dict[str, Any]) -> TypoMender:
         raise ContentError(
             where, line_of(data), "'typo_words' and 'typo_keep' are lists, 'typo_shortest' a number"
         )
-    index: dict[str, str] = {}
     for word in (str(w).lower() for w in words):
         if len(word) < shortest:
             raise ContentError(where, line_of(data), f"typo word {word!r} is shorter than {shortest} letters")
-        for variant in _deletions(word):
-            index.setdefault(variant, word)
-    index.update({str(w).lower(): str(w).lower() for w in words})
-    return TypoMender(index, frozenset(str(w).lower() for w in keep), shortest)
+    corrector = TypoCorrector(
+        (str(w).lower() for w in words), shortest=shortest, keep=(str(w).lower() for w in keep)
+    )
+    return TypoMender(corrector)

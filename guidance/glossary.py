@@ -10,10 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
-
 from guidance.model import GlossaryEntry
+from text.typos import TypoCorrector
 
 _SENTENCES = re.compile(r"[.?!;:\n]+")
 _KEEP = re.compile(r"[^a-z0-9' ]+")
@@ -33,7 +31,8 @@ class Glossary:
         names = sorted(self._by_name, key=len, reverse=True)
         slot = "(?P<term>" + "|".join(re.escape(n) for n in names) + "|" + _ANY_WORD + ")"
         self._patterns = tuple(re.compile(p.replace("{term}", slot)) for p in patterns)
-        self._fuzzy = [n for n in names if len(n) >= FUZZY_MIN_LENGTH and " " not in n]
+        single_words = (n for n in names if len(n) >= FUZZY_MIN_LENGTH and " " not in n)
+        self._typos = TypoCorrector(single_words, shortest=FUZZY_MIN_LENGTH)
 
     @staticmethod
     def _key(name: str) -> str:
@@ -45,10 +44,9 @@ class Glossary:
 
     def _resolve(self, word: str) -> GlossaryEntry | None:
         found = self._by_name.get(word)
-        if found is not None or len(word) < FUZZY_MIN_LENGTH:
+        if found is not None:
             return found
-        near = process.extractOne(word, self._fuzzy, scorer=Levenshtein.distance, score_cutoff=1)
-        return self._by_name[near[0]] if near else None
+        return self._by_name.get(self._typos.correct(word))
 
     def asked_about(self, cleaned: str) -> GlossaryEntry | None:
         """The entry a question asks the meaning of, or None. ``cleaned`` is lower case, UK spelling."""

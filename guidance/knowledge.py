@@ -21,7 +21,7 @@ from guidance.glossary import Glossary
 from guidance.language import DATA_DIR, LANGUAGE_FILE, Language, Reader, load_language
 from guidance.loader import CONTENT_DIR, load_topics
 from guidance.model import EMERGENCY_TOPIC, GLOSSARY_TOPIC, Answer, GlossaryEntry, Topic
-from guidance.retrieval import Index, Match, Ranking
+from guidance.retrieval import NOT_GUIDANCE_FILE, Match, Ranking, load_examples, trained_index
 
 OUT_OF_SCOPE_FILE = DATA_DIR / "out-of-scope.yaml"
 
@@ -29,7 +29,13 @@ OUT_OF_SCOPE_FILE = DATA_DIR / "out-of-scope.yaml"
 class KnowledgeBase:
     """Topics, glossary and retrieval for one partnership (contacts already filled in)."""
 
-    def __init__(self, topics: tuple[Topic, ...], language: Language, out_of_scope: CueSet) -> None:
+    def __init__(
+        self,
+        topics: tuple[Topic, ...],
+        language: Language,
+        out_of_scope: CueSet,
+        not_guidance: tuple[str, ...] = (),
+    ) -> None:
         self.topics: Mapping[str, Topic] = MappingProxyType({t.id: t for t in topics})
         self.language = language
         self.out_of_scope = out_of_scope
@@ -38,7 +44,7 @@ class KnowledgeBase:
         corpus = [text for t in topics for text in (t.title, t.answer, *t.questions, *t.keywords)]
         corpus += [f"{e.term} {e.expansion} {e.meaning}" for e in entries]
         self.reader = Reader(language, entries, corpus)
-        self.index = Index(topics, self.reader, language.tuning.weight_questions)
+        self.index = trained_index(topics, self.reader, language.tuning.regularisation, not_guidance)
 
     def topic(self, topic_id: str) -> Topic:
         """The topic with this id; KeyError when there is none."""
@@ -85,13 +91,14 @@ class KnowledgeBase:
     def _confident(self, text: str, ranking: Ranking) -> Match | None:
         """The best match if it clears the threshold; a higher bar for vague or off-topic text.
 
-        Below high_score the text must use a word of the field and not look
-        off-topic, and a short text with little evidence must point clearly at
+        Nothing is confident when the classifier puts the text with the questions
+        no topic answers. Below high_score the text must use a word of the field
+        and not look off-topic, and a short text with little evidence must point clearly at
         one topic ("chronology template" does; "help with a case please" does not).
         """
         tuning = self.language.tuning
         best = ranking.best
-        if best is None or best.score < tuning.sure_threshold:
+        if best is None or best.score < tuning.sure_threshold or ranking.outside:
             return None
         if best.score >= tuning.high_score:
             return best
@@ -131,10 +138,10 @@ class KnowledgeBase:
         if best is not None:
             return self._topic_answer(self.topics[best.topic], best.score)
         tuning = self.language.tuning
-        nearest = [m.topic for m in ranking.matches if m.score >= tuning.nearest_minimum][
-            : tuning.nearest_count
-        ]
-        outside = bool(self.out_of_scope.matching(text))
+        outside = ranking.outside or not ranking.on_topic or bool(self.out_of_scope.matching(text))
+        # Suggestions only when plausibly related: never for an off-topic question.
+        nearest = [] if outside else [m.topic for m in ranking.matches if m.score >= tuning.nearest_minimum]
+        nearest = nearest[: tuning.nearest_count]
         return Answer(
             topic=None,
             title="Not sure",
@@ -156,6 +163,7 @@ def load_knowledge_base(
     *,
     language_file: Path = LANGUAGE_FILE,
     out_of_scope_file: Path = OUT_OF_SCOPE_FILE,
+    not_guidance_file: Path = NOT_GUIDANCE_FILE,
 ) -> KnowledgeBase:
     """Load and check every topic and the language and cue data; ContentError names file and line.
 
@@ -165,4 +173,6 @@ def load_knowledge_base(
     emergency.emergency_cues()
     screening.disclosure_cues()
     topics = load_topics(content_dir or CONTENT_DIR, partnership.contacts)
-    return KnowledgeBase(topics, load_language(language_file), load_cues(out_of_scope_file))
+    return KnowledgeBase(
+        topics, load_language(language_file), load_cues(out_of_scope_file), load_examples(not_guidance_file)
+    )

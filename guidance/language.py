@@ -1,8 +1,10 @@
 """How staff's words are read before retrieval: spelling, typos, synonyms, acronyms, stems.
 
-All of it is driven by ``guidance/data/language.yaml``; the glossary adds its
-acronyms and expansions as synonym groups, so "LADO" and "local authority
-designated officer" meet without anyone listing both.
+Driven by ``guidance/data/language.yaml``, with the project's shared text
+normalisation (``text``: the shorthand file, the stemmer and the typo
+corrector); the glossary adds its acronyms and expansions as synonym groups,
+so "LADO" and "local authority designated officer" meet without anyone
+listing both.
 """
 
 from __future__ import annotations
@@ -14,31 +16,28 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import snowballstemmer
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
-
 from common.errors import ContentError
 from common.yamlfile import line_of, load_yaml, strip_lines
 from guidance.model import GlossaryEntry
+from text.shorthand import expand, fold
+from text.stemming import stem
+from text.typos import TypoCorrector, one_edit_apart
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGE_FILE = DATA_DIR / "language.yaml"
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": "'", "–": "-", "—": "-"})
 _WORD = re.compile(r"[a-z0-9]+(?:['&][a-z0-9]+)*")
 _NOT_TEXT = re.compile(r"[^a-z0-9'& ]+")
 _BRACKETS = re.compile(r"\([^)]*\)")
 GROUP_MARK = "#"
 LONG_WORD = 10
-MAX_CACHED_WORDS = 50_000  # caches of stems and typo fixes stay bounded in a long-running bot
 
 
 @dataclass(frozen=True)
 class Tuning:
     """Retrieval knobs, kept with the language data so they are tuned without code changes."""
 
-    weight_questions: float
+    regularisation: float
     sure_threshold: float
     nearest_minimum: float
     nearest_count: int
@@ -54,7 +53,6 @@ class Language:
 
     stopwords: frozenset[str]
     speaker_patterns: tuple[str, ...]
-    spelling: Mapping[str, str]
     suffixes: tuple[tuple[str, str], ...]
     groups: Mapping[str, tuple[str, ...]]
     definition_patterns: tuple[str, ...]
@@ -73,7 +71,6 @@ def load_language(path: Path = LANGUAGE_FILE) -> Language:
         raise ContentError(where, 1, "expected a mapping at the top level")
     for key in (
         "stopwords",
-        "spelling",
         "suffixes",
         "groups",
         "definition_patterns",
@@ -98,7 +95,7 @@ def load_language(path: Path = LANGUAGE_FILE) -> Language:
     knobs = plain["retrieval"]
     try:
         tuning = Tuning(
-            weight_questions=float(knobs["weight_questions"]),
+            regularisation=float(knobs["regularisation"]),
             sure_threshold=float(knobs["sure_threshold"]),
             nearest_minimum=float(knobs["nearest_minimum"]),
             nearest_count=int(knobs["nearest_count"]),
@@ -116,7 +113,6 @@ def load_language(path: Path = LANGUAGE_FILE) -> Language:
     return Language(
         stopwords=frozenset(str(w).lower() for w in plain["stopwords"]),
         speaker_patterns=_speaker_patterns(where, line_of(data), plain),
-        spelling={str(k).lower(): str(v).lower() for k, v in plain["spelling"].items()},
         suffixes=tuple((str(a), str(b)) for a, b in plain["suffixes"]),
         groups=groups,
         definition_patterns=patterns,
@@ -159,8 +155,12 @@ class Reader:
 
     def __init__(self, language: Language, glossary: Iterable[GlossaryEntry], corpus: Iterable[str]) -> None:
         self.language = language
-        self._stemmer = snowballstemmer.stemmer("english")
-        self._spelling = _alternation(language.spelling)
+        glossary = tuple(glossary)
+        corpus = tuple(corpus)
+        # What the reader's output depends on: two readers with one fingerprint read alike.
+        self.fingerprint = repr((language, glossary, corpus))
+        # A glossary term that is also shorthand ("CP") stays the term: the glossary explains it.
+        self._terms = frozenset(n.lower() for e in glossary for n in (e.term, *e.aliases))
         groups: dict[str, set[str]] = {}
         for name, phrases in language.groups.items():
             for phrase in phrases:
@@ -184,21 +184,20 @@ class Reader:
             counts.update(_WORD.findall(phrase))
         counts.update(language.stopwords)
         self._known = frozenset(counts)
-        self._vocabulary: dict[str, list[str]] = {}
-        for word, _ in counts.most_common():
-            if len(word) >= 3 and word.isalpha():
-                self._vocabulary.setdefault(word[0], []).append(word)
-        self._fixes: dict[str, str] = {}
-        self._stems: dict[str, str] = {}
-        self._known_stems = frozenset(self._stem(word) for word in self._known)
-        self._anchors = frozenset(self._stem(word.replace("'", "")) for word in language.domain_words)
+        self._typos = TypoCorrector(
+            (word for word, _ in counts.most_common() if len(word) >= 3 and word.isalpha()),
+            shortest=language.tuning.typo_min_length,
+            allowed=one_edit_apart(LONG_WORD),
+            same_first_letter=True,
+        )
+        self._known_stems = frozenset(stem(word) for word in self._known)
+        self._anchors = frozenset(stem(word.replace("'", "")) for word in language.domain_words)
         self._generic = frozenset(GROUP_MARK + name for name in language.generic_groups)
 
     def spelled(self, text: str) -> str:
-        """Lower case, straight quotes and UK spellings; punctuation kept (sentences still show)."""
-        text = text.translate(_QUOTES).lower()
-        if self._spelling is not None:
-            text = self._spelling.sub(lambda m: self.language.spelling[m.group(0)], text)
+        """Folded, shorthand written out (``text/shorthand.yaml``), US suffixes made UK;
+        punctuation kept (sentences still show)."""
+        text = expand(text, self._terms)
         for us, uk in self.language.suffixes:
             if us in text:
                 text = re.sub(rf"(?<=[a-z]){us}\b", uk, text)
@@ -210,26 +209,9 @@ class Reader:
 
     def _fix(self, word: str) -> str:
         """The vocabulary word a typo most likely meant, or the word itself."""
-        if word in self._known or len(word) < self.language.tuning.typo_min_length or not word.isalpha():
-            return word
-        if self._stem(word) in self._known_stems:
-            return word  # another form of a word we know ("changing" beside "change"), not a typo
-        if word not in self._fixes:
-            if len(self._fixes) > MAX_CACHED_WORDS:
-                self._fixes.clear()
-            # Typos rarely change the first letter; two edits (a swap counts as one) only in long words.
-            allowed = 1 if len(word) < LONG_WORD else 2
-            candidates = self._vocabulary.get(word[0], [])
-            found = process.extractOne(word, candidates, scorer=OSA.distance, score_cutoff=allowed)
-            self._fixes[word] = found[0] if found else word
-        return self._fixes[word]
-
-    def _stem(self, word: str) -> str:
-        if word not in self._stems:
-            if len(self._stems) > MAX_CACHED_WORDS:
-                self._stems.clear()
-            self._stems[word] = self._stemmer.stemWord(word)
-        return self._stems[word]
+        if word in self._known or not word.isalpha() or stem(word) in self._known_stems:
+            return word  # known, a number, or another form of a known word ("changing" beside "change")
+        return self._typos.correct(word)
 
     def corrected(self, text: str) -> str:
         """``clean`` with misspelt words replaced by the nearest word the knowledge base knows."""
@@ -244,7 +226,7 @@ class Reader:
     def features(self, text: str, *, correct: bool = True) -> list[str]:
         """Stems of content words and the concepts (synonym groups) the text mentions."""
         for pattern in self._speaker:
-            text = pattern.sub(" ", text.translate(_QUOTES).lower())
+            text = pattern.sub(" ", fold(text))
         cleaned = self.corrected(text) if correct else self.clean(text)
         found: list[str] = []
         if self._group_pattern is not None:
@@ -255,5 +237,5 @@ class Reader:
                 word = word[:-2]
             if word in self.language.stopwords or (len(word) < 2 and not word.isdigit()):
                 continue
-            found.append(self._stem(word.replace("'", "")))
+            found.append(stem(word.replace("'", "")))
         return found

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from rapidfuzz.distance import OSA
-
 from surveys.model import Choice, Item, Scale
 from surveys.turns import AnswerValue
+from text.shorthand import expand
+from text.stemming import singular
+from text.typos import distance
 
 Problem = Literal["no_match", "ambiguous", "out_of_range", "exclusive", "partial"]
 
@@ -74,8 +75,9 @@ def normalise(text: str) -> str:
 
 
 def tokens(text: str) -> tuple[str, ...]:
-    """Words of ``text`` for comparison: case, punctuation and apostrophes ignored."""
-    return tuple(re.findall(r"\w+", normalise(text).replace("'", "")))
+    """Words of ``text`` for comparison: shorthand written out (``text/shorthand.yaml``), case,
+    punctuation and apostrophes ignored."""
+    return tuple(re.findall(r"\w+", normalise(expand(text)).replace("'", "")))
 
 
 def _key(text: str) -> str:
@@ -87,13 +89,13 @@ def _phrases(choice: Choice) -> tuple[tuple[str, ...], ...]:
 
 
 def _same_word(typed: str, word: str, *, fuzzy: bool) -> bool:
-    if typed == word or typed.rstrip("s") == word.rstrip("s"):
+    if typed == word or singular(typed) == singular(word):
         return True
     if not fuzzy:
         return False
     # Last resort only: a shortened word ("uni") or one slip in a longer one ("cherwel").
     shortened = len(typed) >= 3 and word.startswith(typed)
-    return shortened or (min(len(typed), len(word)) >= 5 and OSA.distance(typed, word) <= 1)
+    return shortened or (min(len(typed), len(word)) >= 5 and distance(typed, word) <= 1)
 
 
 def _unique(found: Sequence[Choice]) -> Match | None:
@@ -175,7 +177,7 @@ def _typo(choices: Sequence[Choice], said: tuple[str, ...]) -> Match | None:
     if len(text) < 3:
         return None
     allowed = 1 if len(text) < 8 else 2
-    scored = [(min(OSA.distance(text, " ".join(p)) for p in _phrases(c)), c) for c in choices]
+    scored = [(min(distance(text, " ".join(p)) for p in _phrases(c)), c) for c in choices]
     best = min(score for score, _ in scored)
     if best > allowed:
         return _part_of_one(choices, said, fuzzy=True)

@@ -92,7 +92,7 @@ def test_public_samples_are_coded_well():
 
 
 def test_dev_set_is_coded_well():
-    rows = read_jsonl(DATA / "themes-dev.jsonl")
+    rows = read_jsonl(DATA / "dev-themes.jsonl")
     assert len(rows) >= 80
     assert any("codebook" in r for r in rows)
     precision, recall, exact = score(rows)
@@ -180,7 +180,7 @@ def test_cli_codes_one_text_per_line(tmp_path):
 
 def test_holdout_set_is_coded_well_enough():
     # Written after the codebooks were first tuned; its first score (P/R 0.81, exact 0.80) is in the report.
-    precision, recall, exact = score(read_jsonl(DATA / "themes-holdout.jsonl"))
+    precision, recall, exact = score(read_jsonl(DATA / "dev-themes-b.jsonl"))
     assert precision >= 0.8
     assert recall >= 0.8
     assert exact >= 0.8
@@ -193,7 +193,7 @@ def test_holdout_set_is_coded_well_enough():
 # 0.88 (the coder before this work), H 0.87 / 0.96, I 0.88 / 0.96, J 0.65 /
 # 1.00. The floors sit a little under the scores after tuning, so a codebook
 # edit that loses ground fails here.
-BLIND = [f"themes-blind-{s}.jsonl" for s in "ghij"]
+BLIND = [f"dev-themes-blind-{s}.jsonl" for s in "ghij"]
 
 
 @pytest.mark.parametrize("name", BLIND)
@@ -249,10 +249,45 @@ def test_a_longer_phrase_of_another_theme_wins_over_a_keyword_inside_it():
     assert book.code("A joint strategy on exploitation").themes == ("multi-agency-strategy",)
 
 
-def test_the_shared_aliases_are_not_a_codebook_and_a_broken_one_names_its_file(tmp_path):
-    assert "_aliases" not in codebook_names()
+def test_shared_files_in_the_codebook_folder_are_not_codebooks(tmp_path):
+    assert "_examples" not in codebook_names()
     (tmp_path / "book.yaml").write_text("themes:\n  - id: other\n    keywords: {x: 1}\n", encoding="utf-8")
-    (tmp_path / "_aliases.yaml").write_text("words: [not, a, mapping]\n", encoding="utf-8")
+    (tmp_path / "_examples.yaml").write_text("examples: [not, a, mapping]\n", encoding="utf-8")
     assert codebook_names(tmp_path) == ["book"]
-    with pytest.raises(ContentError, match=r"_aliases\.yaml"):
+    with pytest.raises(ContentError, match=r"_examples\.yaml"):
         load_codebook("book", tmp_path)
+
+
+def test_the_learned_backstop_codes_what_the_keywords_leave_uncoded_with_low_confidence():
+    book = load_codebook("one_change")
+    text = "colleagues in other teams picking up the phone"
+    assert not any(book.scores(text).values())  # no keyword at all
+    coded = book.code(text)
+    assert coded.themes == ("joint-working",)
+    assert 0 < coded.confidence < 0.5  # so `themes review` lists it
+    assert book.code("zebra crossings") == book.code("more coffee")  # unsure: left uncoded
+    assert book.code("zebra crossings").confidence == 0
+
+
+def test_an_analysts_override_teaches_the_backstop():
+    book = load_codebook("one_change")
+    assert book.code("the florp wibble").themes == ("other",)
+    taught = book.taught({override_key("florp wibble"): ("systems",)})
+    assert taught.code("the florp wibble").themes == ("systems",)
+    # and code_texts, given the overrides, codes a text near an overridden one the same way
+    coded = code_texts(book, ["that florp wibble again"], {override_key("florp wibble"): ("systems",)})
+    assert coded[0].themes == ("systems",)
+
+
+def test_an_example_with_a_theme_the_codebook_lacks_names_file_and_line(tmp_path):
+    name = "one_change.yaml"
+    (tmp_path / name).write_text((ROOT / "analysis" / "codebooks" / name).read_text(encoding="utf-8"))
+    (tmp_path / "_examples.yaml").write_text(
+        "examples:\n  one_change:\n    - {text: more staff, themes: [capacity]}\n"
+        "    - {text: more cake, themes: [cake]}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_codebook("one_change", tmp_path)
+    assert caught.value.path.endswith("_examples.yaml")
+    assert caught.value.line == 4

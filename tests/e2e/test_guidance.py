@@ -102,7 +102,8 @@ async def test_a_disclosure_asked_as_a_question_keeps_only_its_topic_in_the_log(
 async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
     chat: Chat, database: Database, sqlite_url: str
 ) -> None:
-    replies = await chat.say("can I claim mileage for home visits to see Mrs Jones?")
+    # A vague question in the field gets suggestions; an off-topic one ("claim mileage") gets none.
+    replies = await chat.say("not sure what to do about Mrs Jones, a family I work with")
     shown = texts(replies)
     assert "I'm not sure" in shown
     offered = titles(replies)
@@ -116,6 +117,16 @@ async def test_not_sure_offers_the_nearest_topics_and_the_safeguarding_team(
     # The way back is kept apart from the question, sealed: nothing readable names the asker.
     assert await asyncio.to_thread(holding, sqlite_url, chat.user) == set()
     assert len(await asyncio.to_thread(rows_of, sqlite_url, "expert_routes")) == 1
+
+
+async def test_an_off_topic_question_gets_no_noise_suggestions(chat: Chat) -> None:
+    replies = await chat.say("how do I book annual leave")
+    assert titles(replies) == ["Ask the safeguarding team"]
+
+
+async def test_escalating_about_a_gp_is_answered_as_another_agency(chat: Chat) -> None:
+    replies = await chat.say("how do I escalate a concern about a GP?")
+    assert "professional disagreements" in texts(replies).lower()
 
 
 async def test_an_experts_answer_reaches_the_person_who_asked(

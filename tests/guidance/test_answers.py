@@ -136,7 +136,7 @@ def test_a_question_that_mentions_harm_always_mentions_999(kb, question):
 
 
 def test_the_reminder_opens_an_answer_that_does_not_say_999_itself(kb):
-    answer = kb.answer("resident says her son hit her a few months ago, is that adult safeguarding?")
+    answer = kb.answer("resident says her son hit her a few months ago, does that meet the section 42 test?")
     assert "999" not in answer.text
     assert answer.reminder is not None
     assert "999" in answer.reminder
@@ -151,3 +151,26 @@ def test_no_reminder_twice_when_the_answer_already_says_999(kb):
     answer = kb.answer("my client was hit by her partner last year, how do I refer to MARAC?")
     assert "999" in answer.text
     assert answer.reminder is None
+
+
+def test_escalating_a_concern_about_a_gp_is_another_agency_not_your_own(kb):
+    # A GP is another agency: the professional-disagreement procedure, not internal escalation.
+    assert kb.answer("how do I escalate a concern about a GP?").topic == "professional-disagreement"
+    assert kb.answer("how do i escalate within my own organisation").topic == "internal-escalation"
+
+
+def test_neglect_described_then_does_this_meet_threshold_gets_neglect(kb):
+    question = "mum leaves the kids alone at night and the house is filthy - does this meet threshold?"
+    assert kb.answer(question).topic == "neglect"
+
+
+@pytest.mark.parametrize("question", ["how do I book annual leave", "whats the wifi password", "tell a joke"])
+def test_an_off_topic_question_gets_no_suggested_topics(kb, question):
+    answer = kb.answer(question)
+    assert answer.topic is None
+    assert answer.nearest == ()
+
+
+def test_a_vague_safeguarding_question_still_gets_suggestions(kb):
+    answer = kb.answer("help with a referral")
+    assert answer.topic is not None or answer.nearest

@@ -95,17 +95,17 @@ def bank(name: str) -> list[str]:
 
 
 def test_every_message_in_the_danger_bank_is_an_emergency() -> None:
-    missed = [text for text in bank("danger-bank.txt") if not detect(text)]
+    missed = [text for text in bank("dev-danger-bank.txt") if not detect(text)]
     assert missed == []
 
 
 def test_nothing_in_the_calm_bank_is_an_emergency() -> None:
-    flagged = [(text, cues(text)) for text in bank("calm-bank.txt") if detect(text)]
+    flagged = [(text, cues(text)) for text in bank("dev-calm-bank.txt") if detect(text)]
     assert flagged == []
 
 
 def test_recall_is_total_on_the_check_and_blind_sets() -> None:
-    for name in ("check-questions.jsonl", "blind-questions.jsonl"):
+    for name in ("dev-check-questions.jsonl", "dev-blind-questions.jsonl"):
         rows = read_jsonl(Path(__file__).resolve().parent / "data" / name)
         assert recall(rows) == 1.0, name
 
@@ -149,12 +149,12 @@ def test_a_rewrite_pattern_must_be_a_pair(tmp_path: Path) -> None:
 # report: they are the honest estimate of recall on messages nobody has seen yet).
 # Here they all guard against regressions.
 LABELLED_SETS = (
-    "emergency-tune.jsonl",
-    "emergency-heldout.jsonl",
-    "emergency-blind-c.jsonl",
-    "emergency-blind-d.jsonl",
-    "emergency-blind-e.jsonl",
-    "emergency-blind-f.jsonl",
+    "dev-emergency-tune.jsonl",
+    "dev-emergency-b.jsonl",
+    "dev-emergency-blind-c.jsonl",
+    "dev-emergency-blind-d.jsonl",
+    "dev-emergency-blind-e.jsonl",
+    "dev-emergency-blind-f.jsonl",
 )
 
 

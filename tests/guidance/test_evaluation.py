@@ -57,10 +57,10 @@ def test_targets_on_our_dev_set(kb: KnowledgeBase, dev_questions) -> None:
 @pytest.mark.parametrize(
     "name",
     [
-        "check-questions.jsonl",
-        "blind-questions.jsonl",
-        "final-blind-questions.jsonl",
-        "terse-questions.jsonl",
+        "dev-check-questions.jsonl",
+        "dev-blind-questions.jsonl",
+        "dev-final-blind-questions.jsonl",
+        "dev-terse-questions.jsonl",
     ],
 )
 def test_targets_hold_on_the_later_question_sets(kb: KnowledgeBase, name: str) -> None:
@@ -82,14 +82,14 @@ def test_targets_hold_on_the_later_question_sets(kb: KnowledgeBase, name: str) -
         # use safeguarding words), and 83.3% on N, written after all the others. Floors sit
         # a little below the tuned figures so a regression shows without being brittle;
         # L, M and N have only five or six out-of-scope questions each.
-        ("blind-g.jsonl", 0.94, 0.9),
-        ("blind-h.jsonl", 0.95, 0.9),
-        ("blind-i.jsonl", 0.91, 0.9),
-        ("blind-j.jsonl", 0.92, 0.9),
-        ("blind-k.jsonl", 0.90, 0.9),
-        ("blind-l.jsonl", 0.88, 0.8),
-        ("blind-m.jsonl", 0.84, 0.8),
-        ("blind-n.jsonl", 0.89, 0.8),
+        ("dev-blind-g.jsonl", 0.94, 0.9),
+        ("dev-blind-h.jsonl", 0.95, 0.9),
+        ("dev-blind-i.jsonl", 0.91, 0.9),
+        ("dev-blind-j.jsonl", 0.92, 0.9),
+        ("dev-blind-k.jsonl", 0.90, 0.9),
+        ("dev-blind-l.jsonl", 0.88, 0.8),
+        ("dev-blind-m.jsonl", 0.84, 0.8),
+        ("dev-blind-n.jsonl", 0.89, 0.8),
     ],
 )
 def test_targets_hold_on_the_phone_style_sets(

@@ -241,3 +241,17 @@ def test_a_broken_language_file_fails_at_load_with_its_name(tmp_path: Path, part
         load_knowledge_base(partnership, language_file=broken_file)
     assert caught.value.path == str(broken_file)
     assert caught.value.problem == "missing 'groups'"
+
+
+def test_a_broken_not_guidance_file_names_file_and_line(tmp_path: Path) -> None:
+    from guidance.retrieval import load_examples
+
+    path = tmp_path / "not-guidance.yaml"
+    path.write_text("examples:\n  - how do I book leave\n  - {}\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_examples(path)
+    assert caught.value.path == str(path)
+    assert "must be a text" in caught.value.problem
+    path.write_text("questions: []\n", encoding="utf-8")
+    with pytest.raises(ContentError, match="examples"):
+        load_examples(path)

@@ -191,7 +191,7 @@ def test_redacting_twice_changes_nothing_more(text: str) -> None:
 
 # Sets written blind, each scored once before any tuning on it (tests/surveys/data/README.md).
 BLIND_SETS = ("g", "h", "i", "j", "k")
-BLIND_CASES = [case for name in BLIND_SETS for case in read_jsonl(DATA / f"pii-blind-{name}.jsonl")]
+BLIND_CASES = [case for name in BLIND_SETS for case in read_jsonl(DATA / f"dev-pii-blind-{name}.jsonl")]
 # Known misses, kept visible: a bare name with no cue at all, and a role word ("Nurse") that
 # the set's label counts as part of the name while the redactor keeps it as a cue.
 KNOWN_MISSES = {
