@@ -283,19 +283,15 @@ def read_return(
     if STANDARDS not in book.sheetnames:
         raise WorkbookProblems([*problems, Problem(STANDARDS, None, None, "the Standards sheet is missing")])
     sheet: Worksheet = book[STANDARDS]
-    for key, header, _ in COLUMNS:
-        found = str(sheet.cell(1, COLUMN[key]).value or "").strip()
-        if found != header:
-            problems.append(
-                Problem(
-                    STANDARDS,
-                    1,
-                    get_column_letter(COLUMN[key]),
-                    f"expected the heading {header!r}, found {found!r}",
-                )
-            )
-    if problems:
-        raise WorkbookProblems(problems)
+    headings = [
+        Problem(
+            STANDARDS, 1, get_column_letter(COLUMN[key]), f"expected the heading {header!r}, found {found!r}"
+        )
+        for key, header, _ in COLUMNS
+        if (found := str(sheet.cell(1, COLUMN[key]).value or "").strip()) != header
+    ]
+    if headings:  # with columns moved, nothing below can be read reliably
+        raise WorkbookProblems([*problems, *headings])
     known = {standard.id for standard in standards}
     entries: dict[str, Entry] = {}
     rows: dict[str, int] = {}
@@ -362,7 +358,9 @@ def read_return(
                 Problem(STANDARDS, rows[refusal.standard], _column_name(refusal.field), refusal.message)
             )
     if problems:
-        raise WorkbookProblems(sorted(problems, key=lambda p: (p.sheet != ABOUT, p.row or 0, p.column or "")))
+        raise WorkbookProblems(
+            sorted(problems, key=lambda p: (p.sheet != ABOUT, p.row is None, p.row or 0, p.column or ""))
+        )
     returned = Return(
         round_id,
         code,
