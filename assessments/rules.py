@@ -3,12 +3,12 @@
 ``judge`` keeps the agency's own rating and works out the rating that stands,
 with every downgrade and its reason, in this order:
 
-1. Blue needs every element of the standard evidenced: each checklist point
-   must be addressed in "how met". If not, Blue becomes Green.
-2. Blue needs questionnaire evidence (see ``assessments.evidence``): without it
-   Blue becomes Green. Green, not lower: the standard is met, only the
-   evidence for "fully met" is missing; rule 3 can still take it lower.
-3. Blue or Green becomes Amber when "how met" or "impact" is empty or addresses
+1. Blue needs every element of the standard evidenced (each checklist point
+   addressed in "how met") and questionnaire evidence (see
+   ``assessments.evidence``). Failing either, Blue becomes Green, with every
+   unmet condition in the reason. Green, not lower: the standard is met, only
+   the evidence for "fully met" is missing; rule 2 can still take it lower.
+2. Blue or Green becomes Amber when "how met" or "impact" is empty or addresses
    none of the standard's checklist points ("impact" may also use the set's
    outcome words).
 
@@ -91,14 +91,15 @@ def judge(standards: StandardSet, entry: Entry, evidence: QuestionnaireEvidence)
 
     if rating is Rating.BLUE:
         missing = _unaddressed(standard, entry.how_met)
+        short = []
         if missing:
-            step(
-                "blue-all-elements",
-                Rating.GREEN,
-                f'Blue needs every element evidenced; "how met" does not address {", ".join(missing)}',
+            short.append(
+                f'Blue needs every element evidenced; "how met" does not address {", ".join(missing)}'
             )
-    if rating is Rating.BLUE and not evidence.met:
-        step("blue-questionnaire", Rating.GREEN, f"Blue needs questionnaire evidence: {evidence.explanation}")
+        if not evidence.met:
+            short.append(f"Blue needs questionnaire evidence: {evidence.explanation}")
+        if short:
+            step("blue", Rating.GREEN, "; and ".join(short))
     if rating in (Rating.BLUE, Rating.GREEN):
         problems = [
             problem

@@ -24,7 +24,7 @@ def test_blue_without_questionnaire_evidence_becomes_green_with_the_counts_as_re
     assert judged.self_rating is Rating.BLUE
     assert judged.standing is Rating.GREEN
     (down,) = judged.downgrades
-    assert down.rule == "blue-questionnaire"
+    assert down.rule == "blue"
     assert down.reason == (
         "Blue needs questionnaire evidence: 20 responses from a frontline headcount of 450 "
         "(4.4%; the target is 10%, 45 responses)"
@@ -62,7 +62,7 @@ def test_blue_without_every_element_evidenced_becomes_green_naming_the_missing_p
     judged = judge(standards, entry(Rating.BLUE, how_met=SOME_3A), MET)
     assert judged.standing is Rating.GREEN
     (down,) = judged.downgrades
-    assert down.rule == "blue-all-elements"
+    assert down.rule == "blue"
     assert down.reason == 'Blue needs every element evidenced; "how met" does not address 3a.2, 3a.3'
 
 
@@ -88,9 +88,20 @@ def test_blue_or_green_with_an_empty_or_off_checklist_section_becomes_amber(
     assert " needs both sections: " in judged.downgrades[-1].reason
 
 
+def test_blue_missing_both_elements_and_evidence_gives_both_reasons_in_one_step(
+    standards: StandardSet,
+) -> None:
+    (down,) = judge(standards, entry(Rating.BLUE, how_met=SOME_3A + " " + IMPACT), NOT_MET).downgrades
+    assert down.reason == (
+        'Blue needs every element evidenced; "how met" does not address 3a.2, 3a.3; and Blue needs '
+        "questionnaire evidence: 20 responses from a frontline headcount of 450 (4.4%; the target is 10%, "
+        "45 responses)"
+    )
+
+
 def test_blue_can_fall_twice_and_keeps_both_reasons(standards: StandardSet) -> None:
     judged = judge(standards, entry(Rating.BLUE, impact=""), NOT_MET)
-    assert [d.rule for d in judged.downgrades] == ["blue-questionnaire", "sections"]
+    assert [d.rule for d in judged.downgrades] == ["blue", "sections"]
     assert [(d.before, d.after) for d in judged.downgrades] == [
         (Rating.BLUE, Rating.GREEN),
         (Rating.GREEN, Rating.AMBER),
