@@ -21,6 +21,8 @@ from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import cards, identity, wording
+from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
+from bot.assessment_turns import AssessmentTurns
 from bot.guidance_turns import GuidanceTurns
 from bot.proactive import ProactiveSender
 from bot.replies import Replies, deliver
@@ -86,6 +88,7 @@ class SafeguardingBot:
         self.services = services
         self.survey = SurveyTurns(services)
         self.guidance = GuidanceTurns(services)
+        self.assessment = AssessmentTurns(services)
 
     async def on_turn(self, ctx: TurnContext) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
@@ -142,6 +145,8 @@ class SafeguardingBot:
             return await self._in_channel(text, value)
         said = Said(text=text or None, value=value)
         word = normalise(text) if text else ""
+        if word in ASSESSMENT_WORDS:  # agency leads' self-assessment (bot.assessment_turns)
+            return await self.assessment.command(activity, word)
         command = COMMANDS.get(word) or (
             str(value.get("command")) if value and value.get("command") else None
         )
@@ -192,6 +197,8 @@ class SafeguardingBot:
             return await self.survey.start(identity.person_id(activity))
         if action == "ask":
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
+        if action == "assessment":
+            return await self.assessment.on_action(activity, value)
         if action == "topic":  # a follow-up mid-survey is answered, then the survey is asked again
             answer = self.guidance.topic(str(value.get("topic") or ""))
             if personal:
