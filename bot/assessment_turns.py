@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 START_WORDS = frozenset(
     {"assessment", "self-assessment", "self assessment", "section 11", "start assessment"}
 )
-ACTION_WORDS = frozenset({"my actions", "assessment actions", "actions"})
+ACTION_WORDS = frozenset({"my actions", "assessment actions"})
 WORDS = START_WORDS | ACTION_WORDS
 PREFIX = "assessment/"
 ATTEMPTS = 3

@@ -145,8 +145,6 @@ class SafeguardingBot:
             return await self._in_channel(text, value)
         said = Said(text=text or None, value=value)
         word = normalise(text) if text else ""
-        if word in ASSESSMENT_WORDS:  # agency leads' self-assessment (bot.assessment_turns)
-            return await self.assessment.command(activity, word)
         command = COMMANDS.get(word) or (
             str(value.get("command")) if value and value.get("command") else None
         )
@@ -159,6 +157,8 @@ class SafeguardingBot:
                 on_no_match=self.guidance.sure_answer,
                 saved=saved,
             )
+        if word in ASSESSMENT_WORDS:  # agency leads' self-assessment (bot.assessment_turns)
+            return await self.assessment.command(activity, word)
         paused = saved is not None and saved.status == "paused"
         if command == START or (paused and command == "resume"):
             return await self.survey.start(person)  # checks the survey window before resuming

@@ -195,3 +195,12 @@ async def test_one_agency_in_chat_another_by_workbook_then_the_boards_report(
     html = (out / "self-assessment.html").read_text(encoding="utf-8")
     assert "2 of 16 agencies have returned" in html
     assert load_partnership(partnership_file).agency_leads[0].teams_user == LEAD
+
+
+async def test_the_word_assessment_mid_survey_is_a_survey_answer_not_a_detour(app_client: TestClient) -> None:
+    chat = Chat(app_client, user=LEAD)
+    await chat.post(chat.install())
+    assert "Question 1 of" in texts(await chat.press("Start the survey"))
+    replies = await chat.say("assessment")
+    assert "Standard 1 of" not in texts(replies)
+    assert "Question 1 of" in texts(replies)
