@@ -101,12 +101,13 @@ class StandardView:
 
 @dataclass(frozen=True)
 class ReviewView:
-    """Every standard with the agency's rating and the one that would stand, before submitting."""
+    """Every standard with the agency's rating and the one that would stand, and what still stops it going."""
 
     judgements: tuple[Judgement, ...]
+    titles: Mapping[str, str]
     evidence: QuestionnaireEvidence
     alternative: str
-    refused: tuple[Refusal, ...] = ()
+    refused: tuple[Refusal, ...]
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class PausedView:
 @dataclass(frozen=True)
 class SubmittedView:
     judgements: tuple[Judgement, ...]
+    titles: Mapping[str, str]
 
 
 View = StandardView | ReviewView | PausedView | SubmittedView
@@ -169,15 +171,14 @@ def _with_alternative(evidence: QuestionnaireEvidence, progress: Progress) -> Qu
     return replace(evidence, alternative=Alternative(progress.alternative))
 
 
-def review_view(
-    standards: StandardSet,
-    progress: Progress,
-    evidence: QuestionnaireEvidence,
-    refused: tuple[Refusal, ...] = (),
-) -> ReviewView:
+def review_view(standards: StandardSet, progress: Progress, evidence: QuestionnaireEvidence) -> ReviewView:
     evidence = _with_alternative(evidence, progress)
-    judged = tuple(judge(standards, progress.entries.get(s.id, Entry(s.id)), evidence) for s in standards)
-    return ReviewView(judged, evidence, progress.alternative, refused)
+    entries = [progress.entries.get(s.id, Entry(s.id)) for s in standards]
+    judged = tuple(judge(standards, entry, evidence) for entry in entries)
+    titles = {s.id: s.title for s in standards}
+    return ReviewView(
+        judged, titles, evidence, progress.alternative, tuple(refusals(standards, entries, evidence))
+    )
 
 
 def start(standards: StandardSet, progress: Progress, evidence: QuestionnaireEvidence) -> Step:
@@ -275,10 +276,9 @@ def _submit(
 ) -> Step:
     alternative = screen(said["alternative"]) if "alternative" in said else progress.alternative
     progress = replace(progress, alternative=alternative, status=REVIEWING)
-    seen = _with_alternative(evidence, progress)
-    refused = tuple(refusals(standards, progress.entries.values(), seen))
-    if refused:
-        return Step(progress, review_view(standards, progress, evidence, refused))
+    review = review_view(standards, progress, evidence)
+    if review.refused:
+        return Step(progress, review)
     returned = Return(
         progress.round_id,
         progress.agency,
@@ -288,4 +288,4 @@ def _submit(
         alternative=Alternative(alternative) if alternative else None,
     )
     done = replace(progress, status=SUBMITTED)
-    return Step(done, SubmittedView(review_view(standards, done, evidence).judgements), returned)
+    return Step(done, SubmittedView(review.judgements, review.titles), returned)

@@ -8,22 +8,19 @@ sends back. The layout only: ``assessments.chat`` decides what is shown.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from botbuilder.schema import Activity
 
-from assessments.chat import PausedView, ReviewView, StandardView, SubmittedView, View
-from assessments.model import ACTION_STATUSES, Entry, Rating
+from assessments.chat import PausedView, ReviewView, StandardView, Step, SubmittedView, View
+from assessments.model import ACTION_STATUSES, Entry, Rating, StandardSet
 from assessments.rules import Judgement
-from bot.cards import _action_set, _stacked, _submit, _text, card, card_activity
+from bot.cards import _action_set, _stacked, _submit, _text, answered_card, card, card_activity, retired_card
 
 ACTION = "assessment"
-RATING_STYLE = {
-    Rating.BLUE: "positive",
-    Rating.GREEN: "positive",
-    Rating.AMBER: "default",
-    Rating.RED: "destructive",
-}
+# Rating buttons are all one style: card buttons come in three styles, none blue or amber, so
+# colour would mislead (Blue and Green alike); coloured-circle emoji show as boxes without an emoji font.
 
 
 def _data(op: str, standard: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -95,7 +92,6 @@ def standard_card(view: StandardView) -> dict[str, Any]:
         _submit(
             f"{'✓ ' if rating is rated else ''}{rating.label}: {rating.meaning}",
             _data("rate", standard.id, rating=rating.value),
-            style=RATING_STYLE[rating],
         )
         for rating in Rating
     )
@@ -119,13 +115,16 @@ def review_card(view: ReviewView) -> dict[str, Any]:
     """Every standard with its rating (and the one that would stand), then submit or change one."""
     body: list[dict[str, Any]] = []
     if view.refused:
-        body.append(_text("Your return cannot be submitted yet:", color="attention", weight="bolder"))
+        body.append(_text("Still to do before you can submit:", color="attention", weight="bolder"))
         body += [_text(f"• {refusal.message}", color="attention", spacing="none") for refusal in view.refused]
     body += [
         _text("Your self-assessment", weight="bolder", size="medium"),
         {
             "type": "FactSet",
-            "facts": [{"title": j.standard, "value": _judgement_line(j)} for j in view.judgements],
+            "facts": [
+                {"title": j.standard, "value": f"{view.titles[j.standard]}: {_judgement_line(j)}"}
+                for j in view.judgements
+            ],
         },
         _text(f"Practitioner questionnaire: {view.evidence.explanation}.", isSubtle=True, size="small"),
         _input(
@@ -142,16 +141,10 @@ def review_card(view: ReviewView) -> dict[str, Any]:
             "choices": [{"title": j.standard, "value": j.standard} for j in view.judgements],
         },
     ]
-    body.append(
-        _action_set(
-            [
-                _submit("Submit to the board", _data("submit"), style="positive"),
-                _submit("Change", _data("goto")),
-                _submit("Pause", _data("pause")),
-            ],
-            spacing="medium",
-        )
-    )
+    moves = [_submit("Change", _data("goto")), _submit("Pause", _data("pause"))]
+    if not view.refused:  # nothing to press that could only be refused
+        moves.insert(0, _submit("Submit to the board", _data("submit"), style="positive"))
+    body.append(_action_set(moves, spacing="medium"))
     return card(body, "Your self-assessment: review and submit")
 
 
@@ -160,7 +153,10 @@ def submitted_card(view: SubmittedView) -> dict[str, Any]:
         _text("Thank you: your self-assessment has gone to the board.", weight="bolder"),
         {
             "type": "FactSet",
-            "facts": [{"title": j.standard, "value": _judgement_line(j)} for j in view.judgements],
+            "facts": [
+                {"title": j.standard, "value": f"{view.titles[j.standard]}: {_judgement_line(j)}"}
+                for j in view.judgements
+            ],
         },
         _text('Type "my actions" to update the status of your actions as they progress.', isSubtle=True),
     ]
@@ -209,3 +205,28 @@ def action_card(entry: Entry, standing: Rating | None) -> dict[str, Any]:
         _action_set([_submit("Update status", _data("status", entry.standard))]),
     ]
     return card(body, f"Action for {entry.standard}: {entry.actions}")
+
+
+def pressed_card(standards: StandardSet, value: Mapping[str, Any], step: Step) -> dict[str, Any] | None:
+    """What the card that was pressed becomes, so an old card's buttons cannot be pressed again."""
+    op = value.get("op")
+    if op in (None, "", "start"):
+        return None
+    if step.submitted is not None:
+        return answered_card("Your self-assessment", "Submitted to the board")
+    standard_id = value.get("standard")
+    if standard_id not in {s.id for s in standards}:
+        return retired_card("Your self-assessment")
+    standard = standards.standard(str(standard_id))
+    question = f"{standard.id} {standard.title}"
+    if isinstance(step.view, StandardView) and step.view.standard.id == standard.id:
+        return retired_card(question)  # the same standard is asked again below, with a note
+    entry = step.progress.entries.get(standard.id)
+    return answered_card(
+        question, f"{entry.rating.label if entry and entry.rating else 'Not rated yet'} (saved)"
+    )
+
+
+def status_card(standard: str, status: str) -> dict[str, Any]:
+    """What an action's card becomes once its status is updated."""
+    return answered_card(f"Action for {standard}", f"Status: {status}")

@@ -82,9 +82,10 @@ class AssessmentTurns:
         op = str(value.get("op") or "")
         if op == "actions":
             return await self._actions(round_, agency)
+        reply_to = identity.replied_to(activity)
         if op == "status":
-            return await self._set_status(round_, agency, value)
-        return await self._step(person, round_, agency, value)
+            return await self._set_status(round_, agency, value, reply_to)
+        return await self._step(person, round_, agency, value, reply_to)
 
     # -- who and what --
 
@@ -122,7 +123,9 @@ class AssessmentTurns:
 
     # -- the step --
 
-    async def _step(self, person: str, round_: store.Round, agency: str, value: Mapping[str, Any]) -> Replies:
+    async def _step(
+        self, person: str, round_: store.Round, agency: str, value: Mapping[str, Any], reply_to: str | None
+    ) -> Replies:
         standards = self.standard_sets[round_.standards]
         evidence, fresh = await self._evidence(round_, agency)
         key = f"{PREFIX}{person}"
@@ -149,7 +152,9 @@ class AssessmentTurns:
                 await self.services.state.write({key: document})
             except ETagConflict:
                 continue  # another turn of this lead's wrote first: run the step on what it left
-            return Replies().add(assessment_cards.view_activity(step.view))
+            replies = Replies().add(assessment_cards.view_activity(step.view))
+            pressed = assessment_cards.pressed_card(standards, value, step)
+            return replies.replace(reply_to, pressed) if pressed is not None else replies
         raise ETagConflict(key)
 
     # -- actions --
@@ -170,7 +175,9 @@ class AssessmentTurns:
             replies.add(cards.card_activity(assessment_cards.action_card(entry, standing)))
         return replies
 
-    async def _set_status(self, round_: store.Round, agency: str, value: Mapping[str, Any]) -> Replies:
+    async def _set_status(
+        self, round_: store.Round, agency: str, value: Mapping[str, Any], reply_to: str | None
+    ) -> Replies:
         status = str(value.get("status") or "")
         standard = str(value.get("standard") or "")
         if status not in ACTION_STATUSES:
@@ -181,4 +188,5 @@ class AssessmentTurns:
             )
         except NotFound:
             return _text(NO_ACTIONS)
-        return _text(f"The action for {standard} is now “{status}”.")
+        replies = _text(f"The action for {standard} is now “{status}”.")
+        return replies.replace(reply_to, assessment_cards.status_card(standard, status))

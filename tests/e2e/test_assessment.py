@@ -28,7 +28,7 @@ from storage.waves import latest_wave
 from surveys.turns import Submission
 from tests.assessments.workbooks import fill, green_everywhere
 from tests.e2e.conftest import AiohttpClient, e2e_settings
-from tests.helpers.chat import Chat, text_of, texts, titles
+from tests.helpers.chat import Chat, buttons, text_of, texts, titles
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAD = "6f1c2d3e-0000-4000-8000-00000000c5c0"  # the CSC lead's AAD object id
@@ -73,7 +73,7 @@ def card_inputs(**values: str) -> dict[str, str]:
 
 
 async def rate(chat: Chat, rating: str, **values: str) -> list[dict[str, Any]]:
-    title = next(t for t in titles([chat.current_card()]) if t.lstrip("✓ ").startswith(f"{rating}:"))
+    title = next(t for t in titles([chat.current_card()]) if t.removeprefix("✓ ").startswith(f"{rating}:"))
     return await chat.press(title, **card_inputs(**values))
 
 
@@ -109,6 +109,9 @@ async def test_one_agency_in_chat_another_by_workbook_then_the_boards_report(
     second = await rate(chat, "Blue", how_met=FULL_1A, impact="Audits show improved outcomes.")
     assert "Standard 2 of 10" in texts(second)
     assert "will stand as" not in texts(second)
+    answered = chat.by_id[first[0]["id"]]  # the pressed card now shows what was saved, with nothing to press
+    assert buttons(answered) == []
+    assert "✓ Blue (saved)" in text_of(answered)
 
     # 1b: type half of it, pause, come back later: it is all still there.
     paused = await chat.press("Pause", **card_inputs(how_met="Clear lines of accountability to the board"))
@@ -147,7 +150,8 @@ async def test_one_agency_in_chat_another_by_workbook_then_the_boards_report(
             continue
         last = await rate(chat, "Green", **values)
     assert "Your self-assessment" in texts(last)
-    assert "1a: Blue" in texts(last)
+    assert "1a: Senior management commitment to safeguarding: Blue" in texts(last)
+    assert "Still to do" not in texts(last)
     submitted = await chat.press("Submit to the board", alternative="", target="1a")
     assert "has gone to the board" in texts(submitted)
 
