@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from assessments.evidence import QuestionnaireEvidence
+from assessments.evidence import QuestionnaireEvidence, with_declared
 from assessments.model import Alternative, Entry, Rating, Return, Standard, StandardSet
 from assessments.rules import Judgement, Refusal, judge, refusals
 from assessments.screening import screen, storable
@@ -162,17 +162,8 @@ def standard_view(
     )
 
 
-def _with_alternative(evidence: QuestionnaireEvidence, progress: Progress) -> QuestionnaireEvidence:
-    """The evidence as the rules will see it, with the alternative this lead declared (decision kept)."""
-    if not progress.alternative:
-        return replace(evidence, alternative=None)
-    if evidence.alternative is not None and evidence.alternative.description == progress.alternative:
-        return evidence
-    return replace(evidence, alternative=Alternative(progress.alternative))
-
-
 def review_view(standards: StandardSet, progress: Progress, evidence: QuestionnaireEvidence) -> ReviewView:
-    evidence = _with_alternative(evidence, progress)
+    evidence = with_declared(evidence, progress.alternative)
     entries = [progress.entries.get(s.id, Entry(s.id)) for s in standards]
     judged = tuple(judge(standards, entry, evidence) for entry in entries)
     titles = {s.id: s.title for s in standards}
@@ -250,7 +241,7 @@ def _after_rating(
     standards: StandardSet, progress: Progress, entry: Entry, evidence: QuestionnaireEvidence
 ) -> Step:
     """Tell the lead at once what the rules make of this rating; move on unless it cannot stand as given."""
-    seen = _with_alternative(evidence, progress)
+    seen = with_declared(evidence, progress.alternative)
     judged = judge(standards, entry, seen)
     refused = [r for r in refusals(standards, [entry], seen) if r.standard == entry.standard]
     if refused:

@@ -167,6 +167,11 @@ async def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     await store.save_return(ctx.db, to_record(read.returned))
     print(f"imported the return of {code} for round {found.id}")
+    for judgement in read.judgements:  # the agency's own rating kept; what stands, and why
+        if judgement.downgraded and judgement.self_rating and judgement.standing:
+            reasons = "; then ".join(d.reason for d in judgement.downgrades)
+            own, standing = judgement.self_rating.label, judgement.standing.label
+            print(f"  {judgement.standard}: rated {own}, stands as {standing}: {reasons}")
     return 0
 
 

@@ -9,7 +9,7 @@ alternative questionnaire the agency declared.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assessments.model import Alternative
 
@@ -70,8 +70,15 @@ class QuestionnaireEvidence:
         return counted
 
 
-def no_wave(
-    agency: str, target: float = DEFAULT_TARGET, alternative: Alternative | None = None
-) -> QuestionnaireEvidence:
-    """Evidence when the round has no practitioner wave: nothing counted, only an alternative can help."""
-    return QuestionnaireEvidence(agency, 0, None, target, alternative)
+def with_declared(evidence: QuestionnaireEvidence, description: str) -> QuestionnaireEvidence:
+    """The evidence with the alternative an agency now declares ("" for none).
+
+    The board's decision holds while the agency declares the same alternative;
+    a different description is a new, undecided one.
+    """
+    if not description:
+        return replace(evidence, alternative=None)
+    stored = evidence.alternative
+    if stored is not None and stored.description == description:
+        return evidence
+    return replace(evidence, alternative=Alternative(description))

@@ -9,7 +9,7 @@ once, each with its sheet, row and column, including the rules' refusals.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,9 +21,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from assessments.evidence import QuestionnaireEvidence
+from assessments.evidence import QuestionnaireEvidence, with_declared
 from assessments.model import Alternative, Entry, Rating, Return, StandardSet
-from assessments.rules import refusals
+from assessments.rules import Judgement, judge_all, refusals
 from assessments.screening import screen, storable
 
 ABOUT = "About"
@@ -221,6 +221,9 @@ class ReadWorkbook:
     agency: str
     round_id: int
     returned: Return
+    judgements: tuple[
+        Judgement, ...
+    ]  # each standard's own and standing rating, with the evidence it was read with
 
 
 def read_header(path: Path) -> tuple[str, int]:
@@ -348,10 +351,7 @@ def read_return(
         if standard.id not in entries:
             problems.append(Problem(STANDARDS, None, None, f"standard {standard.id} has no row"))
     alternative = Alternative(described) if described else None
-    stored = evidence.alternative
-    same = alternative is not None and stored is not None and stored.description == described
-    # The board's decision holds while the agency declares the same alternative.
-    evidence = replace(evidence, alternative=stored if same else alternative)
+    evidence = with_declared(evidence, described)
     for refusal in refusals(standards, list(entries.values()), evidence):
         if refusal.standard in rows and not any(p.row == rows[refusal.standard] for p in problems):
             problems.append(
@@ -369,4 +369,5 @@ def read_return(
         source="workbook",
         alternative=alternative,
     )
-    return ReadWorkbook(code, round_id, returned)
+    judged = tuple(judge_all(standards, returned.entries, evidence).values())
+    return ReadWorkbook(code, round_id, returned, judged)

@@ -122,7 +122,9 @@ def test_the_last_rating_leads_to_the_review_and_submit_refuses_what_is_missing(
     )
     assert isinstance(step.view, ReviewView)
     assert step.progress.status == REVIEWING
-    assert [r.standard for r in step.view.refused] == [s.id for s in standards][:-1]  # shown before submitting
+    assert [r.standard for r in step.view.refused] == [s.id for s in standards][
+        :-1
+    ]  # shown before submitting
     refused = press(standards, step.progress, "submit", alternative="")
     assert isinstance(refused.view, ReviewView)
     assert refused.submitted is None

@@ -141,7 +141,9 @@ def test_a_round_from_opening_to_the_boards_report(env: Path, capsys: pytest.Cap
     fill(csc, rows)
     assert run(capsys, "--today", "2026-11-20", "import", str(csc)) == (
         0,
-        "imported the return of CSC for round 2\n",
+        "imported the return of CSC for round 2\n"
+        '  1a: rated Blue, stands as Green: Blue needs every element evidenced; "how met" does not address '
+        "1a.2, 1a.3\n",
         "",
     )
 
