@@ -208,3 +208,24 @@ async def test_the_word_assessment_mid_survey_is_a_survey_answer_not_a_detour(ap
     replies = await chat.say("assessment")
     assert "Standard 1 of" not in texts(replies)
     assert "Question 1 of" in texts(replies)
+
+
+async def test_a_double_tap_on_a_rating_is_saved_once_and_moves_on_once(
+    app_client: TestClient, database: Database
+) -> None:
+    await store.create_round(
+        database, title="2026-27", standards=STANDARDS.id, opens=date.today(), returns_by=date.today()
+    )
+    chat = Chat(app_client, user=LEAD)
+    await chat.say("assessment")
+    card = chat.current_card()
+    title = next(t for t in titles([card]) if t.startswith("Green:"))
+    data = next(b["data"] for b in buttons(card) if b["title"] == title)
+    press = chat.submission(
+        {**data, **card_inputs(how_met="Named lead", impact="Improved outcomes")}, card["id"]
+    )
+    first, second = await asyncio.gather(chat.post(press), chat.post({**press, "id": "f:again"}))
+    assert "Sorry" not in texts(first + second)
+    assert {"Standard 2 of 10" in texts(replies) for replies in (first, second)} == {True}
+    now = await chat.say("assessment")
+    assert "Standard 2 of 10" in texts(now)  # not pushed on to 1c by the second tap
