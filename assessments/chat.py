@@ -197,6 +197,8 @@ def advance(
 ) -> Step:
     """One press of an assessment card (see the module docstring for the ops)."""
     op = str(said.get("op") or "")
+    if "alternative" in said:  # typed on the review card: kept whichever of its buttons was pressed
+        progress = replace(progress, alternative=screen(said["alternative"]))
     index = _index_of(standards, said.get("standard"))
     total = len(standards.standards)
     if op in ("rate", "back", "goto", "review", "pause") and index is not None:
@@ -265,8 +267,7 @@ def _submit(
     evidence: QuestionnaireEvidence,
     today: date,
 ) -> Step:
-    alternative = screen(said["alternative"]) if "alternative" in said else progress.alternative
-    progress = replace(progress, alternative=alternative, status=REVIEWING)
+    progress = replace(progress, status=REVIEWING)
     review = review_view(standards, progress, evidence)
     if review.refused:
         return Step(progress, review)
@@ -276,7 +277,7 @@ def _submit(
         tuple(progress.entries[s.id] for s in standards),
         submitted_on=today,
         source="chat",
-        alternative=Alternative(alternative) if alternative else None,
+        alternative=Alternative(progress.alternative) if progress.alternative else None,
     )
     done = replace(progress, status=SUBMITTED)
     return Step(done, SubmittedView(review.judgements, review.titles), returned)

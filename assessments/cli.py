@@ -204,7 +204,10 @@ async def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="python -m assessments", description=__doc__.split("\n")[0])
+    top = argparse.ArgumentParser(
+        prog="python -m assessments",
+        description="The agencies' safeguarding self-assessment: rounds, workbooks and the board's report.",
+    )
     top.add_argument("--today", type=_day, help="the date to act as of (default: today)")
     sub = top.add_subparsers(dest="command", required=True)
     rounds = sub.add_parser("round", help="open and list self-assessment rounds")

@@ -104,8 +104,9 @@ def test_back_pause_and_goto(standards: StandardSet) -> None:
     paused = press(standards, back.progress, "pause", "1c", impact="half")
     assert isinstance(paused.view, PausedView)
     assert (paused.progress.status, paused.progress.entries["1c"].impact) == (PAUSED, "half")
-    moved = press(standards, paused.progress, "goto", target="4a")
+    moved = press(standards, paused.progress, "goto", target="4a", alternative="Trust survey")
     assert moved.view.standard.id == "4a"  # type: ignore[union-attr]
+    assert moved.progress.alternative == "Trust survey"  # typed on the review card before "Change"
 
 
 def test_the_last_rating_leads_to_the_review_and_submit_refuses_what_is_missing(
