@@ -47,12 +47,13 @@ ACTION_STATUSES = ("not started", "in progress", "done")
 
 
 def _cue_pattern(cue: str) -> re.Pattern[str]:
-    stem = cue.strip().lower()
-    wildcard = stem.endswith("*")
-    body = re.escape(stem.rstrip("*")).replace(r"\ ", r"\s+")
-    left = r"(?<!\w)" if stem[:1].isalnum() else ""
-    right = r"\w*" if wildcard else (r"(?!\w)" if stem[-1:].isalnum() else "")
-    return re.compile(left + body + right)
+    """Whole words of the cue, any spacing between them; a word ending in * takes any ending."""
+    words = cue.strip().lower().split()
+    parts = [re.escape(word.rstrip("*")) + (r"\w*" if word.endswith("*") else "") for word in words]
+    left = r"(?<!\w)" if words[0][:1].isalnum() else ""
+    last = words[-1]
+    right = r"(?!\w)" if last[-1:].isalnum() else ""
+    return re.compile(left + r"\s+".join(parts) + right)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from assessments.loader import load_standard_set, load_standard_sets
+from assessments.model import ChecklistPoint
 from common.errors import ContentError
 
 ISSUE_STANDARDS = ["1a", "1b", "1c", "2a", "2b", "2c", "3a", "3b", "4a", "5a"]
@@ -76,3 +77,18 @@ def test_a_broken_standards_file_is_refused_naming_file_and_line(
 
 def test_the_valid_sample_loads(tmp_path: Path) -> None:
     assert [s.id for s in load_standard_set(_write(tmp_path, VALID))] == ["1a"]
+
+
+def test_every_checklist_point_is_addressed_by_its_own_wording() -> None:
+    """A "how met" that restates a point in the standard's own words must count as addressing it."""
+    for standard in load_standard_sets()["section11-adults-2018"]:
+        for point in standard.checklist:
+            assert point.addressed_by(point.text), (point.id, point.text, point.cues)
+
+
+def test_a_wildcard_may_end_any_word_of_a_cue() -> None:
+    point = ChecklistPoint("x.1", "", ("report* to the board", "train*"))
+    assert point.addressed_by("We reported  to the Board quarterly")
+    assert point.addressed_by("Trainees attend")
+    assert not point.addressed_by("the board reported")
+    assert not point.addressed_by("restraining orders")  # not inside a word
