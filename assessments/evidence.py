@@ -23,6 +23,7 @@ class QuestionnaireEvidence:
     headcount: int | None
     target: float = DEFAULT_TARGET
     alternative: Alternative | None = None
+    wave: bool = True  # False when the round has no practitioner wave to count responses in
 
     @property
     def needed(self) -> int | None:
@@ -52,7 +53,9 @@ class QuestionnaireEvidence:
     def explanation(self) -> str:
         """One sentence the agency and the board can both read."""
         target = f"{self.target:.0%}"
-        if self.headcount:
+        if not self.wave:
+            counted = "no practitioner wave is linked to this round"
+        elif self.headcount:
             counted = (
                 f"{self.responses} responses from a frontline headcount of {self.headcount} "
                 f"({self.share:.1%}; the target is {target}, {self.needed} responses)"

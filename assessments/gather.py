@@ -26,10 +26,11 @@ def build_evidence(
     counts: Mapping[str, tuple[int, int | None]],
     alternatives: Mapping[str, Alternative | None],
     target: float,
+    wave: bool = True,
 ) -> dict[str, QuestionnaireEvidence]:
     """Each agency's evidence from the wave's (responses, headcount) and its declared alternative."""
     return {
-        code: QuestionnaireEvidence(code, *counts.get(code, (0, None)), target, alternatives.get(code))
+        code: QuestionnaireEvidence(code, *counts.get(code, (0, None)), target, alternatives.get(code), wave)
         for code in agencies
     }
 
@@ -39,7 +40,7 @@ async def evidence_for(
 ) -> QuestionnaireEvidence:
     """One agency's evidence in a round (for judging a return before it is stored)."""
     counts = await store.questionnaire_counts(db, round_.wave_id) if round_.wave_id else {}
-    return build_evidence([agency], counts, {agency: alternative}, target)[agency]
+    return build_evidence([agency], counts, {agency: alternative}, target, round_.wave_id is not None)[agency]
 
 
 async def load_round(db: Database, round_: store.Round, agencies: Sequence[str], target: float) -> RoundData:
@@ -51,4 +52,5 @@ async def load_round(db: Database, round_: store.Round, agencies: Sequence[str],
     }
     counts = await store.questionnaire_counts(db, round_.wave_id) if round_.wave_id else {}
     alternatives = {code: r.alternative for code, r in returns.items()}
-    return RoundData(round_, returns, build_evidence(agencies, counts, alternatives, target))
+    evidence = build_evidence(agencies, counts, alternatives, target, round_.wave_id is not None)
+    return RoundData(round_, returns, evidence)

@@ -175,6 +175,13 @@ def _all_green_except(standards: StandardSet, special: Entry) -> list[Entry]:
     return entries
 
 
+def test_a_round_without_a_practitioner_wave_says_so(standards: StandardSet) -> None:
+    judged = judge(standards, entry(Rating.BLUE), QuestionnaireEvidence("X", 0, None, wave=False))
+    assert judged.downgrades[0].reason == (
+        "Blue needs questionnaire evidence: no practitioner wave is linked to this round"
+    )
+
+
 def test_evidence_explanation_reads_as_a_sentence() -> None:
     assert QuestionnaireEvidence("X", 12, 100).explanation == (
         "12 responses from a frontline headcount of 100 (12.0%; the target is 10%, 10 responses)"
