@@ -27,6 +27,8 @@ from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import cards, identity, inbound, wording
+from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
+from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
 from bot.proactive import ProactiveSender
@@ -106,6 +108,7 @@ class SafeguardingBot:
         self.survey = SurveyTurns(services)
         self.guidance = GuidanceTurns(services)
         self.deliveries = Deliveries(services.db, services.settings.secret_bytes())
+        self.assessment = AssessmentTurns(services)
 
     async def on_turn(self, ctx: TurnContext) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
@@ -182,6 +185,8 @@ class SafeguardingBot:
                 saved=saved,
                 delivery=delivery,
             )
+        if word in ASSESSMENT_WORDS:  # agency leads' self-assessment (bot.assessment_turns)
+            return await self.assessment.command(activity, word)
         paused = saved is not None and saved.status == "paused"
         if command == START or (paused and command == "resume"):
             return await self.survey.start(person, delivery)  # checks the survey window before resuming
@@ -235,6 +240,8 @@ class SafeguardingBot:
             return await self.survey.start(identity.person_id(activity), delivery)
         if action == "ask":
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
+        if action == "assessment":
+            return await self.assessment.on_action(activity, value)
         if action == "topic":  # a follow-up mid-survey is answered, then the survey is asked again
             answer = self.guidance.topic(str(value.get("topic") or ""))
             if personal:

@@ -43,6 +43,9 @@ class Partnership:
     expert_inbox: str
     default_questionnaire: str
     default_open_days: int
+    # Share of an agency's frontline headcount whose responses evidence "completed the practitioner
+    # questionnaire" in the self-assessment (a Blue rating needs it).
+    questionnaire_target: float = 0.10
 
     def agency(self, code: str) -> Agency:
         """The agency with this code; KeyError when there is none."""
@@ -92,6 +95,11 @@ def load_partnership(path: Path) -> Partnership:
             raise ContentError(where, line_of(row), f"agency lead for unknown agency '{code}'")
         leads.append(AgencyLead(code, row.get("email") or None, row.get("teams_user") or None))
     experts = data.get("experts") or {}
+    target = data.get("questionnaire_target", 0.10)
+    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1:
+        raise ContentError(
+            where, line_of(data), "'questionnaire_target' should be a share between 0 and 1, e.g. 0.1"
+        )
     wave = data.get("default_wave") or {}
     return Partnership(
         name=str(_require(data, "name", where, str)),
@@ -103,4 +111,5 @@ def load_partnership(path: Path) -> Partnership:
         expert_inbox=str(experts.get("inbox") or ""),
         default_questionnaire=str(wave.get("questionnaire") or "practitioner"),
         default_open_days=int(wave.get("open_days") or 42),
+        questionnaire_target=float(target),
     )

@@ -212,3 +212,53 @@ class ProcessedActivityRow(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class AssessmentRoundRow(Base):
+    """A self-assessment round: the standards set, its dates, and the practitioner wave it draws on."""
+
+    __tablename__ = "assessment_rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    standards: Mapped[str] = mapped_column(String(64))
+    opens: Mapped[date] = mapped_column(Date)
+    returns_by: Mapped[date] = mapped_column(Date)
+    analysis_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id", ondelete="SET NULL"), nullable=True)
+
+
+class AssessmentReturnRow(Base):
+    """One agency's return in one round (the agency's own words: not anonymous, but screened)."""
+
+    __tablename__ = "assessment_returns"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency: Mapped[str] = mapped_column(String(32), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(16))
+    submitted_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    alternative: Mapped[str | None] = mapped_column(Text, nullable=True)
+    alternative_decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class AssessmentEntryRow(Base):
+    """What an agency said about one standard: its own rating (the standing one is derived), text, action."""
+
+    __tablename__ = "assessment_entries"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("assessment_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    agency: Mapped[str] = mapped_column(String(32), primary_key=True)
+    standard: Mapped[str] = mapped_column(String(32), primary_key=True)
+    rating: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    how_met: Mapped[str] = mapped_column(Text, default="")
+    impact: Mapped[str] = mapped_column(Text, default="")
+    actions: Mapped[str] = mapped_column(Text, default="")
+    lead: Mapped[str] = mapped_column(String(200), default="")
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="not started")
+    status_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -47,6 +47,7 @@ def test_example_contacts_are_obvious_placeholders_not_real_numbers():
             "unknown agency 'B'",
         ),
         ("name: X\nagencies: [\n", None, "not valid YAML"),
+        ("name: X\nagencies:\n  - {code: A, name: One}\nquestionnaire_target: 10\n", 1, "between 0 and 1"),
     ],
 )
 def test_broken_partnership_file_names_file_line_and_problem(tmp_path, text, line, problem):
@@ -72,3 +73,11 @@ def test_a_duplicate_key_names_its_line(tmp_path):
         load_partnership(path)
     assert "duplicate key 'name'" in str(caught.value)
     assert caught.value.line == 4
+
+
+def test_questionnaire_target_defaults_to_a_tenth_and_can_be_set(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text("name: X\nagencies:\n  - {code: A, name: One}\n")
+    assert load_partnership(path).questionnaire_target == 0.10
+    path.write_text("name: X\nagencies:\n  - {code: A, name: One}\nquestionnaire_target: 0.2\n")
+    assert load_partnership(path).questionnaire_target == 0.2

@@ -15,7 +15,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy import types as sa_types
 
 from common.settings import Settings
-from storage import conversations, experts, guidance_log, invitations
+from storage import assessments, conversations, experts, guidance_log, invitations
 from storage.audit import audit
 from storage.database import Database
 from storage.processed import activity_key, claim
@@ -121,6 +121,14 @@ async def used(db: Database, wave: Wave, settings: Settings) -> dict[str, Any]:
     await guidance_log.record_question(db, "does [name removed] meet threshold?", None, 0.2, answered=False)
     await guidance_log.record_feedback(db, "escalation", helpful=False, question_redacted="how do I escalate")
     await experts.ask(db, "who is the LADO?", reference(people[7]), settings.secret_bytes(), keep_days=60)
+    # An agency's self-assessment return (its own words, no person): rounds, returns and entries.
+    round_ = await assessments.create_round(
+        db, title="2026-27", standards="s", opens=wave.opens, returns_by=wave.closes, wave_id=wave.id
+    )
+    entry = assessments.EntryRecord("1a", "green", "A named lead", "Improved", "", "", None, "not started")
+    await assessments.save_return(
+        db, assessments.ReturnRecord(round_.id, "CSC", "submitted", "chat", wave.opens, None, None, (entry,))
+    )
     return {
         "people": people,
         "submitted": people[:6],
