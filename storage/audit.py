@@ -47,6 +47,9 @@ DATED = {
     ("expert_routes", "expires"),
     ("processed_activities", "expires_on"),  # a day, beside a keyed hash that names nobody
 }
+# Agencies' own self-assessment returns: statements of an organisation, not of a person, with the
+# round's deadlines and actions' due dates (docs/anonymity.md).
+AGENCY_LEVEL = {"assessment_rounds", "assessment_returns", "assessment_entries"}
 # Columns of free text people wrote (already redacted when stored).
 FREE_TEXT = {("answers", "value"), ("guidance_log", "question"), ("expert_questions", "question")}
 RESPONSE_SIDE = ("responses", "answers", "submission_tokens")
@@ -128,7 +131,7 @@ def _column_findings(shape: dict[str, dict[str, Any]]) -> Iterator[Finding]:
     for table, columns in shape.items():
         for column, kind in columns.items():
             dated = isinstance(kind, sa_types.DateTime | sa_types.Date | sa_types.Time)
-            if dated and (table, column) not in DATED:
+            if dated and (table, column) not in DATED and table not in AGENCY_LEVEL:
                 yield Finding(table, column, "a column of exact dates or times", 0)
 
 
@@ -154,7 +157,8 @@ def _value_findings(
                     n in one for one in texts for n in known
                 ):
                     counts[(column, "an id or name of a person")] += 1
-                timed = (table, column) not in DATED and not isinstance(value, int | float)
+                timed = (table, column) not in DATED and table not in AGENCY_LEVEL
+                timed = timed and not isinstance(value, int | float)
                 if timed and any(EXACT_TIME.search(one) for one in texts):
                     counts[(column, "an exact date or time")] += 1
                 if (table, column) in FREE_TEXT and isinstance(value, str) and redact(value) != value:
