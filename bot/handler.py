@@ -41,6 +41,7 @@ from guidance import emergency
 from guidance.knowledge import KnowledgeBase
 from storage import conversations
 from storage.database import Database
+from storage.errors import StorageUnavailable
 from surveys.engine import COMMANDS, SURVEY_WORDS
 from surveys.matching import normalise
 from surveys.model import Definition
@@ -123,6 +124,9 @@ class SafeguardingBot:
             elif activity.type == ActivityTypes.invoke:
                 await self._invoke(ctx)
             await self.deliveries.purge_if_due()
+        except StorageUnavailable as exc:  # expected while the database is away: a line, not a traceback
+            log.warning("turn failed (%s activity): %s", activity.type, exc)
+            await self._recover(ctx)
         except Exception:  # the last line of defence for one turn: nobody must be left without a reply
             log.exception("turn failed (%s activity)", activity.type)
             await self._recover(ctx)
@@ -130,6 +134,8 @@ class SafeguardingBot:
     async def _recover(self, ctx: TurnContext) -> None:
         try:
             await self.survey.pause_after_error(identity.person_id(ctx.activity))
+        except StorageUnavailable:
+            log.warning("could not park the survey after a failed turn: the database is unavailable")
         except Exception:  # the database may be what failed; the apology still goes out
             log.exception("could not park the survey after a failed turn")
         if ctx.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
