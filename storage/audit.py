@@ -35,6 +35,7 @@ from sqlalchemy.engine import make_url
 
 from storage.database import Database
 from storage.survey_state import SURVEY_PREFIX
+from storage.texts import strings
 from surveys.redaction import redact
 
 # Tables that exist to reach people: ids and names are their purpose (with a retention period).
@@ -73,20 +74,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"{self.table}.{self.column}: {self.problem} ({self.rows} row(s))"
-
-
-def _strings(value: Any) -> Iterator[str]:
-    if value is None:
-        return
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            yield str(key)
-            yield from _strings(inner)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            yield from _strings(inner)
-    else:
-        yield str(value)
 
 
 def _json(value: Any) -> Any:
@@ -152,7 +139,7 @@ def _value_findings(
                         counts[("document", "a survey document not sealed")] += 1
                 if table in REACHING:
                     continue
-                texts = list(_strings(value))
+                texts = list(strings(value))
                 if any(PERSON_ID.search(one) for one in texts) or any(
                     n in one for one in texts for n in known
                 ):

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -41,6 +41,7 @@ from storage.models import BotStateRow, SubmissionTokenRow, WaveKeyRow, WaveRow
 from storage.responses import insert_shuffled, payload_for
 from storage.state import StateItem, StateStore
 from storage.survey_state import SURVEY_PREFIX, SealBroken, Sealer, opener, sealer, wave_prefix
+from storage.texts import strings
 from storage.tokens import destroy_wave_key, open_wave_key, token_exists, token_for, wave_key
 from storage.upsert import insert_many_if_absent
 from storage.waves import mark_closed
@@ -119,29 +120,17 @@ def _month(today: date | None) -> str:
     return (today or datetime.now(UTC).date()).strftime("%Y-%m")
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, inner in value.items():
-            yield str(key)
-            yield from _strings(inner)
-    elif isinstance(value, list | tuple):
-        for inner in value:
-            yield from _strings(inner)
-
-
 def _check_storable(payload: Mapping[str, Any]) -> None:
     """Raise Unstorable, naming the item but never its text, when a value cannot be stored."""
     for item, value in payload.get("answers", {}).items():
-        for text in _strings([item, value]):
+        for text in strings([item, value]):
             try:
                 text.encode("utf-8")
             except UnicodeEncodeError:
                 raise Unstorable(f"the answer to {item!r} holds a lone surrogate") from None
             if "\x00" in text:
                 raise Unstorable(f"the answer to {item!r} holds a NUL character")
-    for text in _strings({k: v for k, v in payload.items() if k != "answers"}):
+    for text in strings({k: v for k, v in payload.items() if k != "answers"}):
         if "\x00" in text or not text.isprintable():
             raise Unstorable("the response's agency or month is not plain text")
 
