@@ -22,6 +22,9 @@ _UNAVAILABLE = (
     sa_exc.OperationalError,
     sa_exc.InterfaceError,
 )
+# SQLSTATE classes of a server that is not there for us right now: connection exceptions (08) and
+# operator intervention (57P: shutting down, restarting, not accepting connections yet).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
 
 
 # Loggers of the database drivers that write statements with their parameters (what people
@@ -39,6 +42,13 @@ def unavailable_reason(exc: BaseException) -> str | None:
     """A short, data-free description when ``exc`` means the database is unreachable, else None."""
     if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
         return "connection lost"
+    code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if (
+        isinstance(exc, sa_exc.DBAPIError)
+        and isinstance(code, str)
+        and code.startswith(_UNAVAILABLE_SQLSTATES)
+    ):
+        return f"the server is unavailable (SQLSTATE {code})"
     if isinstance(exc, _UNAVAILABLE):
         original = getattr(exc, "orig", None) or exc
         return type(original).__name__

@@ -68,10 +68,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     print()
     print(table(results))
-    clean = all(r.clean for r in results)
-    verdict = "CLEAN" if clean else "FAILURES"
+    unclean = sum(not r.clean for r in results)
+    clean = not unclean
+    verdict = "CLEAN" if clean else f"FAILURES in {unclean} of"
     seconds = time.monotonic() - started
-    print(f"\n{verdict}: {len(results)} fault runs in {seconds:.0f} s (repeat with --seed {seed})")
+    print(f"\n{verdict} {len(results)} fault runs in {seconds:.0f} s (repeat with --seed {seed})")
     return 0 if clean else 1
 
 

@@ -6,10 +6,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
 
 from common.settings import Settings
-from storage.database import Database
+from storage.database import Database, unavailable_reason
 from storage.errors import StorageUnavailable
 from storage.state import StateItem, StateStore
 from storage.submissions import submit
@@ -60,3 +61,22 @@ async def test_a_restarted_server_is_reconnected_to_without_an_error(db: Databas
     finally:
         await admin.close()
     assert (await store.read(["k"]))["k"].document == {"v": 1}
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "unavailable"),
+    [("57P03", True), ("57P01", True), ("08006", True), ("23505", False), ("42P01", False), (None, False)],
+)
+def test_a_server_shutting_down_or_not_yet_accepting_is_unavailable_not_a_bug(
+    sqlstate: str | None, unavailable: bool
+) -> None:
+    """Regression: "the database system is shutting down" (57P03) during a restart came wrapped
+    in a plain DBAPIError, was taken for a bug and logged with a traceback."""
+
+    class DriverError(Exception):
+        pass
+
+    error = DriverError("the database system is shutting down")
+    error.sqlstate = sqlstate  # type: ignore[attr-defined]
+    wrapped = sa_exc.DBAPIError("SELECT 1", None, error)
+    assert (unavailable_reason(wrapped) is not None) is unavailable
