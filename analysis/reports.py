@@ -162,6 +162,19 @@ def table_view(section: Section, group_by: str | None = None, drop: Sequence[str
     }
 
 
+def _beyond_chance(flag: Any) -> bool:
+    """A test's verdict; NA (no test was possible, e.g. no figure last wave) is not beyond chance."""
+    return bool(pd.notna(flag) and flag)
+
+
+def _change(c: pd.Series, unit: str) -> dict[str, str]:
+    """The change since last wave and its mark; nothing when there is no change to show."""
+    if pd.isna(c["change"]):
+        return {}
+    mark = ("up" if c["change"] > 0 else "down") if _beyond_chance(c["significant"]) else "same"
+    return {"change": _points(c["change"], unit), "change_mark": mark}
+
+
 def compare_view(summary: Summary, agency: str) -> list[dict[str, Any]]:
     """The agency report's main table: each measure for the agency, the partnership, the difference
     from the rest of the partnership (interval, marked when beyond chance) and the change since last wave."""
@@ -195,12 +208,15 @@ def compare_view(summary: Summary, agency: str) -> list[dict[str, Any]]:
             if pd.notna(r["difference"]):
                 out["difference"] = _points(r["difference"], unit)
                 out["interval"] = f"{r['ci_low']:+.1f} to {r['ci_high']:+.1f}"
-                out["mark"] = ("above" if r["difference"] > 0 else "below") if r["significant"] else "similar"
+                out["mark"] = (
+                    ("above" if r["difference"] > 0 else "below")
+                    if _beyond_chance(r["significant"])
+                    else "similar"
+                )
             if measure in comp.index and not comp.loc[measure, "suppressed"]:
                 c = comp.loc[measure]
                 out["previous"] = _figure_text(c["previous"], unit)
-                out["change"] = _points(c["change"], unit)
-                out["change_mark"] = ("up" if c["change"] > 0 else "down") if c["significant"] else "same"
+                out.update(_change(c, unit))
         rows.append(out)
     return rows
 
@@ -295,9 +311,9 @@ def _partnership_rows(summary: Summary) -> list[dict[str, Any]]:
             if row["measure"] in comp.index and not comp.loc[row["measure"], "suppressed"]:
                 c = comp.loc[row["measure"]]
                 out["previous"] = _figure_text(c["previous"], unit)
-                out["change"] = _points(c["change"], unit)
-                out["interval"] = f"{c['ci_low']:+.1f} to {c['ci_high']:+.1f}"
-                out["change_mark"] = ("up" if c["change"] > 0 else "down") if c["significant"] else "same"
+                out.update(_change(c, unit))
+                if "change" in out:
+                    out["interval"] = f"{c['ci_low']:+.1f} to {c['ci_high']:+.1f}"
         rows.append(out)
     return rows
 

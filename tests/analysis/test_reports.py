@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import io
 from html.parser import HTMLParser
 from pathlib import Path
@@ -15,7 +16,7 @@ from openpyxl import load_workbook
 from analysis.collate import collate
 from analysis.impact import annex_tables, issues, write_impact_annex
 from analysis.measures import load_measures
-from analysis.reports import report_dir, write_report
+from analysis.reports import _partnership_rows, compare_view, report_dir, write_report
 from analysis.summaries import PARTNERSHIP
 from analysis.synthetic import generate
 from analysis.themes import load_codebook
@@ -210,3 +211,17 @@ def test_the_partnership_report_lists_every_agency_one_row_each(written):
     assert hidden["% or mean"].isna().all()
     assert hidden["Count"].isna().all()
     assert {"Last wave", "Change", "Change beyond chance"} <= set(headline.columns)
+
+
+def test_a_measure_with_no_test_possible_against_last_wave_renders_unmarked(written):
+    """Regression: a comparison row whose change and test are NA (no figure to compare with) made
+    `analysis report` fail with "boolean value of NA is ambiguous"."""
+    summary, _, big, _ = written
+    comparison = summary.comparison.copy()
+    comparison["change"] = comparison["change"].astype("Float64")
+    comparison.loc[comparison["group"].isin([big, PARTNERSHIP]), ["change", "significant"]] = pd.NA
+    broken = dataclasses.replace(summary, comparison=comparison)
+    rows = compare_view(broken, big)
+    assert rows
+    assert all("change_mark" not in row for row in rows)
+    assert all("interval" not in row for row in _partnership_rows(broken))
