@@ -24,9 +24,10 @@ from aiohttp import web
 from botbuilder.core import BotAdapter, serializer_helper
 
 from bot.adapter import AuthenticationUnavailable, ReusingCloudAdapter, create_adapter
-from bot.handler import SafeguardingBot, Services
+from bot.handler import SafeguardingBot
 from bot.inbound import MalformedActivity, read_activity
 from bot.proactive import ProactiveSender
+from bot.services import Services
 from bot.state import BotStateStorage
 from common.errors import ContentError, SafeguardingBotError
 from common.partnership import load_partnership

@@ -29,7 +29,7 @@ from storage import assessments as store
 from storage.errors import ETagConflict, NotFound
 
 if TYPE_CHECKING:
-    from bot.handler import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

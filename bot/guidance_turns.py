@@ -32,7 +32,7 @@ from surveys import redaction
 from surveys.redaction import redact
 
 if TYPE_CHECKING:
-    from bot.handler import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
-from botbuilder.core import BotAdapter, InvokeResponse, TurnContext
+from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import cards, identity, inbound, wording
@@ -31,20 +29,14 @@ from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
 from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
-from bot.proactive import ProactiveSender
 from bot.replies import Replies, deliver
-from bot.state import BotStateStorage
+from bot.services import Services
 from bot.survey_turns import ACTIVE, SurveyTurns
-from common.partnership import Partnership
-from common.settings import Settings
 from guidance import emergency
-from guidance.knowledge import KnowledgeBase
 from storage import conversations
-from storage.database import Database
 from storage.errors import StorageUnavailable
 from surveys.engine import COMMANDS, SURVEY_WORDS
 from surveys.matching import normalise
-from surveys.model import Definition
 from surveys.turns import Said
 
 log = logging.getLogger(__name__)
@@ -74,21 +66,6 @@ ONCE = {
     "expert_answer": wording.ALREADY_RECORDED,
     "expert_suggest": wording.ALREADY_RECORDED,
 }
-
-
-@dataclass(frozen=True)
-class Services:
-    """Everything a turn needs, built once by the app factory."""
-
-    settings: Settings
-    db: Database
-    partnership: Partnership
-    definitions: Mapping[str, Definition]
-    knowledge: KnowledgeBase
-    state: BotStateStorage
-    adapter: BotAdapter
-    clock: Callable[[], datetime]
-    sender: ProactiveSender | None = None
 
 
 def _typed(activity: Activity) -> str:

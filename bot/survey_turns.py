@@ -39,7 +39,7 @@ from surveys.model import Definition
 from surveys.turns import Progress, Said, Step
 
 if TYPE_CHECKING:
-    from bot.handler import Services
+    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
