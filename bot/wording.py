@@ -22,6 +22,7 @@ GREETING_PAUSED = (
     "Hello again. Your questionnaire is waiting where you left it. Would you like to resume it, "
     "or ask a question?"
 )
+GREETING_IN_PROGRESS = "Hello again. Here's where you were in the questionnaire:"
 TEAM_GREETING = (
     "Hello, I'm the {partnership} safeguarding bot. Mention me with a question about thresholds, "
     "referrals or escalation and I'll answer here. The questionnaire is answered in a private "
