@@ -29,3 +29,16 @@ def test_a_section_without_examples_names_file_and_line(tmp_path: Path) -> None:
         load_help(path)
     assert caught.value.path == str(path)
     assert caught.value.line == 4
+
+
+def test_every_example_question_in_the_help_gets_a_sure_answer() -> None:
+    from common.partnership import load_partnership
+    from guidance.knowledge import load_knowledge_base
+    from surveys.replies import reads_as_question
+    from tests.helpers.shared import ROOT
+
+    kb = load_knowledge_base(load_partnership(ROOT / "config" / "partnership.example.yaml"))
+    questions = [e for s in load_help().sections for e in s.examples if reads_as_question(e)]
+    assert questions
+    unsure = [q for q in questions if not kb.answer(q).sure]
+    assert unsure == []

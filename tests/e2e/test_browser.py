@@ -216,3 +216,15 @@ async def test_after_an_emergency_mid_survey_the_999_card_is_what_a_phone_shows(
     assert log["y"] - 1 <= box["y"] < log["y"] + log["height"]
     # ...and the questionnaire, asked again below it, is still there to scroll down to.
     assert "Which best describes your role?" in await person.text()
+
+
+async def test_help_on_a_phone_shows_what_the_bot_does_with_examples(page: Page) -> None:
+    shots = os.environ.get("BROWSER_SCREENSHOTS")
+    person = Person(page, Path(shots) if shots else None)
+    if person.screenshots is not None:
+        person.screenshots.mkdir(parents=True, exist_ok=True)
+    await person.settled(0)
+    await person.type("help")
+    await person.snap("help")
+    assert "what is the MASH?" in await person.text()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
