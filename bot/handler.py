@@ -185,7 +185,7 @@ class SafeguardingBot:
         reply = short_reply(word)
         if paused and (command or word in GREETINGS or reply):  # "yes" to "would you like to resume?"
             return await self.survey.step(person, said, saved=saved, delivery=delivery)
-        to_survey = word in SURVEY_WORDS or (value is not None and (value.get("item") or command))
+        to_survey = word in SURVEY_WORDS or reply or (value is not None and (value.get("item") or command))
         if saved is None and to_survey:  # e.g. "submit" again after the reply to the first was lost
             submitted = await self.survey.after_submitting(person)
             if submitted is not None:

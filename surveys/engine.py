@@ -27,7 +27,7 @@ from surveys.matching import Match, match_answer, match_choice, match_rating, ma
 from surveys.model import Choice, Condition, Definition, Item
 from surveys.redaction import redact
 from surveys.rendering import left_label
-from surveys.replies import load_replies, short_reply
+from surveys.replies import short_reply
 from surveys.turns import (
     AnswerValue,
     ChoiceView,
@@ -91,13 +91,13 @@ _SUMMARY_REPLIES = {"yes": "submit", "later": "pause", "no": "no"}
 #: A short reply to the restart question: only yes starts again.
 _RESTART_REPLIES = {"yes": "yes", "no": "no", "later": "no"}
 #: What people say to the questionnaire's prompts (its commands but help and start, the summary's
-#: answers, "done"): said when no questionnaire is under way, they are not guidance questions.
+#: answers, "done"): said when no questionnaire is under way, they are not guidance questions
+#: (nor are short replies: surveys.replies).
 SURVEY_WORDS: frozenset[str] = frozenset(
     {word for word, command in COMMANDS.items() if command not in ("help", "start")}
     | {normalise(choice.label) for choice in _SUMMARY}
     | {synonym for choice in _SUMMARY for synonym in choice.synonyms}
     | _DONE
-    | set(load_replies().short)
 )
 
 

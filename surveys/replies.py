@@ -67,5 +67,5 @@ def reads_as_question(text: str | None) -> bool:
         return False
     if text.rstrip().endswith("?"):
         return True
-    words = tuple(normalise(text).replace("’", "'").split())
+    words = tuple(normalise(text).split())
     return any(words[: len(start)] == start for start in load_replies().question_starts)
