@@ -23,5 +23,6 @@ def disclosed(texts: Iterable[str]) -> str | None:
 
 def support(kind: str, contacts: Mapping[str, str]) -> Activity:
     """The support message for this kind, marked urgent so the chat page keeps it in view."""
-    content = cards.card([cards.attention(support_message(kind, contacts))], support_message(kind, contacts))
+    text = support_message(kind, contacts)
+    content = cards.card([cards.attention(text)], text)
     return cards.card_activity(content, summary="Support for you", urgent=True)

@@ -147,3 +147,16 @@ def test_expert_and_offer_cards_are_valid() -> None:
     assert_valid(cards.expert_answer_card("Is it allowed?", "Yes."))
     assert_valid(cards.offer_card("Hello", [("Start the survey", {"action": "start"})]))
     assert_valid(cards.answered_card("Who do you mainly work with?", "Both"))
+
+
+def test_the_help_and_support_cards_are_valid_and_support_is_urgent() -> None:
+    from bot import support
+    from bot.help import load_help
+
+    assert_valid(cards.help_card(load_help(), "ESP"))
+    partnership = load_partnership(Settings.from_env({}).partnership_file)
+    activity = support.support("domestic-abuse", partnership.contacts)
+    assert activity.importance == "high"
+    content = activity.attachments[0].content
+    assert_valid(content)
+    assert content["body"][0]["style"] == "attention"
