@@ -81,6 +81,12 @@ def _in_danger(texts: tuple[str, ...]) -> str | None:
     return next((text for text in dict.fromkeys(texts) if text and emergency.detect(text)), None)
 
 
+def _screened(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(the text that suggests danger, or None; else the kind of harm to the writer disclosed, or None)."""
+    urgent = _in_danger(texts)
+    return urgent, None if urgent is not None else support.disclosed(texts)
+
+
 class SafeguardingBot:
     """The bot's ``on_turn``: thin routing over the survey and guidance turns."""
 
@@ -129,21 +135,21 @@ class SafeguardingBot:
     # -- messages --
 
     async def _on_message(self, ctx: TurnContext, activity: Activity) -> None:
-        """Someone in danger is told what to do before anything that could fail; then the rest."""
+        """Someone in danger, or who disclosed harm to themselves, is told what to do before anything
+        that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
         written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
         # Typed, and/or written in a card's text box; each checked once, here, off the event loop:
         # everything later in the turn is told the verdict instead of detecting again.
-        urgent = await asyncio.to_thread(_in_danger, (_typed(activity), written))
+        urgent, harmed = await asyncio.to_thread(_screened, (_typed(activity), written))
         if urgent is not None:
             await deliver(ctx, await self.guidance.emergency(urgent))
             await self.guidance.count_emergency()
             if identity.conversation_kind(activity) == identity.PERSONAL:
                 await deliver(ctx, await self.survey.where(identity.person_id(activity)))
             return
-        kind = await asyncio.to_thread(support.disclosed, (_typed(activity), written))
-        if kind is not None:  # about the writer: support, and the words go no further (bot.support)
-            await deliver(ctx, Replies().add(support.support(kind, self.services.partnership.contacts)))
+        if harmed is not None:  # about the writer: support, and the words go no further (bot.support)
+            await deliver(ctx, Replies().add(support.support(harmed, self.services.partnership.contacts)))
             if identity.conversation_kind(activity) == identity.PERSONAL:
                 await deliver(ctx, await self.survey.where(identity.person_id(activity)))
             return
