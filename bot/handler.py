@@ -38,7 +38,7 @@ from bot.survey_turns import ACTIVE, SurveyTurns
 from guidance import emergency
 from storage import conversations
 from storage.errors import StorageUnavailable
-from surveys.engine import COMMANDS, SURVEY_WORDS
+from surveys.engine import COMMANDS, survey_word
 from surveys.matching import normalise
 from surveys.replies import short_reply
 from surveys.turns import Said
@@ -191,7 +191,7 @@ class SafeguardingBot:
         reply = short_reply(word)
         if paused and (command or word in GREETINGS or reply):  # "yes" to "would you like to resume?"
             return await self.survey.step(person, said, saved=saved, delivery=delivery)
-        to_survey = word in SURVEY_WORDS or reply or (value is not None and (value.get("item") or command))
+        to_survey = survey_word(word) or (value is not None and (value.get("item") or command))
         if saved is None and to_survey:  # e.g. "submit" again after the reply to the first was lost
             submitted = await self.survey.after_submitting(person)
             if submitted is not None:

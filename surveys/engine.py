@@ -92,13 +92,19 @@ _SUMMARY_REPLIES = {"yes": "submit", "later": "pause", "no": "no"}
 _RESTART_REPLIES = {"yes": "yes", "no": "no", "later": "no"}
 #: What people say to the questionnaire's prompts (its commands but help and start, the summary's
 #: answers, "done"): said when no questionnaire is under way, they are not guidance questions
-#: (nor are short replies: surveys.replies).
+#: (nor are short replies: see ``survey_word``).
 SURVEY_WORDS: frozenset[str] = frozenset(
     {word for word, command in COMMANDS.items() if command not in ("help", "start")}
     | {normalise(choice.label) for choice in _SUMMARY}
     | {synonym for choice in _SUMMARY for synonym in choice.synonyms}
     | _DONE
 )
+
+
+def survey_word(text: str) -> bool:
+    """Whether ``text`` (normalised) is what people say to the questionnaire's prompts: one of
+    SURVEY_WORDS or a short reply ("yes", "not now"; surveys.replies)."""
+    return text in SURVEY_WORDS or short_reply(text) is not None
 
 
 def start(definition: Definition) -> Progress:
