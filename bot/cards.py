@@ -20,7 +20,7 @@ from typing import Any
 from botbuilder.core import CardFactory
 from botbuilder.schema import Activity, ActivityTypes
 
-from surveys.rendering import render_text
+from surveys.rendering import progress_label, render_text
 from surveys.turns import ChoiceView, Prompt
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -53,12 +53,18 @@ def card(body: list[dict[str, Any]], fallback: str) -> dict[str, Any]:
     }
 
 
-def card_activity(content: dict[str, Any], *, summary: str = "") -> Activity:
-    """A message activity carrying one Adaptive Card (``summary`` is the notification preview)."""
+def card_activity(content: dict[str, Any], *, summary: str = "", urgent: bool = False) -> Activity:
+    """A message activity carrying one Adaptive Card (``summary`` is the notification preview).
+
+    ``urgent`` (danger, support after a disclosure) sets the activity's importance to high:
+    the local chat page then keeps that message in view rather than the last one, which
+    on a phone would push it off the screen.
+    """
     return Activity(
         type=ActivityTypes.message,
         attachments=[CardFactory.adaptive_card(content)],
         summary=summary or content.get("fallbackText", "")[:120],
+        importance="high" if urgent else None,
     )
 
 
@@ -92,8 +98,15 @@ def _chosen(prompt: Prompt, value: str) -> bool:
     return value in current if isinstance(current, tuple) else current is not None and str(current) == value
 
 
+def _numbered(prompt: Prompt, choice: ChoiceView) -> str:
+    """A choice as shown: numbered, because a typed number picks the choice shown with it
+    ("4. Disagree"); a rating's points are their own numbers and get no second one."""
+    return choice.label if prompt.item_type == "rating" else f"{choice.number}. {choice.label}"
+
+
 def _choice_title(prompt: Prompt, choice: ChoiceView) -> str:
-    return f"✓ {choice.label}" if _chosen(prompt, choice.value) else choice.label
+    title = _numbered(prompt, choice)
+    return f"✓ {title}" if _chosen(prompt, choice.value) else title
 
 
 def _answer_inputs(prompt: Prompt) -> list[dict[str, Any]]:
@@ -125,7 +138,7 @@ def _answer_inputs(prompt: Prompt) -> list[dict[str, Any]]:
                 "style": "expanded" if multi else "compact",
                 "placeholder": "Choose one",
                 "value": ",".join(chosen),
-                "choices": [{"title": c.label, "value": c.value} for c in prompt.choices],
+                "choices": [{"title": _numbered(prompt, c), "value": c.value} for c in prompt.choices],
             },
             _action_set([_submit("Next", {"item": item}, style="positive")]),
         ]
@@ -148,7 +161,7 @@ def item_card(prompt: Prompt) -> dict[str, Any]:
     """One questionnaire item: position, the question, how to answer, and Back/Skip/Pause."""
     body: list[dict[str, Any]] = []
     if prompt.position and prompt.total:
-        heading = f"Question {prompt.position} of {prompt.total}"
+        heading = progress_label(prompt)
         body.append(
             _text(f"{heading} · {prompt.section}" if prompt.section else heading, isSubtle=True, size="Small")
         )
@@ -182,7 +195,7 @@ def summary_card(prompt: Prompt) -> dict[str, Any]:
 def choice_card(prompt: Prompt) -> dict[str, Any]:
     """A yes/no question from the engine ("start again from the first question?")."""
     body = [_text(prompt.text, weight="Bolder")]
-    body.extend(_stacked(_submit(c.label, {"command": c.value}) for c in prompt.choices))
+    body.extend(_stacked(_submit(f"{c.number}. {c.label}", {"command": c.value}) for c in prompt.choices))
     return card(body, render_text(prompt))
 
 
@@ -271,11 +284,14 @@ def answer_card(answer: Any, question_redacted: str) -> dict[str, Any]:
     return card(body, f"{answer.title}: {answer.text}")
 
 
+def attention(text: str) -> dict[str, Any]:
+    """Text in a container marked for attention (danger, support), bold."""
+    return {"type": "Container", "style": "attention", "items": [_text(text, weight="Bolder")]}
+
+
 def _reminder(text: str | None) -> list[dict[str, Any]]:
     """The one-line 999 reminder, first and marked, when the message mentioned harm."""
-    if not text:
-        return []
-    return [{"type": "Container", "style": "attention", "items": [_text(text, weight="Bolder")]}]
+    return [attention(text)] if text else []
 
 
 def not_sure_card(
@@ -357,3 +373,29 @@ def offer_card(text: str, offers: Sequence[tuple[str, Mapping[str, Any]]]) -> di
     body = [_text(text)]
     body.extend(_stacked(_submit(title, data) for title, data in offers))
     return card(body, text)
+
+
+def help_card(content: Any, partnership: str) -> dict[str, Any]:
+    """What the bot can do, with examples to type, then Start / Ask.
+
+    ``content`` is a ``bot.help.Help``; ``partnership`` fills {partnership} in its intro.
+    """
+    intro = content.intro.format(partnership=partnership)
+    body: list[dict[str, Any]] = [_text(intro, weight="Bolder")]
+    lines = [intro]
+    for section in content.sections:
+        body.append(_text(section.title, weight="Bolder", spacing="Medium"))
+        body.append(_text(section.text, spacing="None"))
+        lines.append(f"{section.title}: {section.text}")
+        if section.examples:
+            examples = "\n".join(f"• “{example}”" for example in section.examples)
+            body.append(_text(f"For example:\n{examples}", isSubtle=True, spacing="Small"))
+            lines.append("For example: " + "; ".join(section.examples))
+    body.append(_text(content.closing, spacing="Medium"))
+    lines.append(content.closing)
+    body.extend(
+        _stacked(
+            [_submit("Start the survey", {"action": "start"}), _submit("Ask a question", {"action": "ask"})]
+        )
+    )
+    return card(body, "\n".join(lines))

@@ -30,6 +30,7 @@ from storage.database import Database
 from storage.errors import StorageError
 from surveys import redaction
 from surveys.redaction import redact
+from surveys.replies import reads_as_question
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -87,7 +88,8 @@ class GuidanceTurns:
     # -- answering --
 
     def _answer_card(self, answer: Answer, question: str) -> Activity:
-        return cards.card_activity(cards.answer_card(answer, question), summary=answer.title)
+        content = cards.answer_card(answer, question)
+        return cards.card_activity(content, summary=answer.title, urgent=answer.emergency)
 
     async def emergency(self, text: str) -> Replies:
         """The immediate-danger guidance, first, whatever else the message says (no database needed).
@@ -96,7 +98,8 @@ class GuidanceTurns:
         """
         answer = await asyncio.to_thread(self.kb.answer, text, in_danger=True)
         if not answer.emergency:  # detection and the knowledge base disagree: never leave it unsaid
-            return Replies().add(cards.text_activity(wording.EMERGENCY_FALLBACK))
+            fallback = cards.card([cards.attention(wording.EMERGENCY_FALLBACK)], wording.EMERGENCY_FALLBACK)
+            return Replies().add(cards.card_activity(fallback, urgent=True))
         return Replies().add(self._answer_card(answer, EMERGENCY_NOT_KEPT))
 
     async def count_emergency(self) -> None:
@@ -124,16 +127,17 @@ class GuidanceTurns:
         card = cards.not_sure_card(answer.nearest, question, answer.reminder)
         return Replies().add(cards.card_activity(card, summary="I'm not sure"))
 
-    async def sure_answer(self, text: str) -> Replies | None:
-        """An answer only when the knowledge base is sure (typed text in the middle of the survey)."""
-        answer = await asyncio.to_thread(self.kb.answer, text, in_danger=False)
-        if not answer.sure:
+    async def mid_survey(self, text: str) -> Replies | None:
+        """Typed text that fits no answer of the item waiting: answered only when it reads as a question.
+
+        Anything else ("kids and famlies", "neglect tool and DASH") is an attempt at an
+        answer and gets None, so the item is asked again with its choices; a guidance
+        card there would lose the person's place. (Emergencies and disclosures about the
+        writer never get this far: the turn handles them first.)
+        """
+        if not reads_as_question(text):
             return None
-        question = _clean(text)
-        await guidance_log.record_question(
-            self.services.db, loggable(text), answer.topic, answer.confidence, True
-        )
-        return Replies().add(self._answer_card(answer, question))
+        return await self.question(text)
 
     def topic(self, topic_id: str) -> Replies:
         """A topic picked from a button (related topics, or the nearest ones when not sure)."""

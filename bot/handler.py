@@ -3,9 +3,11 @@
 Order of routing for a message: anything written (typed, or in a card's text
 box) that suggests someone is in danger gets the immediate-danger guidance
 first, before anything that touches the database (and the survey, if one is
-under way, is then asked again); then a button of the bot's own (start, ask,
-topic, feedback, experts); then the survey, if one is under way; then the
-words that start it or greet; anything else typed is a guidance question.
+under way, is then asked again); a disclosure of harm to the writer themselves
+gets support the same way (bot.support); then a button of the bot's own (start,
+ask, topic, feedback, experts); then the survey, if one is under way; then the
+words that start it or greet, "help", and short replies ("yes", "not now") to
+the bot's own questions; anything else typed is a guidance question.
 In a team channel only guidance is given: survey answers there would not be private.
 
 Every turn is idempotent (bot.deliveries): a survey turn records its activity
@@ -24,19 +26,21 @@ from typing import Any
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import cards, identity, inbound, wording
+from bot import cards, identity, inbound, support, wording
 from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
 from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
+from bot.help import load_help
 from bot.replies import Replies, deliver
 from bot.services import Services
 from bot.survey_turns import ACTIVE, SurveyTurns
 from guidance import emergency
 from storage import conversations
 from storage.errors import StorageUnavailable
-from surveys.engine import COMMANDS, SURVEY_WORDS
+from surveys.engine import COMMANDS, survey_word
 from surveys.matching import normalise
+from surveys.replies import short_reply
 from surveys.turns import Said
 
 log = logging.getLogger(__name__)
@@ -51,12 +55,11 @@ GREETINGS = frozenset(
         "good morning",
         "good afternoon",
         "menu",
-        "what can you do",
-        "help",
         "hello bot",
         "hi there",
     }
 )
+HELP_WORDS = frozenset({"help", "what can you do", "what do you do", "how does this work", "commands"})
 ASK_WORDS = frozenset({"ask", "ask a question", "question", "i have a question"})
 START = "start"
 # Buttons whose effect is not survey state: done once per activity; a repeat is acknowledged.
@@ -76,6 +79,12 @@ def _typed(activity: Activity) -> str:
 def _in_danger(texts: tuple[str, ...]) -> str | None:
     """The first of ``texts`` that suggests someone is in danger now, if any (each detected once)."""
     return next((text for text in dict.fromkeys(texts) if text and emergency.detect(text)), None)
+
+
+def _screened(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """(the text that suggests danger, or None; else the kind of harm to the writer disclosed, or None)."""
+    urgent = _in_danger(texts)
+    return urgent, None if urgent is not None else support.disclosed(texts)
 
 
 class SafeguardingBot:
@@ -126,15 +135,21 @@ class SafeguardingBot:
     # -- messages --
 
     async def _on_message(self, ctx: TurnContext, activity: Activity) -> None:
-        """Someone in danger is told what to do before anything that could fail; then the rest."""
+        """Someone in danger, or who disclosed harm to themselves, is told what to do before anything
+        that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
         written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
         # Typed, and/or written in a card's text box; each checked once, here, off the event loop:
         # everything later in the turn is told the verdict instead of detecting again.
-        urgent = await asyncio.to_thread(_in_danger, (_typed(activity), written))
+        urgent, harmed = await asyncio.to_thread(_screened, (_typed(activity), written))
         if urgent is not None:
             await deliver(ctx, await self.guidance.emergency(urgent))
             await self.guidance.count_emergency()
+            if identity.conversation_kind(activity) == identity.PERSONAL:
+                await deliver(ctx, await self.survey.where(identity.person_id(activity)))
+            return
+        if harmed is not None:  # about the writer: support, and the words go no further (bot.support)
+            await deliver(ctx, Replies().add(support.support(harmed, self.services.partnership.contacts)))
             if identity.conversation_kind(activity) == identity.PERSONAL:
                 await deliver(ctx, await self.survey.where(identity.person_id(activity)))
             return
@@ -164,7 +179,7 @@ class SafeguardingBot:
                 person,
                 said,
                 reply_to=identity.replied_to(activity),
-                on_no_match=self.guidance.sure_answer,
+                on_no_match=self.guidance.mid_survey,
                 saved=saved,
                 delivery=delivery,
             )
@@ -173,20 +188,28 @@ class SafeguardingBot:
         paused = saved is not None and saved.status == "paused"
         if command == START or (paused and command == "resume"):
             return await self.survey.start(person, delivery)  # checks the survey window before resuming
-        if paused and (command or word in GREETINGS):
+        reply = short_reply(word)
+        if paused and (command or word in GREETINGS or reply):  # "yes" to "would you like to resume?"
             return await self.survey.step(person, said, saved=saved, delivery=delivery)
-        to_survey = word in SURVEY_WORDS or (value is not None and (value.get("item") or command))
+        to_survey = survey_word(word) or (value is not None and (value.get("item") or command))
         if saved is None and to_survey:  # e.g. "submit" again after the reply to the first was lost
             submitted = await self.survey.after_submitting(person)
             if submitted is not None:
                 return submitted
         if value is not None and (value.get("item") or command):
             return Replies().add(wording.offer(wording.STALE_BUTTON, start=True))
-        if not text or word in GREETINGS:
+        if word in HELP_WORDS:
+            return self._help()
+        if not text or word in GREETINGS or reply:  # a short reply with no question of ours pending
             return Replies().add(wording.offer(wording.MENU, start=True))
         if word in ASK_WORDS:
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
         return await self._question(text, delivery)
+
+    def _help(self) -> Replies:
+        """What the bot can do, with examples (bot/data/help.yaml)."""
+        card = cards.help_card(load_help(), self.services.partnership.short_name)
+        return Replies().add(cards.card_activity(card, summary="What I can do"))
 
     async def _question(self, text: str, delivery: Delivery) -> Replies:
         """A guidance question: answered every time it arrives, logged only the first time."""
@@ -200,7 +223,7 @@ class SafeguardingBot:
             return Replies().add(cards.text_activity(wording.STALE_BUTTON))
         if COMMANDS.get(word) == START:
             return Replies().add(cards.text_activity(wording.PRIVATE_ONLY))
-        if not text or word in GREETINGS:
+        if not text or word in GREETINGS or word in HELP_WORDS:
             return Replies().add(
                 cards.text_activity(
                     wording.TEAM_GREETING.format(partnership=self.services.partnership.short_name)
@@ -255,9 +278,12 @@ class SafeguardingBot:
         name = self.services.partnership.short_name
         if identity.conversation_kind(activity) != identity.PERSONAL:
             return Replies().add(wording.offer(wording.TEAM_GREETING.format(partnership=name)))
-        saved = await self.survey.load(identity.person_id(activity))
-        if saved is not None and (saved.status == "paused" or saved.status in ACTIVE):
+        person = identity.person_id(activity)
+        saved = await self.survey.load(person)
+        if saved is not None and saved.status == "paused":
             return Replies().add(wording.offer(wording.GREETING_PAUSED, resume=True))
+        if saved is not None and saved.status in ACTIVE:  # the item itself: a "yes" would answer it
+            return await self.survey.where(person, wording.GREETING_IN_PROGRESS)
         return Replies().add(wording.offer(wording.GREETING.format(partnership=name), start=True))
 
     async def _installation_update(self, activity: Activity) -> None:

@@ -22,6 +22,7 @@ GREETING_PAUSED = (
     "Hello again. Your questionnaire is waiting where you left it. Would you like to resume it, "
     "or ask a question?"
 )
+GREETING_IN_PROGRESS = "Hello again. Here's where you were in the questionnaire:"
 TEAM_GREETING = (
     "Hello, I'm the {partnership} safeguarding bot. Mention me with a question about thresholds, "
     "referrals or escalation and I'll answer here. The questionnaire is answered in a private "
@@ -70,9 +71,10 @@ EMERGENCY_FALLBACK = (
     "and make a referral today. Don't delay to gather more information."
 )
 FEEDBACK_THANKS = "Thank you: that helps us improve the guidance."
+# Not a yes/no question: a typed "yes" could not say which question to pass on (none is kept).
 FEEDBACK_SORRY = (
-    "Thank you for saying. Would you like to pass your question to the safeguarding team? "
-    "They'll reply here, and your name isn't passed on."
+    "Thank you for saying. The safeguarding team can answer it instead: press the button to pass "
+    "your question on. They'll reply here, and your name isn't passed on."
 )
 EXPERT_ASKED = (
     "Thank you. I've passed your question to the safeguarding team without your name (question "

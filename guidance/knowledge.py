@@ -167,11 +167,14 @@ def load_knowledge_base(
 ) -> KnowledgeBase:
     """Load and check every topic and the language and cue data; ContentError names file and line.
 
-    The emergency and screening cue files are read here too, so a broken one
+    The emergency and screening cue files are read here too, and the support texts
+    filled with the partnership's contacts, so a broken file or a missing contact
     stops start-up rather than the first message that needs it.
     """
     emergency.emergency_cues()
     screening.disclosure_cues()
+    for kind in screening.self_disclosure_cues().support:  # every contact the support texts use is set
+        screening.support_message(kind, partnership.contacts)
     topics = load_topics(content_dir or CONTENT_DIR, partnership.contacts)
     return KnowledgeBase(
         topics, load_language(language_file), load_cues(out_of_scope_file), load_examples(not_guidance_file)

@@ -7,7 +7,8 @@ happened. No I/O, no clock, no framework: progress is plain JSON, so any process
 can carry on a conversation another one started, days later.
 
 The rules are the spec's "Conversation rules": one item at a time with its
-position (the total follows the branching), command words at any point, a
+position and how many at most are left (the longest path still open, so it
+only falls as routing rules items out), command words at any point, a
 re-prompt instead of a guess, conditions re-evaluated after ``back``, free text
 screened and redacted before it is kept, and nothing counting until the
 respondent confirms the summary.
@@ -25,6 +26,8 @@ from surveys import wording
 from surveys.matching import Match, match_answer, match_choice, match_rating, match_values, normalise
 from surveys.model import Choice, Condition, Definition, Item
 from surveys.redaction import redact
+from surveys.rendering import left_label
+from surveys.replies import short_reply
 from surveys.turns import (
     AnswerValue,
     ChoiceView,
@@ -74,23 +77,34 @@ _DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "
 #: Longest free-text answer kept; longer gets a polite re-prompt, not a silent cut.
 MAX_TEXT = 2000
 
-_CONFIRM = (
-    Choice(wording.RESTART_YES, "yes", ("yes", "y", "yeah", "yep", "ok", "okay", "restart", "start again")),
-    Choice(wording.RESTART_NO, "no", ("no", "n", "nope", "cancel", "keep", "back")),
+_CONFIRM = (  # short replies ("yes", "not now") are read first, from surveys/wordlists/replies.yaml
+    Choice(wording.RESTART_YES, "yes", ("restart", "start again")),
+    Choice(wording.RESTART_NO, "no", ("keep", "back")),
 )
 _SUMMARY = (
-    Choice("Submit", "submit", ("yes", "y", "yeah", "yep", "confirm", "ok", "okay", "send", "yes submit")),
+    Choice("Submit", "submit", ("confirm", "send", "yes submit")),
     Choice("Change an answer", "back", ("back", "change", "edit")),
     Choice("Restart", "restart", ("start again",)),
 )
+#: A short reply to the summary ("shall I send them?"): yes sends, later pauses, no sends nothing.
+_SUMMARY_REPLIES = {"yes": "submit", "later": "pause", "no": "no"}
+#: A short reply to the restart question: only yes starts again.
+_RESTART_REPLIES = {"yes": "yes", "no": "no", "later": "no"}
 #: What people say to the questionnaire's prompts (its commands but help and start, the summary's
-#: answers, "done"): said when no questionnaire is under way, they are not guidance questions.
+#: answers, "done"): said when no questionnaire is under way, they are not guidance questions
+#: (nor are short replies: see ``survey_word``).
 SURVEY_WORDS: frozenset[str] = frozenset(
     {word for word, command in COMMANDS.items() if command not in ("help", "start")}
     | {normalise(choice.label) for choice in _SUMMARY}
     | {synonym for choice in _SUMMARY for synonym in choice.synonyms}
     | _DONE
 )
+
+
+def survey_word(text: str) -> bool:
+    """Whether ``text`` (normalised) is what people say to the questionnaire's prompts: one of
+    SURVEY_WORDS or a short reply ("yes", "not now"; surveys.replies)."""
+    return text in SURVEY_WORDS or short_reply(text) is not None
 
 
 def start(definition: Definition) -> Progress:
@@ -183,6 +197,18 @@ def visible_items(definition: Definition, answers: Mapping[str, AnswerValue]) ->
     return shown
 
 
+def _position(definition: Definition, progress: Progress) -> tuple[int, int]:
+    """The current item's place among the items shown, and how many could be shown in all.
+
+    Items before the current one are settled, so the place counts up by one per
+    answer; the total counts every item whose condition is still open (the longest
+    path), so it only falls as answers rule items out.
+    """
+    assert progress.current is not None
+    shown = [item.id for item in visible_items(definition, progress.answers)]
+    return shown.index(progress.current) + 1, len(shown)
+
+
 def _repaired(definition: Definition, progress: Progress) -> Progress:
     """Progress made consistent with the definition (an old pointer must never leave anyone stuck)."""
     ids = {item.id for item in definition.items}
@@ -257,8 +283,7 @@ class _Turn:
         """The prompt for ``progress.current``."""
         assert progress.current is not None
         item = self.definition.item(progress.current)
-        shown = [it.id for it in visible_items(self.definition, progress.answers)]
-        position = shown.index(item.id) + 1
+        position, total = _position(self.definition, progress)
         pending = progress.pending if item.max_answers > 1 else ()
         actions = tuple(
             action
@@ -278,7 +303,7 @@ class _Turn:
             item_type=item.type,
             choices=_choice_views(item),
             position=position,
-            total=len(shown),
+            total=total,
             required=item.required,
             current=pending or progress.answers.get(item.id),
             note=note or _hint(item),
@@ -510,15 +535,16 @@ def _confirming(turn: _Turn) -> Step:
     read, progress = turn.read, turn.progress
     if read.card_item is not None:
         return Step(progress, (_message(wording.STALE), turn.summary(progress)), "stale")
-    command = read.command
+    command = read.command or _SUMMARY_REPLIES.get(short_reply(read.text) or "")
     if command is None and read.text:
-        match = match_choice(_SUMMARY, read.text)
+        # No numbers here: the summary's buttons are not numbered, so "1" would be a guess.
+        match = match_choice(_SUMMARY, read.text, by_number=False)
         command = str(match.value) if match.ok else None
     if command == "submit" or command == "yes":
         return _submit(turn)
     if command in ("back", "restart", "pause", "help"):
         return _COMMAND_HANDLERS[command](turn)
-    declined = normalise(read.text) in {"no", "n", "nope", "not yet", "wait"}
+    declined = command == "no" or normalise(read.text) == "wait"
     outcome: Outcome = "no_match" if read.text and command is None and not declined else "reprompt"
     return Step(progress, (turn.summary(progress, wording.SUMMARY_NOT_UNDERSTOOD),), outcome)
 
@@ -541,23 +567,28 @@ def _submit(turn: _Turn) -> Step:
 
 
 def _paused(turn: _Turn) -> Step:
+    """Paused: the offer to resume; a short reply answers it ("yes" resumes, "not now" keeps it paused)."""
     command = turn.read.command
-    if command in ("resume", "start"):
+    reply = short_reply(turn.read.text)
+    if command in ("resume", "start") or reply == "yes":
         return _resume(turn)
     if command in ("restart", "help"):
         return _COMMAND_HANDLERS[command](turn)
     progress = turn.progress
+    if reply is not None:
+        return Step(progress, (_message(wording.STILL_PAUSED, ("resume", "ask")),), "ignored")
     if progress.current is None:
         offer = wording.PAUSED_AT_SUMMARY
     else:
-        shown = [item.id for item in turn.visible()]
-        offer = wording.PAUSED_OFFER.format(position=shown.index(progress.current) + 1, total=len(shown))
+        position, total = _position(turn.definition, progress)
+        offer = wording.PAUSED_OFFER.format(position=position, left=left_label(position, total))
     return Step(progress, (_message(offer, ("resume", "ask")),), "ignored")
 
 
 def _restarting(turn: _Turn) -> Step:
     read, progress = turn.read, turn.progress
     answer = read.command if read.command in ("yes", "no", "restart", "back") else None
+    answer = answer or _RESTART_REPLIES.get(short_reply(read.text) or "")
     if answer is None and read.text:
         match = match_choice(_CONFIRM, read.text)
         answer = str(match.value) if match.ok else None

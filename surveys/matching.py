@@ -184,10 +184,15 @@ def _typo(choices: Sequence[Choice], said: tuple[str, ...]) -> Match | None:
     return _unique([c for score, c in scored if score == best])
 
 
-def match_choice(choices: Sequence[Choice], text: str) -> Match:
-    """One choice from typed text, in the spec's matching order."""
+def match_choice(choices: Sequence[Choice], text: str, *, by_number: bool = True) -> Match:
+    """One choice from typed text, in the spec's matching order.
+
+    ``by_number`` False where the choices are not shown numbered: a number is then no answer.
+    """
     said = tokens(text)
     if not said:
+        return Match(problem="no_match")
+    if not by_number and _number(text) is not None:
         return Match(problem="no_match")
     for attempt in (
         lambda: _exact(choices, said),

@@ -6,7 +6,21 @@ fallback that needs nothing but a line of text per reply.
 
 from __future__ import annotations
 
+from surveys import wording
 from surveys.turns import Prompt
+
+
+def left_label(position: int, total: int) -> str:
+    """How many questions at most are still to come after this one ("up to 4 more")."""
+    count = total - position
+    return wording.LEFT.format(count=count) if count > 0 else wording.LEFT_NONE
+
+
+def progress_label(prompt: Prompt) -> str:
+    """An item's place: "Question 3 · up to 19 more" (stable: see surveys.wording.PROGRESS)."""
+    assert prompt.position is not None
+    assert prompt.total is not None
+    return wording.PROGRESS.format(position=prompt.position, left=left_label(prompt.position, prompt.total))
 
 
 def _current(prompt: Prompt) -> str | None:
@@ -24,7 +38,7 @@ def render_text(prompt: Prompt) -> str:
     """One prompt as text: position, question, numbered choices, then any note."""
     lines: list[str] = []
     if prompt.kind == "item":
-        lines.append(f"Question {prompt.position} of {prompt.total}")
+        lines.append(progress_label(prompt))
         lines.append(prompt.text)
         if prompt.item_type == "rating":
             lines.append(" / ".join(c.label for c in prompt.choices))

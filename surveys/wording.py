@@ -18,9 +18,15 @@ HELP = (
 )
 PAUSED = "Paused. Your answers so far are kept. Say “resume” when you're ready to carry on."
 PAUSED_OFFER = (
-    "You paused the questionnaire at question {position} of {total}. "
+    "You paused the questionnaire at question {position} ({left}). "
     "Would you like to resume it, or ask a question?"
 )
+STILL_PAUSED = "OK, your answers are kept. Say “resume” whenever you're ready, or ask me a question."
+# Where someone is: the question's number counts up by one per answer; what is left is the
+# longest path still open, so it only falls as answers rule questions out.
+PROGRESS = "Question {position} · {left}"
+LEFT = "up to {count} more"
+LEFT_NONE = "the last question"
 PAUSED_AT_SUMMARY = (
     "You paused the questionnaire when it was ready to send. Would you like to resume it, or ask a question?"
 )

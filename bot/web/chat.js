@@ -74,6 +74,11 @@
     log.scrollTop = log.scrollHeight;
   }
 
+  // Bring a message's top to the top of the conversation (it may be taller than the screen).
+  function scrollToTop(element) {
+    log.scrollTop += element.getBoundingClientRect().top - log.getBoundingClientRect().top;
+  }
+
   function bubble(cls, text) {
     const div = document.createElement("div");
     div.className = "msg " + cls;
@@ -112,18 +117,22 @@
     element.classList.toggle("card", cards.length > 0 && !activity.text);
   }
 
+  // Shows one reply; returns its new element (none for an update or another kind of activity).
   function show(activity) {
     if (activity.type === "messageUpdate") {
       const old = log.querySelector('[data-activity-id="' + CSS.escape(activity.id || "") + '"]');
       if (old) fill(old, activity);
-      return;
+      return null;
     }
-    if (activity.type !== "message") return;
+    if (activity.type !== "message") return null;
     const div = document.createElement("div");
     div.className = "msg bot";
     if (activity.id) div.dataset.activityId = activity.id;
+    // The bot marks danger and support messages important: they must be what the person sees.
+    if (activity.importance === "high") div.classList.add("urgent");
     fill(div, activity);
     log.appendChild(div);
+    return div;
   }
 
   // One request at a time, in order: the bot answers turns in the order they were sent.
@@ -145,8 +154,12 @@
           return;
         }
         const body = await response.json();
-        (body.activities || []).forEach(show);
-        scrollDown();
+        const shown = (body.activities || []).map(show);
+        // Usually the newest message; but after "call 999" the questionnaire is asked again
+        // below it, and on a phone that would push the danger guidance off the screen.
+        const urgent = shown.find((div) => div && div.classList.contains("urgent"));
+        if (urgent) scrollToTop(urgent);
+        else scrollDown();
       } catch (err) {
         typing.remove();
         bubble("error", "Sorry, the bot could not be reached. Is it still running?");

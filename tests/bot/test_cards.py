@@ -84,8 +84,8 @@ def test_every_survey_prompt_renders_as_a_valid_card(prompt: Prompt) -> None:
 def test_an_item_card_shows_its_position_and_every_button_sends_the_item_id() -> None:
     item = next(p for p in PROMPTS if p.kind == "item" and p.item_type == "likert")
     card = cards.item_card(item)
-    text = json.dumps(card)
-    assert f"Question {item.position} of {item.total}" in text
+    text = json.dumps(card, ensure_ascii=False)
+    assert f"Question {item.position} · up to {item.total - item.position} more" in text
     submits = [a for a in _actions(card) if a["type"] == "Action.Submit"]
     answers = [a["data"] for a in submits if "answer" in a["data"]]
     assert [a["answer"] for a in answers] == [c.value for c in item.choices]
@@ -97,7 +97,7 @@ def test_an_item_answered_after_back_is_ticked() -> None:
     item = next(p for p in PROMPTS if p.kind == "item" and p.item_type == "single" and len(p.choices) <= 6)
     chosen = item.choices[1]
     titles = [a["title"] for a in _actions(cards.item_card(_with_current(item, chosen.value)))]
-    assert f"✓ {chosen.label}" in titles
+    assert f"✓ {chosen.number}. {chosen.label}" in titles
 
 
 def _with_current(prompt: Prompt, value: str) -> Prompt:
@@ -147,3 +147,16 @@ def test_expert_and_offer_cards_are_valid() -> None:
     assert_valid(cards.expert_answer_card("Is it allowed?", "Yes."))
     assert_valid(cards.offer_card("Hello", [("Start the survey", {"action": "start"})]))
     assert_valid(cards.answered_card("Who do you mainly work with?", "Both"))
+
+
+def test_the_help_and_support_cards_are_valid_and_support_is_urgent() -> None:
+    from bot import support
+    from bot.help import load_help
+
+    assert_valid(cards.help_card(load_help(), "ESP"))
+    partnership = load_partnership(Settings.from_env({}).partnership_file)
+    activity = support.support("domestic-abuse", partnership.contacts)
+    assert activity.importance == "high"
+    content = activity.attachments[0].content
+    assert_valid(content)
+    assert content["body"][0]["style"] == "attention"

@@ -204,10 +204,10 @@ async def test_one_agency_in_chat_another_by_workbook_then_the_boards_report(
 async def test_the_word_assessment_mid_survey_is_a_survey_answer_not_a_detour(app_client: TestClient) -> None:
     chat = Chat(app_client, user=LEAD)
     await chat.post(chat.install())
-    assert "Question 1 of" in texts(await chat.press("Start the survey"))
+    assert "Question 1 ·" in texts(await chat.press("Start the survey"))
     replies = await chat.say("assessment")
     assert "Standard 1 of" not in texts(replies)
-    assert "Question 1 of" in texts(replies)
+    assert "Question 1 ·" in texts(replies)
 
 
 async def test_a_double_tap_on_a_rating_is_saved_once_and_moves_on_once(

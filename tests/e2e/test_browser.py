@@ -9,6 +9,7 @@ Set BROWSER_SCREENSHOTS=<dir> to keep screenshots of the phone-sized page.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -72,6 +73,11 @@ async def page(base_url: str) -> AsyncIterator[Page]:
             await browser.close()
 
 
+def shown_as(label: str) -> re.Pattern[str]:
+    """A button or option as shown: the label itself, or numbered ("4. Disagree")."""
+    return re.compile(rf"^(\d+\. )?{re.escape(label)}$")
+
+
 class Person:
     """Someone using the page: presses buttons on the latest card and waits for the bot's answer."""
 
@@ -95,22 +101,31 @@ class Person:
         return await self.page.locator(".msg.bot:not(.typing)").count()
 
     async def press(self, title: str) -> None:
+        """Press the button with this title, or with this choice label and its number ("4. Disagree")."""
         before = await self.replies()
-        await self.card().get_by_role("button", name=title, exact=True).click()
+        await self.card().get_by_role("button", name=shown_as(title)).click()
         await self.settled(before)
 
     async def choose(self, label: str) -> None:
-        await self.card().locator("select").select_option(label=label)
+        select = self.card().locator("select")
+        options = await select.locator("option").all_inner_texts()
+        await select.select_option(label=next(o for o in options if shown_as(label).match(o)))
         await self.press("Next")
 
     async def tick(self, *labels: str) -> None:
         for label in labels:
-            await self.card().get_by_label(label, exact=True).check()
+            await self.card().get_by_label(shown_as(label)).check()
         await self.press("Next")
 
     async def write(self, text: str) -> None:
         await self.card().locator("textarea").fill(text)
         await self.press("Send answer")
+
+    async def type(self, text: str) -> None:
+        before = await self.replies()
+        await self.page.locator("#say").fill(text)
+        await self.page.locator("#send").click()
+        await self.settled(before)
 
     async def text(self) -> str:
         return await self.page.locator("#log").inner_text()
@@ -132,7 +147,7 @@ async def test_a_practitioner_completes_the_survey_by_clicking_on_a_phone(
     await person.snap("greeting")
 
     await person.press("Start the survey")
-    assert "Question 1 of" in await person.text()
+    assert "Question 1 ·" in await person.text()
     await person.snap("first-question")
     await person.choose("Thames Valley Police")
     await person.press("Adults with care and support needs")
@@ -179,3 +194,37 @@ async def test_the_page_fits_a_phone_without_sideways_scrolling(page: Page) -> N
     assert send is not None
     assert send["x"] + send["width"] <= PHONE["width"]
     assert send["y"] + send["height"] <= PHONE["height"]
+
+
+async def test_after_an_emergency_mid_survey_the_999_card_is_what_a_phone_shows(page: Page) -> None:
+    shots = os.environ.get("BROWSER_SCREENSHOTS")
+    person = Person(page, Path(shots) if shots else None)
+    if person.screenshots is not None:
+        person.screenshots.mkdir(parents=True, exist_ok=True)
+    await person.settled(0)
+    await person.press("Start the survey")
+    await person.choose("Thames Valley Police")
+    await person.press("Adults with care and support needs")
+    await person.type("a man just told me his partner will kill him tonight, he's outside with a knife")
+    await person.snap("emergency-mid-survey")
+    danger = page.locator(".msg.bot", has_text="999").last
+    box = await danger.bounding_box()
+    log = await page.locator("#log").bounding_box()
+    assert box is not None
+    assert log is not None
+    # The danger card's top is on screen, inside the conversation, not scrolled off above it...
+    assert log["y"] - 1 <= box["y"] < log["y"] + log["height"]
+    # ...and the questionnaire, asked again below it, is still there to scroll down to.
+    assert "Which best describes your role?" in await person.text()
+
+
+async def test_help_on_a_phone_shows_what_the_bot_does_with_examples(page: Page) -> None:
+    shots = os.environ.get("BROWSER_SCREENSHOTS")
+    person = Person(page, Path(shots) if shots else None)
+    if person.screenshots is not None:
+        person.screenshots.mkdir(parents=True, exist_ok=True)
+    await person.settled(0)
+    await person.type("help")
+    await person.snap("help")
+    assert "what is the MASH?" in await person.text()
+    assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

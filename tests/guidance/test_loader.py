@@ -255,3 +255,12 @@ def test_a_broken_not_guidance_file_names_file_and_line(tmp_path: Path) -> None:
     path.write_text("questions: []\n", encoding="utf-8")
     with pytest.raises(ContentError, match="examples"):
         load_examples(path)
+
+
+def test_a_contact_the_support_texts_use_must_be_set(partnership: Partnership) -> None:
+    from dataclasses import replace
+
+    contacts = {k: v for k, v in partnership.contacts.items() if k != "domestic_abuse_helpline"}
+    with pytest.raises(ContentError) as caught:
+        load_knowledge_base(replace(partnership, contacts=contacts))
+    assert "domestic_abuse_helpline" in caught.value.problem

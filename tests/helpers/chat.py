@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -84,6 +85,14 @@ def buttons(activity: dict[str, Any]) -> list[dict[str, Any]]:
         for element in _walk(card.get("body", []))
         if element.get("type") == "Action.Submit"
     ]
+
+
+_NUMBERED = re.compile(r"^(✓ )?\d+\. ")
+
+
+def label_of(title: str) -> str:
+    """A choice's label without the number shown before it on a card ("4. Disagree" -> "Disagree")."""
+    return _NUMBERED.sub(lambda found: found.group(1) or "", title)
 
 
 def titles(replies: Iterable[dict[str, Any]]) -> list[str]:
@@ -205,7 +214,7 @@ class Chat:
     def _latest_with(self, title: str) -> tuple[dict[str, Any], dict[str, Any]]:
         for activity in reversed(self.log):
             for button in buttons(activity):
-                if button["title"] == title:
+                if title in (button["title"], label_of(button["title"])):
                     return activity, button
         raise AssertionError(f"no button {title!r} in {[titles([a]) for a in self.log[-3:]]}")
 
@@ -219,7 +228,7 @@ class Chat:
         for activity in reversed(self.log):
             sets = choice_sets(activity)
             if sets:
-                options = {c["title"]: c["value"] for c in sets[0]["choices"]}
+                options = {label_of(c["title"]): c["value"] for c in sets[0]["choices"]}
                 value = ",".join(options[label] for label in labels)
                 submit = buttons(activity)[0]
                 return await self.click({**submit["data"], sets[0]["id"]: value}, on=activity.get("id"))

@@ -26,7 +26,7 @@ def test_a_typed_questionnaire_prints_its_submission() -> None:
              "1, 4", "2", "4/5", "more time for DSLs", "skip", "yes"]  # fmt: skip
     result = _run(turns)
     assert result.returncode == 0, result.stderr
-    assert "Question 1 of 22" in result.stdout
+    assert "Question 1 · up to 21 more" in result.stdout
     assert "1. Thames Valley Police" in result.stdout
     submission = _submission(result.stdout)
     assert submission["agency"] == "EDU"

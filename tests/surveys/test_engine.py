@@ -244,12 +244,43 @@ def test_stop_pauses_and_a_later_message_offers_resume_or_a_question(practitione
     step = chat.say("hi")
     assert step.outcome == "ignored"
     assert step.replies[-1].actions == ("resume", "ask")
-    assert "question 2 of 22" in chat.said_text()
+    assert "question 2 (up to 20 more)" in chat.said_text()
     assert chat.answers == {"agency": "EDU"}
     step = chat.say("resume")
     assert step.outcome == "resumed"
     assert chat.asked.item_id == "works_with"
     assert chat.progress.status == "in_progress"
+
+
+@pytest.mark.parametrize(
+    ("status", "reply", "outcome", "now"),
+    [
+        ("paused", "yes", "resumed", "in_progress"),
+        ("paused", "go on", "resumed", "in_progress"),
+        ("paused", "not now", "ignored", "paused"),
+        ("paused", "no", "ignored", "paused"),
+        ("restarting", "sure", "restarted", "in_progress"),
+        ("restarting", "later", "restart_cancelled", "in_progress"),
+        ("confirming", "later", "paused", "paused"),
+        ("confirming", "no", "reprompt", "confirming"),
+        ("confirming", "1", "no_match", "confirming"),  # the summary's buttons are not numbered
+        ("confirming", "ok", "submitted", "submitting"),
+    ],
+)
+def test_a_short_reply_answers_the_question_just_asked(
+    practitioner: Definition, status: str, reply: str, outcome: str, now: str
+) -> None:
+    chat = Chat(practitioner)
+    chat.says(["start survey", "14"])
+    if status == "paused":
+        chat.say("pause")
+    elif status == "restarting":
+        chat.say("restart")
+    else:
+        chat.progress = at_summary()
+    assert chat.progress.status == status
+    step = chat.say(reply)
+    assert (step.outcome, chat.progress.status) == (outcome, now)
 
 
 def test_a_card_for_the_paused_item_does_not_answer_it_until_resumed(practitioner: Definition) -> None:
