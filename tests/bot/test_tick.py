@@ -240,6 +240,7 @@ async def test_a_wave_past_its_close_date_is_closed_and_its_reports_sent_once(
 
     await tick(db, settings, partnership, adapter, CLOSES)  # the last day: still open
     assert not (await get_wave(db, wave.id)).closed  # type: ignore[union-attr]
+    assert await reminders.counts(db, wave.id) == {"sent": 1}  # the lead has not answered the survey
     outcome = await tick(db, settings, partnership, adapter, CLOSES + timedelta(days=1))
     assert (await get_wave(db, wave.id)).closed  # type: ignore[union-attr]
     assert f"Closed wave {wave.id}" in outcome.describe()
@@ -254,6 +255,7 @@ async def test_a_wave_past_its_close_date_is_closed_and_its_reports_sent_once(
     await tick(db, settings, partnership, adapter, CLOSES + timedelta(days=2))
     assert len([c for c in fake.sent("a:lead-csc") if "Open the full report" in str(c)]) == 1
     assert await jobs.status(db, f"wave-reports/{wave.id}") == "done"
+    assert await reminders.counts(db, wave.id) == {}  # the closed wave's reminder rows are purged
 
 
 async def test_a_wave_closed_by_hand_gets_no_reports_from_the_tick(
