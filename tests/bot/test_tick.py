@@ -368,3 +368,25 @@ def test_now_is_refused_outside_open_local_use(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "--now is allowed only in open local use" in done.stderr
+
+
+async def test_the_reminder_days_command_sets_a_waves_schedule_and_refuses_nonsense(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.reminder_days import main as reminder_days
+    from storage.migrate import upgrade_async
+
+    sqlite_url = f"sqlite+aiosqlite:///{tmp_path / 'days.db'}"
+    await upgrade_async(sqlite_url)
+    database = await Database.open(sqlite_url)
+    try:
+        wave = await create_wave(database, "practitioner", 1, OPENS, CLOSES, [])
+    finally:
+        await database.close()
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    assert await asyncio.to_thread(reminder_days, ["--wave", str(wave.id), "--days", "10, 3"]) == 0
+    assert "reminders on 2026-12-25, 2027-01-01" in capsys.readouterr().out
+    assert await asyncio.to_thread(reminder_days, ["--wave", str(wave.id), "--days", "a week"]) == 2
+    assert "'a week' is not a whole number of days" in capsys.readouterr().err
+    assert await asyncio.to_thread(reminder_days, ["--wave", "99", "--days", "7"]) == 2
+    assert "there is no wave 99" in capsys.readouterr().err
