@@ -11,7 +11,7 @@ Run alone (for the benchmarks): ``python -m tests.helpers.fake_connector --port 
 ``per_second`` (``--per-second 50``) it throttles as Teams does: a send to a
 tenant that already had that many in the last second is answered 429 with
 Retry-After, and ``counts["throttled"]`` says how often; ``GET /_fake/recipients``
-tells how many conversations were sent to and the most any one received.
+tells how many conversations were sent to and the most and the least any one received.
 """
 
 from __future__ import annotations
@@ -149,7 +149,8 @@ class FakeConnector:
             return web.json_response(self.counts)
         if request.path == "/_fake/recipients":
             most = max(self._received.values(), default=0)
-            return web.json_response({"conversations": len(self._received), "most": most})
+            least = min(self._received.values(), default=0)
+            return web.json_response({"conversations": len(self._received), "most": most, "least": least})
         match = _ROUTE.match(request.raw_path.split("?", 1)[0])
         if match is None:
             return web.json_response({"error": {"code": "NotFound", "message": request.path}}, status=404)
