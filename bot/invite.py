@@ -26,6 +26,7 @@ from bot.adapter import create_adapter
 from bot.audience import audience
 from bot.fanout import WORKERS, fan_out
 from bot.proactive import Delivery, ProactiveSender
+from common.clock import clock_for
 from common.errors import SafeguardingBotError
 from common.partnership import Partnership, load_partnership
 from common.settings import Settings, settings_from_environment
@@ -150,7 +151,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
         await db.require_current_schema()
         sender = ProactiveSender(settings, adapter)
         return await invite_wave(
-            db, settings, sender, args.wave, today=date.today(), partnership=partnership, workers=args.workers
+            db,
+            settings,
+            sender,
+            args.wave,
+            today=clock_for(settings)().date(),
+            partnership=partnership,
+            workers=args.workers,
         )
     finally:
         await adapter.close()

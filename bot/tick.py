@@ -214,9 +214,9 @@ async def run_steps(tick: Tick) -> TickOutcome:
     return outcome
 
 
-async def _keep_lease(db: Database, holder: str, seconds: int, work: asyncio.Task[TickOutcome]) -> None:
+async def _keep_lease(db: Database, holder: str, seconds: int, work: asyncio.Task[TickOutcome]) -> bool:
     """Renew the lease a few times per period; if it is lost (say the database was away too long),
-    stop the work: fan_out lets the sends under way finish and be recorded."""
+    stop the work (fan_out lets the sends under way finish and be recorded) and return True."""
     while not work.done():
         await asyncio.sleep(max(1.0, seconds / 3))
         try:
@@ -226,7 +226,8 @@ async def _keep_lease(db: Database, holder: str, seconds: int, work: asyncio.Tas
         if not held:
             log.error("the tick lost its lease to another replica; stopping")
             work.cancel()
-            return
+            return True
+    return False
 
 
 async def run_with_lease(
@@ -251,6 +252,11 @@ async def run_with_lease(
     keeper = asyncio.ensure_future(_keep_lease(db, holder, seconds, work))
     try:
         return await work
+    except asyncio.CancelledError:
+        if not (keeper.done() and not keeper.cancelled() and keeper.result()):
+            raise  # cancelled from outside (Ctrl-C): not ours to turn into an outcome
+        lost = "Stopped: another run took the lease over; what was under way was finished and recorded."
+        return TickOutcome(lines=[lost], failed=["lease"])
     finally:
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -390,3 +390,25 @@ async def test_the_reminder_days_command_sets_a_waves_schedule_and_refuses_nonse
     assert "'a week' is not a whole number of days" in capsys.readouterr().err
     assert await asyncio.to_thread(reminder_days, ["--wave", "99", "--days", "7"]) == 2
     assert "there is no wave 99" in capsys.readouterr().err
+
+
+async def test_a_tick_that_loses_its_lease_stops_after_recording_what_was_under_way(
+    db: Database, partnership: Partnership, adapter: Any, fake: FakeConnector, wave: Wave, tmp_path: Path
+) -> None:
+    from sqlalchemy import update
+
+    from storage.models import TickLeaseRow
+
+    settings = Settings.from_env({}, secret_key=Secret(TEST_SECRET.decode()), tick_lease_seconds=3)
+    people = await install(db, fake.url, 200)
+    fake.delay = 0.05
+    running = asyncio.create_task(tick(db, settings, partnership, adapter, FIRST))
+    await fake.wait_for_calls(5)
+    async with db.transaction() as session:  # another replica took over (say this one stalled too long)
+        await session.execute(update(TickLeaseRow).values(holder="replica-2", expires=4e9))
+    outcome = await running
+    assert outcome.failed == ["lease"]
+    assert "another run took the lease over" in outcome.describe()
+    sent = sum(reminded(fake).values())
+    assert 0 < sent < len(people)
+    assert (await reminders.counts(db, wave.id)).get("sent") == sent  # every send recorded
