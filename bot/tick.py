@@ -50,7 +50,8 @@ from storage.waves import list_waves
 log = logging.getLogger(__name__)
 
 LEASE = "tick"
-REPORTS = "wave-reports/"
+REPORTS = "wave-reports/"  # a wave's reports are due: "wave-reports/<wave>"
+REPORT_TO_LEAD = "wave-report-to/"  # one lead's: "wave-report-to/<wave>/<agency>/<lead>"
 
 
 @dataclass
@@ -106,9 +107,8 @@ async def close_due_waves(tick: Tick) -> list[str]:
         if not due and wave.id not in unfinished:
             continue
         if due:
-            await jobs.schedule(
-                tick.db, f"{REPORTS}{wave.id}"
-            )  # before closing: a crash then still sends them
+            # Put down before closing, so that a crash between the two still sends them.
+            await jobs.schedule(tick.db, f"{REPORTS}{wave.id}")
         result = await close_wave(tick.db, wave.id, secret=tick.settings.secret_bytes())
         lines.append(
             f"Closed wave {wave.id} (closing date {wave.closes}): {result.flushed.moved} response(s) stored, "
@@ -131,12 +131,20 @@ async def send_reports(tick: Tick) -> list[str]:
     lines = []
     for key in due:
         wave_id = int(key.removeprefix(REPORTS))
+        leads = [
+            (lead, f"{REPORT_TO_LEAD}{wave_id}/{lead.agency}/{lead_key(lead)}")
+            for lead in tick.partnership.agency_leads
+        ]
+        leads = [(lead, job) for lead, job in leads if await jobs.claimable(tick.db, job)]
+        if not leads:  # every lead reached, or out of attempts: nothing to build the reports for
+            await jobs.finish(tick.db, key, "done", "", tick.today)
+            continue
         wave, summary = await reports_to_send(ctx, wave_id)
         sent = failed = 0
         left = False
-        for lead in tick.partnership.agency_leads:
-            job = f"{REPORTS}{wave.id}/{lead.agency}/{lead_key(lead)}"
-            if not await jobs.claim(tick.db, job):  # done, or out of attempts, or left claimed by a crash
+        problems = []
+        for lead, job in leads:
+            if not await jobs.claim(tick.db, job):  # taken meanwhile (a crashed run's claim stays taken)
                 continue
             one = dataclasses.replace(tick.partnership, agency_leads=(lead,))
             results = await deliver(tick.settings, one, summary, tick.now, tick.sender)
@@ -146,9 +154,9 @@ async def send_reports(tick: Tick) -> list[str]:
             sent, failed = sent + ok, failed + (not ok)
             left = left or not ok  # tried again next tick while it has attempts left
             if not ok:
-                lines.append(f"  wave {wave.id}, {lead.agency}: not sent ({reasons})")
+                problems.append(f"  wave {wave.id}, {lead.agency}: not sent ({reasons})")
         await jobs.finish(tick.db, key, "failed" if left else "done", "", tick.today)
-        lines.insert(0, f"Reports of wave {wave.id}: sent to {sent} lead(s), {failed} failed.")
+        lines += [f"Reports of wave {wave.id}: sent to {sent} lead(s), {failed} failed.", *problems]
     return lines
 
 

@@ -61,6 +61,15 @@ async def finish(
         )
 
 
+async def claimable(db: Database, key: str, *, max_attempts: int = MAX_ATTEMPTS) -> bool:
+    """Whether :func:`claim` would now succeed (to skip preparing for a job that will not run)."""
+    async with db.transaction(read_only=True) as session:
+        row = (
+            await session.execute(select(TickJobRow.status, TickJobRow.attempts).filter_by(key=key))
+        ).first()
+    return row is None or row.status == DUE or (row.status == FAILED and row.attempts < max_attempts)
+
+
 async def status(db: Database, key: str) -> str | None:
     """The job's status ("claimed", "done", "failed") or None when it was never claimed."""
     async with db.transaction(read_only=True) as session:

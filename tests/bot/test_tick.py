@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from bot.adapter import ReusingCloudAdapter, create_adapter
+from bot.deadlines import lead_key
 from bot.reminders import STOP_ACTION, stop
 from bot.survey_turns import note_quiet_day
 from bot.tick import TickOutcome, run_with_lease
@@ -412,3 +413,19 @@ async def test_a_tick_that_loses_its_lease_stops_after_recording_what_was_under_
     sent = sum(reminded(fake).values())
     assert 0 < sent < len(people)
     assert (await reminders.counts(db, wave.id)).get("sent") == sent  # every send recorded
+
+
+async def test_a_lead_who_cannot_be_reached_is_tried_on_the_next_ticks_then_given_up(
+    db: Database, settings: Settings, partnership: Partnership, adapter: Any, fake: FakeConnector, wave: Wave
+) -> None:
+    """The lead has not installed the bot: each tick tries again, three times in all, then stops."""
+    outcomes = [
+        await tick(db, settings, partnership, adapter, CLOSES + timedelta(days=d)) for d in (1, 1, 2, 3)
+    ]
+    assert "Reports of wave 1: sent to 0 lead(s), 1 failed." in outcomes[0].describe()
+    assert "the lead has not installed the bot in Teams" in outcomes[0].describe()
+    assert [o.failed for o in outcomes] == [[], [], [], []]  # a lead not reached is not a failed step
+    assert await jobs.status(db, f"wave-reports/{wave.id}") == "done"
+    assert await jobs.status(db, f"wave-report-to/{wave.id}/CSC/{lead_key(LEAD)}") == "failed"
+    tried = ["Reports of wave" in o.describe() for o in outcomes]
+    assert tried == [True, True, True, False]
