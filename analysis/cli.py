@@ -36,7 +36,7 @@ from common.settings import Settings, settings_from_environment
 from storage.database import Database
 from storage.errors import StorageUnavailable
 from storage.responses import add_responses, count_by_agency
-from storage.waves import create_wave
+from storage.waves import Wave, create_wave
 from surveys.loader import load_definitions
 from surveys.model import Definition
 
@@ -232,8 +232,13 @@ async def cmd_impact(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
-    data, definition = await _wave_data(ctx, args.wave)
+async def reports_to_send(ctx: Context, wave_id: int | None) -> tuple[Wave, Summary]:
+    """Collate the wave and write the reports of every agency that has a lead, ready for ``deliver``.
+
+    Used by ``send`` here and by the bot's scheduled tick when a wave closes. A
+    demonstration wave is refused (LookupError): its reports never go to leads.
+    """
+    data, definition = await _wave_data(ctx, wave_id)
     if data.wave.demo:
         raise LookupError(
             f"wave {data.wave.id} is a demonstration wave: its reports are not sent to agency leads"
@@ -241,6 +246,11 @@ async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
     summary = _summary(ctx, data, definition)
     leads = sorted({lead.agency for lead in ctx.partnership.agency_leads})
     _write_reports(ctx, summary, definition, leads, ctx.settings.report_dir)
+    return data.wave, summary
+
+
+async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
+    wave, summary = await reports_to_send(ctx, args.wave)
     teams = adapter = None
     if any(lead.teams_user for lead in ctx.partnership.agency_leads):
         # The bot layer implements analysis.delivery.TeamsSender; imported only when a lead uses Teams.
@@ -256,8 +266,8 @@ async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
             await adapter.close()
     for sent in results:
         print(f"{sent.agency}\t{sent.channel}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
-    folder = report_dir(ctx.settings.report_dir, data.wave.id, PARTNERSHIP).parent
-    print(f"reports for wave {data.wave.id} under {folder}", file=sys.stderr)
+    folder = report_dir(ctx.settings.report_dir, wave.id, PARTNERSHIP).parent
+    print(f"reports for wave {wave.id} under {folder}", file=sys.stderr)
     return 0 if all(s.ok for s in results) else 1
 
 

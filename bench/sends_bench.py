@@ -1,13 +1,15 @@
-"""Sends benchmark: invitations to thousands of people, paced to Teams' limit of 50 a second.
+"""Sends benchmark: invitations and reminders to thousands of people, paced to Teams' 50 a second.
 
 A fake Bot Connector (tests.helpers.fake_connector) enforces the limit as Teams
 does: more than ``--limit`` sends to one tenant in any second are answered 429
 with Retry-After. The bot (``python -m bot``, on a fresh SQLite file) is
 installed by ``--people`` practitioners over HTTP (expectReplies, so nothing
 reaches the connector yet) and stopped; then ``python -m bot invite`` sends the
-wave's invitation to everyone. Printed: the time the invite run took, the
-achieved rate against the limit (target: at least 90% of it), how many sends
-the connector throttled, and whether anyone was messaged twice or missed.
+wave's invitation to everyone, and ``python -m bot tick --now`` on the wave's
+first reminder day sends everyone (nobody has answered) the reminder; a second
+tick must send nothing. Printed for each: the time the run took, the achieved
+rate against the limit (target: at least 90% of it), how many sends the
+connector throttled, and whether anyone was messaged twice or missed.
 
 ``--baseline`` first runs the same invitations with pacing off
 (TEAMS_SENDS_PER_SECOND=0), so the connector's 429s do the throttling, as the
@@ -25,6 +27,7 @@ import secrets
 import sys
 import tempfile
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -56,23 +59,32 @@ async def install(session: aiohttp.ClientSession, bot: Server, service_url: str,
     await asyncio.gather(*(worker() for _ in range(32)))
 
 
-async def invite(env: dict[str, str]) -> tuple[float, str]:
-    """Run ``python -m bot invite`` for wave 1; its wall time and what it printed."""
+async def command(env: dict[str, str], *args: str) -> tuple[float, str]:
+    """Run ``python -m bot ARGS``; its wall time and the first line of what it printed last."""
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         PYTHON,
         "-m",
         "bot",
-        "invite",
-        "--wave",
-        "1",
+        *args,
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await process.communicate()
-    return time.perf_counter() - started, out.decode().strip().splitlines()[-1] if out else ""
+    lines = [line for line in out.decode().splitlines() if line and not line.startswith(("WARNING", "INFO"))]
+    return time.perf_counter() - started, " | ".join(lines[-3:])
+
+
+async def recipients(session: aiohttp.ClientSession, connector: Server) -> dict[str, Any]:
+    async with session.get(connector.url + "/_fake/recipients") as response:
+        return dict(await response.json())
+
+
+async def counts(session: aiohttp.ClientSession, connector: Server) -> dict[str, int]:
+    async with session.get(connector.url + "/_fake/counts") as response:
+        return dict(await response.json())
 
 
 async def one_run(args: argparse.Namespace, pace: int, session: aiohttp.ClientSession) -> dict[str, Any]:
@@ -100,29 +112,37 @@ async def one_run(args: argparse.Namespace, pace: int, session: aiohttp.ClientSe
         await bot.start(session)
         await install(session, bot, f"{connector.url}/amer/", args.people)
         await bot.stop()
-        seconds, said = await invite(env)
-        async with session.get(connector.url + "/_fake/counts") as response:
-            counts = await response.json()
-        async with session.get(connector.url + "/_fake/recipients") as response:
-            recipients = await response.json()
+        runs: dict[str, Any] = {}
+        seconds, said = await command(env, "invite", "--wave", "1")
+        runs["invite"] = {"seconds": seconds, "said": said, "counts": await counts(session, connector)}
+        runs["invite"]["recipients"] = await recipients(session, connector)
+        # The wave opened today for the partnership's 42 days; its first reminder round is 7 days before.
+        first_round = (date.today() + timedelta(days=42 - 7)).isoformat()
+        seconds, said = await command(env, "tick", "--now", f"{first_round}T09:00")
+        after = await counts(session, connector)
+        throttled = after.get("throttled", 0) - runs["invite"]["counts"].get("throttled", 0)
+        runs["reminders"] = {"seconds": seconds, "said": said, "counts": {"throttled": throttled}}
+        runs["reminders"]["recipients"] = await recipients(session, connector)
+        _, said = await command(env, "tick", "--now", f"{first_round}T09:05")
+        runs["again"] = {"said": said, "recipients": await recipients(session, connector)}
     finally:
         await bot.stop()
         await connector.stop()
-    return {"seconds": seconds, "said": said, "counts": counts, "recipients": recipients}
+    return runs
 
 
-def describe(name: str, run: dict[str, Any], people: int, limit: int) -> bool:
-    """Print one run; True when everyone got exactly one invitation at >= 90% of the limit."""
+def describe(name: str, run: dict[str, Any], people: int, limit: int, each: int) -> bool:
+    """Print one run; True when everyone got exactly ``each`` messages so far at >= 90% of the limit."""
     rate = people / run["seconds"]
     recipients = run["recipients"]
-    ok = recipients["conversations"] == people and recipients["most"] == 1
+    ok = recipients["conversations"] == people and recipients["most"] == recipients["least"] == each
     print(
-        f"{name}: {people} people invited in {run['seconds']:.1f} s = {rate:.1f} messages/s "
+        f"{name}: {people} people in {run['seconds']:.1f} s = {rate:.1f} messages/s "
         f"= {rate / limit:.0%} of the {limit}/s limit; throttled by the connector "
         f"{run['counts'].get('throttled', 0)} times; reached {recipients['conversations']}, "
-        f"most messages to one person {recipients['most']}"
+        f"messages per person so far {recipients['least']} to {recipients['most']} (expected {each})"
     )
-    print(f"  the invite command said: {run['said']}")
+    print(f"  the command said: {run['said']}")
     return ok and rate >= 0.9 * limit
 
 
@@ -130,9 +150,24 @@ async def main_async(args: argparse.Namespace) -> int:
     timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0), timeout=timeout) as session:
         if args.baseline:
-            describe("unpaced (429s throttle)", await one_run(args, 0, session), args.people, args.limit)
-        met = describe("paced", await one_run(args, args.limit, session), args.people, args.limit)
-    print(f"target (paced: >= 90% of the limit, everyone exactly once): {'met' if met else 'NOT met'}")
+            describe(
+                "unpaced invitations (429s throttle)",
+                (await one_run(args, 0, session))["invite"],
+                args.people,
+                args.limit,
+                1,
+            )
+        runs = await one_run(args, args.limit, session)
+    met = describe("paced invitations (bot invite)", runs["invite"], args.people, args.limit, 1)
+    met &= describe("paced reminders (bot tick)", runs["reminders"], args.people, args.limit, 2)
+    again = runs["again"]["recipients"]
+    nothing_more = again["most"] == again["least"] == 2
+    verdict = "sent nothing" if nothing_more else "SENT AGAIN"
+    print(f"a second tick minutes later: {verdict} ({runs['again']['said']})")
+    met &= nothing_more
+    print(
+        f"target (paced: >= 90% of the limit, everyone exactly once each time): {'met' if met else 'NOT met'}"
+    )
     return 0 if met else 1
 
 

@@ -1,4 +1,7 @@
-"""``python -m bot [serve | invite | package | expert-questions | answer-expert]``: serve is the default."""
+"""``python -m bot [serve | invite | tick | reminder-days | package | expert-questions | answer-expert]``.
+
+serve is the default.
+"""
 
 from __future__ import annotations
 
@@ -71,6 +74,10 @@ USAGE = """usage: python -m bot [command]
 
   serve                      run the bot and its local chat page (the default)
   invite --wave ID           invite every installed user to a survey wave
+  tick [--now ISO]           do what is due now (reminders, closing waves, reports, deadlines);
+                             run it every few minutes from cron, a systemd timer or a CronJob
+  reminder-days --wave ID --days 7,2
+                             set a wave's own reminder schedule (days before it closes)
   package                    build the Teams app package (zip)
   expert-questions           list questions waiting for the safeguarding team
   answer-expert ID "TEXT"    record the safeguarding team's answer and send it to the asker
@@ -110,6 +117,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.invite import main as invite
 
         return invite(args)
+    if command == "tick":
+        from bot.tick import main as tick
+
+        return tick(args)
+    if command == "reminder-days":
+        from bot.reminder_days import main as reminder_days
+
+        return reminder_days(args)
     if command == "package":
         from bot.package import main as package
 

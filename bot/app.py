@@ -16,7 +16,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from bot.inbound import MalformedActivity, read_activity
 from bot.proactive import ProactiveSender
 from bot.services import Services
 from bot.state import BotStateStorage
+from common.clock import clock_for
 from common.errors import ContentError, SafeguardingBotError
 from common.partnership import load_partnership
 from common.settings import ROOT, Settings
@@ -69,12 +70,13 @@ def create_app(
     ``connector_factory`` builds the adapter that talks to the Bot Connector
     (default ``bot.adapter.create_adapter``, which reuses connector clients per
     service URL); benchmarks pass the stock ``CloudAdapter`` to compare.
-    ``clock`` gives the current time (tests move it to before or after a wave).
+    ``clock`` gives the current time (tests move it to before or after a wave); by default
+    real time, or DEV_CLOCK in open local use (common.clock).
     """
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
     app[ADAPTER_FACTORY] = connector_factory or create_adapter
-    app[CLOCK] = clock or (lambda: datetime.now(UTC))
+    app[CLOCK] = clock or clock_for(settings)
     app.cleanup_ctx.append(_resources)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)

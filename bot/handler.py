@@ -26,7 +26,7 @@ from typing import Any
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import cards, identity, inbound, support, wording
+from bot import cards, identity, inbound, reminders, support, wording
 from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
 from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
@@ -173,6 +173,8 @@ class SafeguardingBot:
         command = COMMANDS.get(word) or (
             str(value.get("command")) if value and value.get("command") else None
         )
+        if word in reminders.STOP_WORDS:  # before the survey: "stop" alone would pause it
+            return await self._stop_reminders(person, None)
         saved = await self.survey.load(person)
         if saved is not None and (saved.status in ACTIVE or saved.status == "submitting"):
             return await self.survey.step(
@@ -211,6 +213,12 @@ class SafeguardingBot:
         card = cards.help_card(load_help(), self.services.partnership.short_name)
         return Replies().add(cards.card_activity(card, summary="What I can do"))
 
+    async def _stop_reminders(self, person: str, wave: int | None) -> Replies:
+        """Opting out of reminders: a flag, so a repeated delivery changes nothing more."""
+        services = self.services
+        today = services.clock().date()
+        return await reminders.stop(services.db, services.settings.secret_bytes(), person, wave, today)
+
     async def _question(self, text: str, delivery: Delivery) -> Replies:
         """A guidance question: answered every time it arrives, logged only the first time."""
         async with self.deliveries.once(delivery) as first:
@@ -246,6 +254,11 @@ class SafeguardingBot:
             return await self.survey.start(identity.person_id(activity), delivery)
         if action == "ask":
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
+        if action == reminders.STOP_ACTION and personal:
+            wave = value.get("wave")
+            return await self._stop_reminders(
+                identity.person_id(activity), wave if isinstance(wave, int) and wave > 0 else None
+            )
         if action == "assessment":
             return await self.assessment.on_action(activity, value)
         if action == "topic":  # a follow-up mid-survey is answered, then the survey is asked again

@@ -20,16 +20,18 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from botbuilder.schema import Activity
-from tqdm import tqdm
 
 from bot import wording
 from bot.adapter import create_adapter
+from bot.audience import audience
+from bot.fanout import WORKERS, fan_out
 from bot.proactive import Delivery, ProactiveSender
+from common.clock import clock_for
 from common.errors import SafeguardingBotError
 from common.partnership import Partnership, load_partnership
 from common.settings import Settings, settings_from_environment
 from storage import invitations
-from storage.conversations import StoredReference, installed_personal
+from storage.conversations import StoredReference
 from storage.database import Database
 from storage.submissions import has_submitted
 from storage.waves import Wave, get_wave
@@ -41,11 +43,6 @@ INVITATION = (
     "minutes, one question at a time, and you can pause whenever you need to. Your answers are "
     "anonymous: only your agency and a broad role band are kept."
 )
-# People handled at once: enough that the database work around each send (has this person answered?
-# record the outcome) never leaves the pacer idle; the pacer, not this, sets the rate.
-WORKERS = 32
-# How long, after Ctrl-C, sends already under way may take to finish and be recorded.
-DRAIN_SECONDS = 30.0
 
 
 class InviteRefused(SafeguardingBotError):
@@ -115,17 +112,14 @@ async def invite_wave(
     """
     wave = await _check_wave(db, wave_id, today)
     summary = InviteSummary(wave_id)
-    references = await installed_personal(db)
     done = await invitations.statuses(db, wave_id)
-    queue: asyncio.Queue[StoredReference] = asyncio.Queue()
-    for ref in references:
+    people: list[StoredReference] = []
+    for ref in await audience(db, wave):
         if done.get(ref.key) == "sent":
             summary.already_invited += 1
         else:
-            queue.put_nowait(ref)
+            people.append(ref)
     message = invitation(partnership, wave)
-    disable = None if show_progress is None else not show_progress  # None: tqdm hides itself off a terminal
-    bar = tqdm(total=queue.qsize(), unit="person", desc=f"Inviting to wave {wave_id}", disable=disable)
 
     async def one(ref: StoredReference) -> Delivery | None:
         if ref.user_id and await has_submitted(db, wave_id, ref.user_id, settings):
@@ -142,30 +136,10 @@ async def invite_wave(
         else:
             summary.failed += 1
             summary.failures[delivery.error or f"HTTP {delivery.status}"] += 1
-        bar.update(1)
 
-    under_way: set[asyncio.Task[Delivery | None]] = set()
-
-    async def worker() -> None:
-        while not queue.empty():
-            task = asyncio.ensure_future(one(queue.get_nowait()))
-            under_way.add(task)
-            task.add_done_callback(under_way.discard)
-            # Shielded: cancelling the run must not abandon a send whose outcome is not yet recorded.
-            tally(await asyncio.shield(task))
-
-    running = [asyncio.ensure_future(worker()) for _ in range(max(1, workers))]
-    try:
-        await asyncio.gather(*running)
-    except BaseException:  # Ctrl-C (cancelled) or a failure such as the database going away
-        for task in running:
-            task.cancel()
-        if under_way:
-            log.warning("Stopping: letting %d sends under way finish and be recorded.", len(under_way))
-            await asyncio.wait(under_way, timeout=DRAIN_SECONDS)
-        raise
-    finally:
-        bar.close()
+    await fan_out(
+        people, one, tally, workers=workers, desc=f"Inviting to wave {wave_id}", show_progress=show_progress
+    )
     return summary
 
 
@@ -177,7 +151,13 @@ async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
         await db.require_current_schema()
         sender = ProactiveSender(settings, adapter)
         return await invite_wave(
-            db, settings, sender, args.wave, today=date.today(), partnership=partnership, workers=args.workers
+            db,
+            settings,
+            sender,
+            args.wave,
+            today=clock_for(settings)().date(),
+            partnership=partnership,
+            workers=args.workers,
         )
     finally:
         await adapter.close()

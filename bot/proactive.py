@@ -113,10 +113,16 @@ class ProactiveSender:
     async def send_summary(self, lead: AgencyLead, summary: Mapping[str, Any], link: str) -> Delivery:
         """Send an agency lead their collated return: headline figures and the report link.
 
-        Implements ``analysis.delivery.TeamsSender``. The lead is reached in their
-        personal chat with the bot, found by their Teams (AAD object) id; needs
-        ``db``. A lead who has not installed the bot cannot be messaged: that is
-        a failed Delivery saying so, not an exception.
+        Implements ``analysis.delivery.TeamsSender``; reaches the lead as :meth:`send_to_lead` does.
+        """
+        content = summary_card(summary, link)
+        return await self.send_to_lead(lead, card_activity(content, summary=content["fallbackText"]))
+
+    async def send_to_lead(self, lead: AgencyLead, activity: Activity | str) -> Delivery:
+        """Send to an agency lead's personal chat with the bot, found by their Teams (AAD object) id.
+
+        Needs ``db``. A lead who has not installed the bot cannot be messaged:
+        that is a failed Delivery saying so, not an exception.
         """
         if not lead.teams_user:
             return Delivery(False, 0, error="no Teams user is set for this lead")
@@ -126,8 +132,7 @@ class ProactiveSender:
         stored = next(iter(await installed_personal(self._db, user_id=person)), None)
         if stored is None:
             return Delivery(False, 0, error="the lead has not installed the bot in Teams")
-        content = summary_card(summary, link)
-        return await self.send_card(stored.reference, content, content["fallbackText"])
+        return await self.send(stored.reference, activity)
 
     async def _deliver(self, ref: ConversationReference, message: Activity) -> Delivery:
         policy = self._policy
@@ -155,6 +160,11 @@ class ProactiveSender:
                 if attempt >= policy.attempts:
                     return Delivery(False, attempt, None, error=f"connection failed: {exc}")
                 delay = self._backoff(attempt)
+            except Exception as exc:
+                # Any other answer the client library could not read (an empty body makes msrest
+                # raise ValueError): that person fails with the reason and a run over thousands goes on.
+                reason = f"the service gave an answer that could not be read ({type(exc).__name__})"
+                return Delivery(False, attempt, None, error=reason)
             else:
                 return Delivery(True, attempt, 200, activity_id=getattr(response, "id", None))
             log.info("proactive send: status %s, retrying in %.1f s (attempt %d)", status, delay, attempt)

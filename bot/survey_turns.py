@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from bot import cards, wording
 from bot.deliveries import Delivery
+from bot.reminders import note_quiet_day
 from bot.replies import Replies
 from guidance.screening import screen
 from storage import processed, submissions, survey_state
@@ -207,6 +208,10 @@ class SurveyTurns:
                 continue
             except AlreadyProcessed:
                 return await self.again(person)
+            if step.outcome in ("paused", "resumed"):  # no survey reminder today (bot.reminders)
+                await note_quiet_day(
+                    self.services.db, self.services.settings.secret_bytes(), saved.wave, person, self._today()
+                )
             if step.submission is not None:
                 replies = Replies()
                 self._update_card(replies, definition, step, reply_to, said)

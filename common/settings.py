@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +77,20 @@ def _bool(text: str) -> bool:
 
 def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def _days(text: str) -> tuple[int, ...]:
+    days = tuple(int(part) for part in _list(text))
+    if any(day < 0 for day in days):
+        raise ValueError("days cannot be negative")
+    return tuple(sorted(set(days), reverse=True))
+
+
+def _moment(text: str) -> datetime | None:
+    if not text.strip():
+        return None
+    moment = datetime.fromisoformat(text.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _path(text: str) -> Path:
@@ -236,6 +251,38 @@ SETTINGS: tuple[Setting, ...] = (
         "second to one tenant: Teams' limit per bot per tenant. 0 turns pacing off.",
     ),
     Setting(
+        "REMINDER_DAYS",
+        "reminder_days",
+        "7,2",
+        _days,
+        "Days before a wave closes on which people who have not answered get a reminder (at most one a "
+        "day), unless the wave has its own schedule (`python -m bot reminder-days`). Empty: no reminders.",
+    ),
+    Setting(
+        "DEADLINE_REMINDER_DAYS",
+        "deadline_reminder_days",
+        "7",
+        _int,
+        "Days before a self-assessment return date, and before an action falls due, on which the agency "
+        "lead gets one reminder (from `python -m bot tick`).",
+    ),
+    Setting(
+        "TICK_LEASE_SECONDS",
+        "tick_lease_seconds",
+        "600",
+        _int,
+        "How long one `python -m bot tick` holds the lease that keeps other replicas' ticks out; it is "
+        "renewed while the tick works, so this is how soon another may take over after a crash.",
+    ),
+    Setting(
+        "DEV_CLOCK",
+        "dev_clock",
+        "",
+        _moment,
+        "Open local use only (ignored otherwise, with a warning): the date and time, ISO 8601, the bot "
+        "takes as now when it starts, running on from there; for trying out a wave's dates and reminders.",
+    ),
+    Setting(
         "LOG_LEVEL",
         "log_level",
         "INFO",
@@ -297,6 +344,10 @@ class Settings:
     smtp_port: int
     smtp_from: str
     teams_sends_per_second: int
+    reminder_days: tuple[int, ...]
+    deadline_reminder_days: int
+    tick_lease_seconds: int
+    dev_clock: datetime | None
     log_level: str
     dev_open_endpoint: bool
     theme_overrides_file: Path

@@ -47,10 +47,17 @@ DATED = {
     ("bot_state", "updated_at"),
     ("expert_routes", "expires"),
     ("processed_activities", "expires_on"),  # a day, beside a keyed hash that names nobody
+    # reminders: the round, the day one went and the day a survey was paused, beside a hash under the wave key
+    ("reminders", "due"),
+    ("reminders", "sent_on"),
+    ("reminders", "quiet_on"),
 }
 # Agencies' own self-assessment returns: statements of an organisation, not of a person, with the
 # round's deadlines and actions' due dates (docs/anonymity.md).
 AGENCY_LEVEL = {"assessment_rounds", "assessment_returns", "assessment_entries"}
+# What the scheduled tick did once (waves' reports, deadline reminders): keys of waves, rounds,
+# agencies, standards and their due dates, never a person (docs/anonymity.md).
+AGENCY_LEVEL |= {"tick_jobs"}
 # Columns of free text people wrote (already redacted when stored).
 FREE_TEXT = {("answers", "value"), ("guidance_log", "question"), ("expert_questions", "question")}
 RESPONSE_SIDE = ("responses", "answers", "submission_tokens")

@@ -262,3 +262,61 @@ class AssessmentEntryRow(Base):
     due: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="not started")
     status_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class TickLeaseRow(Base):
+    """Who may run ``python -m bot tick`` now (storage.lease): one row per lease, its holder and expiry.
+
+    ``expires`` is in seconds since the epoch (a float compares the same way on SQLite and PostgreSQL).
+    """
+
+    __tablename__ = "tick_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires: Mapped[float] = mapped_column(Float)
+
+
+class TickJobRow(Base):
+    """One thing the tick does once (a wave's reports to one lead, one deadline reminder): storage.jobs.
+
+    The key names waves, rounds, agencies and standards, never a person.
+    """
+
+    __tablename__ = "tick_jobs"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[str] = mapped_column(String(200), default="")
+    done_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class WaveReminderDaysRow(Base):
+    """A wave's own reminder schedule: days before it closes (REMINDER_DAYS when a wave has none)."""
+
+    __tablename__ = "wave_reminder_days"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    days: Mapped[str] = mapped_column(String(100))
+
+
+class ReminderRow(Base):
+    """Reminders to one person in one wave (storage.reminders), keyed by a keyed hash under the wave key.
+
+    Holds only what the schedule needs: the round last claimed and its outcome, the day a
+    reminder last went, the day the person last paused or resumed, and whether they opted
+    out. Never whether they answered (that is the submission token's, tested at send time).
+    Rows of a closed wave are deleted (storage.retention); their hashes died with the key.
+    """
+
+    __tablename__ = "reminders"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    person: Mapped[str] = mapped_column(String(64), primary_key=True)
+    due: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    quiet_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

@@ -42,6 +42,7 @@ from storage.models import (
     ExpertQuestionRow,
     GuidanceLogRow,
     InvitationRow,
+    ReminderRow,
     WaveKeyRow,
     WaveRow,
 )
@@ -121,6 +122,9 @@ async def enforce(db: Database, retention: Retention, *, now: datetime | None = 
             ),
             "invitations": delete(InvitationRow).where(
                 InvitationRow.wave_id.in_(select(WaveRow.id).where(WaveRow.closed.is_(True)))
+            ),
+            "reminders": delete(ReminderRow).where(
+                ReminderRow.wave_id.in_(select(WaveRow.id).where(WaveRow.closed.is_(True)))
             ),
         }
         for table, statement in statements.items():

@@ -196,6 +196,45 @@ async def test_a_service_that_is_not_a_connector_fails_that_person_and_the_run_g
     assert invitations_per_conversation(fake) == {"a:after": 1}
 
 
+@pytest.mark.parametrize(
+    ("status", "body", "content_type"),
+    [
+        (200, "OK", "text/plain"),
+        (200, "", "text/plain"),
+        (502, "<html><body><h1>502 Bad Gateway</h1></body></html>", "text/html"),
+        (403, "", "application/json"),
+    ],
+    ids=["200-text-plain", "200-empty", "502-html-page", "403-empty"],
+)
+async def test_an_answer_the_connector_would_never_give_fails_that_person_and_the_run_goes_on(
+    db: Database,
+    settings: Settings,
+    adapter: Any,
+    fake: FakeConnector,
+    wave: Wave,
+    partnership: Partnership,
+    status: int,
+    body: str,
+    content_type: str,
+) -> None:
+    """Regression: an empty body (200 or an error status) made the client library raise ValueError
+    ("Body is not available"), which crashed the whole run with a traceback."""
+    conversations = await install(db, fake.url, 3)
+    fake.fail(status, body=body, content_type=content_type, conversation=conversations[1])
+
+    summary = await run(db, settings, sender(settings, adapter), wave, partnership, workers=1)
+
+    assert (summary.sent, summary.failed) == (2, 1)
+    [reason] = summary.failures
+    assert reason.startswith(("the service", "HTTP"))
+    assert invitations_per_conversation(fake) == {conversations[0]: 1, conversations[2]: 1}
+    assert await invitations.statuses(db, wave.id) == {
+        "msteams:a:personal-0": "sent",
+        "msteams:a:personal-1": "failed",
+        "msteams:a:personal-2": "sent",
+    }
+
+
 async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
     db: Database, settings: Settings, adapter: Any, wave: Wave, partnership: Partnership
 ) -> None:

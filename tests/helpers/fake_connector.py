@@ -11,7 +11,7 @@ Run alone (for the benchmarks): ``python -m tests.helpers.fake_connector --port 
 ``per_second`` (``--per-second 50``) it throttles as Teams does: a send to a
 tenant that already had that many in the last second is answered 429 with
 Retry-After, and ``counts["throttled"]`` says how often; ``GET /_fake/recipients``
-tells how many conversations were sent to and the most any one received.
+tells how many conversations were sent to and the most and the least any one received.
 """
 
 from __future__ import annotations
@@ -57,6 +57,8 @@ class _Fault:
     remaining: int
     retry_after: str | None
     matches: Callable[[Call], bool]
+    body: str | None = None  # answered as is, with ``content_type``, instead of a JSON error
+    content_type: str = "text/plain"
 
 
 @dataclass
@@ -90,14 +92,20 @@ class FakeConnector:
         times: int = 1,
         retry_after: float | str | None = None,
         conversation: str | None = None,
+        body: str | None = None,
+        content_type: str = "text/plain",
     ) -> None:
-        """Answer the next ``times`` matching calls with ``status`` (and a Retry-After header)."""
+        """Answer the next ``times`` matching calls with ``status`` (and a Retry-After header).
+
+        With ``body`` the answer is that text as ``content_type`` (say an HTML error page, a
+        text/plain "OK" or an empty body) instead of a Bot Connector's JSON error.
+        """
 
         def matches(call: Call) -> bool:
             return conversation is None or call.conversation_id == conversation
 
         header = None if retry_after is None else str(retry_after)
-        self._faults.append(_Fault(status, times, header, matches))
+        self._faults.append(_Fault(status, times, header, matches, body, content_type))
 
     def sent(self, conversation: str | None = None) -> list[Any]:
         """Bodies of the activities sent or replied (not updates), optionally to one conversation."""
@@ -141,7 +149,8 @@ class FakeConnector:
             return web.json_response(self.counts)
         if request.path == "/_fake/recipients":
             most = max(self._received.values(), default=0)
-            return web.json_response({"conversations": len(self._received), "most": most})
+            least = min(self._received.values(), default=0)
+            return web.json_response({"conversations": len(self._received), "most": most, "least": least})
         match = _ROUTE.match(request.raw_path.split("?", 1)[0])
         if match is None:
             return web.json_response({"error": {"code": "NotFound", "message": request.path}}, status=404)
@@ -192,6 +201,10 @@ class FakeConnector:
             if self.record:
                 self.refused.append(call)
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            if fault.body is not None:
+                return web.Response(
+                    status=fault.status, text=fault.body, content_type=fault.content_type, headers=headers
+                )
             code = "Throttled" if fault.status == 429 else "ServiceError"
             error = {"error": {"code": code, "message": "injected by the fake connector"}}
             return web.json_response(error, status=fault.status, headers=headers)

@@ -15,7 +15,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy import types as sa_types
 
 from common.settings import Settings
-from storage import assessments, conversations, experts, guidance_log, invitations
+from storage import assessments, conversations, experts, guidance_log, invitations, jobs, lease, reminders
 from storage.audit import audit
 from storage.database import Database
 from storage.processed import activity_key, claim
@@ -129,6 +129,17 @@ async def used(db: Database, wave: Wave, settings: Settings) -> dict[str, Any]:
     await assessments.save_return(
         db, assessments.ReturnRecord(round_.id, "CSC", "submitted", "chat", wave.opens, None, None, (entry,))
     )
+    # The scheduled tick: its lease, a job it did once, a wave's reminder days, reminders to two people.
+    assert await lease.acquire(db, "tick", lease.new_holder(), 60)
+    assert await jobs.claim(db, f"assessment-action/{round_.id}/CSC/1a/{wave.closes}/0a1b2c3d4e5f")
+    await jobs.finish(
+        db, f"assessment-action/{round_.id}/CSC/1a/{wave.closes}/0a1b2c3d4e5f", "done", "", wave.opens
+    )
+    await reminders.set_days(db, wave.id, [7, 2])
+    hashed = await reminders.hasher(db, wave.id, settings.secret_bytes())
+    assert await reminders.claim(db, wave.id, hashed(people[7]["person_id"]), wave.closes, wave.closes)
+    await reminders.finish(db, wave.id, hashed(people[7]["person_id"]), True, wave.closes)
+    await reminders.note_quiet(db, wave.id, hashed(in_progress["person_id"]), wave.opens)
     return {
         "people": people,
         "submitted": people[:6],
