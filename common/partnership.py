@@ -158,7 +158,14 @@ def load_partnership(path: Path) -> Partnership:
     wave = data.get("default_wave") or {}
     name = str(_require(data, "name", where, str))
     boards = _boards(data, where, [a.code for a in agencies], contacts, leads, recipients) or (
-        Board(IMPLICIT_BOARD, name, tuple(seen), MappingProxyType(contacts), tuple(leads), recipients),
+        Board(
+            IMPLICIT_BOARD,
+            name,
+            tuple(a.code for a in agencies),
+            MappingProxyType(contacts),
+            tuple(leads),
+            recipients,
+        ),
     )
     every_lead = tuple(dict.fromkeys(lead for board in boards for lead in board.agency_leads))
     return Partnership(
