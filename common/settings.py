@@ -377,3 +377,4 @@ def settings_markdown() -> str:
         default = f"`{row.default}`" if row.default else "(empty)"
         lines.append(f"| `{row.env}` | {default} | {row.help} |")
     return "\n".join(lines) + "\n"
+

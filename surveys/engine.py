@@ -527,7 +527,8 @@ def _submit(turn: _Turn) -> Step:
     progress = replace(turn.progress, status="submitting", current=None, pending=())
     shown = {item.id for item in turn.visible(progress.answers)}
     answers = {
-        item.id: progress.answers.get(item.id) if item.id in shown else None for item in turn.definition.items
+        item.id: progress.answers.get(item.id) if item.id in shown else None
+        for item in turn.definition.items
     }
     submission = Submission(
         questionnaire=turn.definition.id,
@@ -668,7 +669,7 @@ def _help(turn: _Turn) -> Step:
 
 
 def _submit_early(turn: _Turn) -> Step:
-    """ "submit" before the summary: the summary when every item is answered, else not yet."""
+    """"submit" before the summary: the summary when every item is answered, else not yet."""
     progress = turn.progress
     finished = _first_unanswered(turn.definition, progress.answers) is None
     if finished and not progress.pending:

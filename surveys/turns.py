@@ -14,13 +14,13 @@ from typing import Any, Literal
 AnswerValue = str | int | tuple[str, ...] | None
 
 Status = Literal[
-    "not_started",  # nothing asked yet
-    "in_progress",  # an item is being asked
-    "paused",  # stopped by the respondent; resumes at `current`
-    "confirming",  # summary shown, waiting for submit / back / restart
-    "restarting",  # asked "are you sure you want to restart?"
-    "submitting",  # confirmed; the bot layer is storing it (idempotent by response_id)
-    "submitted",  # stored; nothing identifying is kept beyond this point
+    "not_started",   # nothing asked yet
+    "in_progress",   # an item is being asked
+    "paused",        # stopped by the respondent; resumes at `current`
+    "confirming",    # summary shown, waiting for submit / back / restart
+    "restarting",    # asked "are you sure you want to restart?"
+    "submitting",    # confirmed; the bot layer is storing it (idempotent by response_id)
+    "submitted",     # stored; nothing identifying is kept beyond this point
 ]
 
 
@@ -70,7 +70,8 @@ class Progress:
             status=data.get("status", "not_started"),
             current=data.get("current"),
             answers={
-                k: tuple(v) if isinstance(v, list) else v for k, v in (data.get("answers") or {}).items()
+                k: tuple(v) if isinstance(v, list) else v
+                for k, v in (data.get("answers") or {}).items()
             },
             history=tuple(data.get("history") or ()),
             reminded=bool(data.get("reminded")),
@@ -133,23 +134,9 @@ class Prompt:
 
 
 Outcome = Literal[
-    "started",
-    "answered",
-    "reprompt",
-    "no_match",
-    "skipped",
-    "back",
-    "paused",
-    "resumed",
-    "restart_asked",
-    "restarted",
-    "restart_cancelled",
-    "help",
-    "summary",
-    "submitted",
-    "screened",
-    "stale",
-    "ignored",
+    "started", "answered", "reprompt", "no_match", "skipped", "back", "paused", "resumed",
+    "restart_asked", "restarted", "restart_cancelled", "help", "summary", "submitted",
+    "screened", "stale", "ignored",
 ]
 
 
