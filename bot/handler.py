@@ -73,6 +73,12 @@ def _typed(activity: Activity) -> str:
     return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
 
 
+def _wave_of(value: Mapping[str, Any]) -> int | None:
+    """The wave a start button names ({"action": "start", "wave": 7}), if it names one."""
+    wave = value.get("wave")
+    return wave if isinstance(wave, int) and not isinstance(wave, bool) else None
+
+
 def _in_danger(texts: tuple[str, ...]) -> str | None:
     """The first of ``texts`` that suggests someone is in danger now, if any (each detected once)."""
     return next((text for text in dict.fromkeys(texts) if text and emergency.detect(text)), None)
@@ -171,8 +177,11 @@ class SafeguardingBot:
         if word in ASSESSMENT_WORDS:  # agency leads' self-assessment (bot.assessment_turns)
             return await self.assessment.command(activity, word)
         paused = saved is not None and saved.status == "paused"
-        if command == START or (paused and command == "resume"):
-            return await self.survey.start(person, delivery)  # checks the survey window before resuming
+        if command == START or (paused and command == "resume"):  # checks the survey window first
+            return await self.survey.start(person, delivery, resume=command == "resume")
+        picked = await self.survey.choice(person, text) if text and not command else None
+        if picked is not None:  # "2" or a title typed after "which questionnaire?"
+            return await self.survey.start(person, delivery, wave=picked.wave.id)
         if paused and (command or word in GREETINGS):
             return await self.survey.step(person, said, saved=saved, delivery=delivery)
         to_survey = word in SURVEY_WORDS or (value is not None and (value.get("item") or command))
@@ -220,7 +229,7 @@ class SafeguardingBot:
         if action == "start":
             if not personal:
                 return Replies().add(cards.text_activity(wording.PRIVATE_ONLY))
-            return await self.survey.start(identity.person_id(activity), delivery)
+            return await self.survey.start(identity.person_id(activity), delivery, wave=_wave_of(value))
         if action == "ask":
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
         if action == "assessment":
