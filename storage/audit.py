@@ -50,7 +50,7 @@ DATED = {
 }
 # Agencies' own self-assessment returns: statements of an organisation, not of a person, with the
 # round's deadlines and actions' due dates (docs/anonymity.md).
-AGENCY_LEVEL = {"assessment_rounds", "assessment_returns", "assessment_entries"}
+AGENCY_LEVEL = {"assessment_rounds", "assessment_returns", "assessment_entries", "agency_summaries"}
 # Columns of free text people wrote (already redacted when stored).
 FREE_TEXT = {("answers", "value"), ("guidance_log", "question"), ("expert_questions", "question")}
 RESPONSE_SIDE = ("responses", "answers", "submission_tokens")
