@@ -31,6 +31,7 @@ from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
 from bot.replies import Replies, deliver
 from bot.services import Services
+from bot.summary_turns import AgencySummaryTurns
 from bot.survey_turns import ACTIVE, SurveyTurns
 from guidance import emergency
 from storage import conversations
@@ -65,6 +66,7 @@ ONCE = {
     "expert": wording.EXPERT_ALREADY_ASKED,
     "expert_answer": wording.ALREADY_RECORDED,
     "expert_suggest": wording.ALREADY_RECORDED,
+    "agency_summary": wording.ALREADY_RECORDED,
 }
 
 
@@ -93,6 +95,7 @@ class SafeguardingBot:
         self.guidance = GuidanceTurns(services)
         self.deliveries = Deliveries(services.db, services.settings.secret_bytes())
         self.assessment = AssessmentTurns(services)
+        self.summaries = AgencySummaryTurns(services)
 
     async def on_turn(self, ctx: TurnContext) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
@@ -248,6 +251,8 @@ class SafeguardingBot:
             return await self.guidance.ask_expert(activity, value)
         if action == "expert_answer":
             return await self.guidance.expert_answer(activity, value)
+        if action == "agency_summary":
+            return await self.summaries.submit(activity, value)
         return await self.guidance.expert_suggest(activity, value)
 
     # -- installs --
