@@ -137,15 +137,12 @@ async def open_command(
                 f"wave {clash.id} of {definition.id} already runs from {clash.opens} to {clash.closes}: "
                 "extend it, or choose dates after it closes"
             )
-        wave = await create_wave(
-            db,
-            definition.id,
-            definition.version,
-            args.opens,
-            args.closes,
-            agencies,
-            boards=boards,
-        )
+        try:
+            wave = await create_wave(
+                db, definition.id, definition.version, args.opens, args.closes, agencies, boards=boards
+            )
+        except ValueError as exc:  # a demonstration wave already has that period
+            raise WaveProblem(str(exc)) from None
         known = sum(1 for agency in agencies if agency.headcount is not None)
         return (
             f"wave {wave.id} opened: {definition.title} (v{wave.version}), {wave.opens} to {wave.closes}, "

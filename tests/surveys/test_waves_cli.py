@@ -16,7 +16,7 @@ import pytest
 
 from storage.database import Database
 from storage.migrate import upgrade_async
-from storage.waves import get_wave, list_waves, wave_agencies
+from storage.waves import create_wave, get_wave, list_waves, wave_agencies
 from surveys.__main__ import main
 from tests.conftest import TEST_SECRET
 
@@ -228,3 +228,12 @@ def test_python_dash_m_surveys_waves_runs_and_refuses_without_a_traceback(tmp_pa
     )
     refused((done.returncode, done.stdout, done.stderr), "python -m storage upgrade")
     assert done.stderr.startswith("python -m surveys waves list:")
+
+
+async def test_a_period_held_by_a_demonstration_wave_is_refused_in_one_line(
+    env: Path, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await create_wave(db, "practitioner", 1, date(2026, 12, 5), date(2027, 1, 10), [], demo=True)
+    opening = ["open", "--questionnaire", "practitioner", "--opens", "2026-12-05", "--closes", "2027-01-10"]
+    refused(await waves(capsys, *opening), "a demonstration wave")
+    assert await list_waves(db) == []
