@@ -12,14 +12,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from tqdm import tqdm
 
 from analysis.collate import collate
-from analysis.delivery import Sent, deliver
+from analysis.delivery import Sent, deliver, routing
 from analysis.exports import export_table, write_export
 from analysis.frame import submissions
 from analysis.impact import issues, write_impact_annex
@@ -83,7 +83,7 @@ def _summary(ctx: Context, data: WaveData, definition: Definition) -> Summary:
     # the practitioner questionnaire has one coded item (one_change); its codebook names it
     codebook = next((book for book in map(load_codebook, codebook_names()) if book.item in text_items), None)
     overrides = load_overrides(ctx.settings.theme_overrides_file)
-    return collate(
+    summary = collate(
         data.frame,
         definition,
         load_measures(definition, codes),
@@ -96,6 +96,7 @@ def _summary(ctx: Context, data: WaveData, definition: Definition) -> Summary:
         min_quote_size=ctx.settings.min_quote_size,
         demo=data.wave.demo,
     )
+    return replace(summary, agency_summaries=data.agency_summaries)
 
 
 def _write_reports(
@@ -244,28 +245,32 @@ async def reports_to_send(ctx: Context, wave_id: int | None) -> tuple[Wave, Summ
             f"wave {data.wave.id} is a demonstration wave: its reports are not sent to agency leads"
         )
     summary = _summary(ctx, data, definition)
-    leads = sorted({lead.agency for lead in ctx.partnership.agency_leads})
-    _write_reports(ctx, summary, definition, leads, ctx.settings.report_dir)
+    route = routing(ctx.partnership, data.wave.boards, [code for code, _, _ in data.agencies])
+    groups = sorted({lead.agency for lead in route.leads}) + ([PARTNERSHIP] if route.recipients else [])
+    _write_reports(ctx, summary, definition, groups, ctx.settings.report_dir)
     return data.wave, summary
 
 
 async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
     wave, summary = await reports_to_send(ctx, args.wave)
+    route = routing(ctx.partnership, wave.boards, set(summary.groups) - {PARTNERSHIP})
     teams = adapter = None
-    if any(lead.teams_user for lead in ctx.partnership.agency_leads):
-        # The bot layer implements analysis.delivery.TeamsSender; imported only when a lead uses Teams.
+    if any(one.teams_user for one in (*route.leads, *route.recipients)):
+        # The bot layer implements analysis.delivery.TeamsSender; imported only when a reader uses Teams.
         from bot.adapter import create_adapter
         from bot.proactive import ProactiveSender
 
         adapter = create_adapter(ctx.settings)
         teams = ProactiveSender(ctx.settings, adapter, db=ctx.db)
     try:
-        results: list[Sent] = await deliver(ctx.settings, ctx.partnership, summary, datetime.now(UTC), teams)
+        results: list[Sent] = await deliver(
+            ctx.settings, ctx.partnership, summary, datetime.now(UTC), teams, wave.boards
+        )
     finally:
         if adapter is not None:
             await adapter.close()
     for sent in results:
-        print(f"{sent.agency}\t{sent.channel}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
+        print(f"{sent.agency}\t{sent.channel}\t{sent.to}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
     folder = report_dir(ctx.settings.report_dir, wave.id, PARTNERSHIP).parent
     print(f"reports for wave {wave.id} under {folder}", file=sys.stderr)
     return 0 if all(s.ok for s in results) else 1

@@ -1,4 +1,10 @@
-"""Delivering each agency lead their collated return: a summary card in Teams and/or an email.
+"""Delivering each agency lead their collated return, and each board its report: Teams and/or email.
+
+A wave belongs to one or more of the partnership's boards: its agencies' leads
+named in those boards get their agency's return (with a request for the
+agency's own summary of the findings, which the card collects), and the
+boards' report recipients get the partnership report. Someone named in two of
+the wave's boards is sent it once.
 
 The summary is a plain dict (the bot renders it as a card); the link is
 signed for that one agency and expires (analysis.links). Teams goes through
@@ -13,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import mimetypes
 import smtplib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
@@ -26,7 +32,7 @@ from analysis.links import report_url
 from analysis.reports import report_dir
 from analysis.summaries import PARTNERSHIP, Summary
 from analysis.suppression import reason_text
-from common.partnership import AgencyLead, Partnership
+from common.partnership import AgencyLead, Board, Partnership, Recipient
 from common.settings import Settings
 
 CARD_MEASURES = 6
@@ -43,10 +49,40 @@ class TeamsSender(Protocol):
 class Sent:
     """What happened for one lead on one channel ("teams" or "email")."""
 
-    agency: str
+    agency: str  # or analysis.summaries.PARTNERSHIP for a board's report recipient
     channel: str
     ok: bool
     detail: str = ""
+    to: str = ""  # the email address, or the Teams user
+
+
+@dataclass(frozen=True)
+class Routing:
+    """Who a wave's results go to: the leads of its agencies and its boards' report recipients."""
+
+    boards: tuple[Board, ...]
+    leads: tuple[AgencyLead, ...]
+    recipients: tuple[Recipient, ...]
+
+    @property
+    def title(self) -> str:
+        """The boards' names as readers know them (the partnership report's addressee)."""
+        return " and ".join(board.title for board in self.boards)
+
+
+def routing(partnership: Partnership, boards: Collection[str], agencies: Collection[str]) -> Routing:
+    """The boards named (every board when none is), their leads of ``agencies``, their recipients."""
+    chosen = tuple(board for board in partnership.boards if not boards or board.name in boards)
+    if partnership.boards:
+        leads = [lead for board in chosen for lead in board.agency_leads]
+    else:  # a Partnership made in code, without the file's implicit board
+        leads = list(partnership.agency_leads)
+    recipients = [recipient for board in chosen for recipient in board.report_recipients]
+    return Routing(
+        chosen,
+        tuple(dict.fromkeys(lead for lead in leads if lead.agency in agencies)),
+        tuple(dict.fromkeys(recipients)),
+    )
 
 
 def _number(value: object) -> float | int | None:
@@ -112,6 +148,8 @@ def lead_summary(summary: Summary, agency: str, name: str, partnership_name: str
         "suppressed_reason": str(own["reason"]),
         "figures": items,
         "top_themes": [str(t) for t in top],
+        # an agency lead is asked for the agency's own summary of the findings, for the board
+        "ask_summary": agency != PARTNERSHIP,
     }
 
 
@@ -176,49 +214,97 @@ async def send_email(settings: Settings, message: EmailMessage) -> None:
     await asyncio.to_thread(_smtp_send, settings.smtp_host, settings.smtp_port, message)
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One reader's summary card and report link, ready to send (a lead, or a board's recipient)."""
+
+    reader: AgencyLead  # a board's report recipient reads as the PARTNERSHIP group
+    card: Mapping[str, Any]
+    link: str
+
+
+def outgoing(
+    settings: Settings,
+    partnership: Partnership,
+    summary: Summary,
+    now: datetime,
+    boards: Collection[str] = (),
+) -> list[Outgoing]:
+    """What goes to each reader of the wave's ``boards`` (all when empty), each reader once.
+
+    Reports must already be written under settings.report_dir (each lead's
+    agency's, and the partnership's when a board has report recipients).
+    """
+    names = {a.code: a.name for a in partnership.agencies}
+    route = routing(partnership, boards, set(summary.groups) - {PARTNERSHIP})
+    found = [
+        Outgoing(
+            lead,
+            lead_summary(
+                summary.for_agency(lead.agency),
+                lead.agency,
+                names.get(lead.agency, lead.agency),
+                partnership.name,
+            ),
+            report_url(settings, summary.wave, lead.agency, now),
+        )
+        for lead in route.leads
+    ]
+    if route.recipients:
+        card = lead_summary(summary, PARTNERSHIP, route.title, partnership.name)
+        link = report_url(settings, summary.wave, PARTNERSHIP, now)
+        found += [
+            Outgoing(AgencyLead(PARTNERSHIP, recipient.email, recipient.teams_user), card, link)
+            for recipient in route.recipients
+        ]
+    return found
+
+
 async def deliver(
     settings: Settings,
     partnership: Partnership,
     summary: Summary,
     now: datetime,
     teams: TeamsSender | None,
+    boards: Collection[str] = (),
 ) -> list[Sent]:
-    """Send every configured lead their agency's summary and link (Teams and/or email).
+    """Send the leads and report recipients of the wave's ``boards`` (all when empty) their summary.
 
-    Reports must already be written under settings.report_dir. A lead whose
-    Teams user is set but with no sender wired is reported as not sent.
+    A reader whose Teams user is set but with no sender wired is reported as not sent.
     """
-    names = {a.code: a.name for a in partnership.agencies}
     results: list[Sent] = []
-    for lead in partnership.agency_leads:
-        card = lead_summary(
-            summary.for_agency(lead.agency),
-            lead.agency,
-            names.get(lead.agency, lead.agency),
-            partnership.name,
-        )
-        link = report_url(settings, summary.wave, lead.agency, now)
-        if lead.teams_user:
-            if teams is None:
-                results.append(Sent(lead.agency, "teams", False, "Teams sending is not wired"))
-            else:
-                try:
-                    outcome = await teams.send_summary(lead, card, link)
-                except Exception as exc:  # one lead's failure must not stop the others
-                    results.append(Sent(lead.agency, "teams", False, type(exc).__name__))
-                else:
-                    ok = bool(getattr(outcome, "ok", True))
-                    results.append(Sent(lead.agency, "teams", ok, str(getattr(outcome, "error", "") or "")))
-        if lead.email:
-            if not settings.smtp_host:
-                results.append(Sent(lead.agency, "email", False, "SMTP_HOST is not set"))
-                continue
-            folder = report_dir(settings.report_dir, summary.wave, lead.agency)
-            files = [folder / name for name in ATTACHMENTS if (folder / name).is_file()]
+    for one in outgoing(settings, partnership, summary, now, boards):
+        results += await send_one(settings, one, teams)
+    return results
+
+
+async def send_one(settings: Settings, one: Outgoing, teams: TeamsSender | None) -> list[Sent]:
+    """One reader's summary by Teams and/or email; each outcome reported, none raised."""
+    lead, card, link = one.reader, one.card, one.link
+    results: list[Sent] = []
+    if lead.teams_user:
+        to = lead.teams_user
+        if teams is None:
+            results.append(Sent(lead.agency, "teams", False, "Teams sending is not wired", to))
+        else:
             try:
-                await send_email(settings, email_message(settings, lead, card, link, files))
-            except (OSError, smtplib.SMTPException) as exc:
-                results.append(Sent(lead.agency, "email", False, type(exc).__name__))
+                outcome = await teams.send_summary(lead, card, link)
+            except Exception as exc:  # one reader's failure must not stop the others
+                results.append(Sent(lead.agency, "teams", False, type(exc).__name__, to))
             else:
-                results.append(Sent(lead.agency, "email", True, f"{len(files)} attachment(s)"))
+                ok = bool(getattr(outcome, "ok", True))
+                results.append(Sent(lead.agency, "teams", ok, str(getattr(outcome, "error", "") or ""), to))
+    if lead.email:
+        to = lead.email
+        if not settings.smtp_host:
+            results.append(Sent(lead.agency, "email", False, "SMTP_HOST is not set", to))
+            return results
+        folder = report_dir(settings.report_dir, int(card["wave"]), lead.agency)
+        files = [folder / name for name in ATTACHMENTS if (folder / name).is_file()]
+        try:
+            await send_email(settings, email_message(settings, lead, card, link, files))
+        except (OSError, smtplib.SMTPException) as exc:
+            results.append(Sent(lead.agency, "email", False, type(exc).__name__, to))
+        else:
+            results.append(Sent(lead.agency, "email", True, f"{len(files)} attachment(s)", to))
     return results

@@ -8,12 +8,13 @@ pivoted in pandas by ``analysis.frame.tidy_frame``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import select
 
 from analysis.frame import META_COLUMNS, tidy_frame
+from storage.agency_summaries import read_summaries
 from storage.database import Database
 from storage.models import AnswerRow, ResponseRow
 from storage.waves import Wave, get_wave, latest_wave, list_waves, wave_agencies
@@ -31,6 +32,7 @@ class WaveData:
     agencies: tuple[tuple[str, str, int | None], ...]  # (code, name, headcount) in report order
     previous_wave: Wave | None
     previous: pd.DataFrame | None
+    agency_summaries: dict[str, str] = field(default_factory=dict)  # agencies' own, by code
 
 
 async def load_long(db: Database, wave_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -103,4 +105,5 @@ async def load_wave_data(
     earlier = [w for w in waves if (w.opens, w.id) < (wave.opens, wave.id)]
     previous_wave = earlier[-1] if earlier else None
     previous = await load_frame(db, previous_wave.id, definition, codes) if previous_wave else None
-    return WaveData(wave, frame, agencies, previous_wave, previous)
+    summaries = await read_summaries(db, wave.id)
+    return WaveData(wave, frame, agencies, previous_wave, previous, summaries)

@@ -269,6 +269,12 @@ def report_context(
         "target": TARGET_RATE,
         "responses": table_view(by_key["responses"]),
         "themes": _theme_view(summary, group if not partnership else PARTNERSHIP),
+        # the agencies' own summaries of their findings, in the partnership's agency order
+        "agency_summaries": [
+            {"code": code, "name": names.get(code, code), "text": summary.agency_summaries[code]}
+            for code in summary.groups
+            if code in summary.agency_summaries
+        ],
     }
     distributions = by_key["distributions"]
     if partnership:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -76,6 +76,8 @@ class Summary:
     previous_wave: int | None = None
     min_quote_size: int = 0
     demo: bool = False
+    # each agency's own summary of its findings, sent back to the board by its lead (by agency code)
+    agency_summaries: Mapping[str, str] = field(default_factory=dict)
 
     def for_agency(self, agency: str) -> Summary:
         """Only this agency's rows and the partnership's (what that agency's lead may see)."""
@@ -92,6 +94,7 @@ class Summary:
             distributions=only(self.distributions),
             themes=only(self.themes),
             comparison=only(self.comparison),
+            agency_summaries={k: v for k, v in self.agency_summaries.items() if k == agency},
         )
 
 

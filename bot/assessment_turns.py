@@ -91,11 +91,7 @@ class AssessmentTurns:
 
     def _agency_of(self, person: str) -> str | None:
         """The agency whose lead this person is, by the Teams id in the partnership file."""
-        bare = person.split(":", 1)[-1]
-        for lead in self.services.partnership.agency_leads:
-            if lead.teams_user and lead.teams_user in (person, bare):
-                return lead.agency
-        return None
+        return self.services.partnership.lead_agency(person)
 
     async def _evidence(
         self, round_: store.Round, agency: str

@@ -34,6 +34,7 @@ from bot.guidance_turns import GuidanceTurns
 from bot.help import load_help
 from bot.replies import Replies, deliver
 from bot.services import Services
+from bot.summary_turns import AgencySummaryTurns
 from bot.survey_turns import ACTIVE, SurveyTurns
 from guidance import emergency
 from storage import conversations
@@ -68,12 +69,19 @@ ONCE = {
     "expert": wording.EXPERT_ALREADY_ASKED,
     "expert_answer": wording.ALREADY_RECORDED,
     "expert_suggest": wording.ALREADY_RECORDED,
+    "agency_summary": wording.ALREADY_RECORDED,
 }
 
 
 def _typed(activity: Activity) -> str:
     """What the person typed, without an @mention of the bot (channels)."""
     return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
+
+
+def _wave_of(value: Mapping[str, Any]) -> int | None:
+    """The wave a start button names ({"action": "start", "wave": 7}), if it names one."""
+    wave = value.get("wave")
+    return wave if isinstance(wave, int) and not isinstance(wave, bool) else None
 
 
 def _in_danger(texts: tuple[str, ...]) -> str | None:
@@ -96,6 +104,7 @@ class SafeguardingBot:
         self.guidance = GuidanceTurns(services)
         self.deliveries = Deliveries(services.db, services.settings.secret_bytes())
         self.assessment = AssessmentTurns(services)
+        self.summaries = AgencySummaryTurns(services)
 
     async def on_turn(self, ctx: TurnContext) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
@@ -188,8 +197,11 @@ class SafeguardingBot:
         if word in ASSESSMENT_WORDS:  # agency leads' self-assessment (bot.assessment_turns)
             return await self.assessment.command(activity, word)
         paused = saved is not None and saved.status == "paused"
-        if command == START or (paused and command == "resume"):
-            return await self.survey.start(person, delivery)  # checks the survey window before resuming
+        if command == START or (paused and command == "resume"):  # checks the survey window first
+            return await self.survey.start(person, delivery, resume=command == "resume")
+        picked = await self.survey.choice(person, text) if text and not command else None
+        if picked is not None:  # "2" or a title typed after "which questionnaire?"
+            return await self.survey.start(person, delivery, wave=picked.wave.id)
         reply = short_reply(word)
         if paused and (command or word in GREETINGS or reply):  # "yes" to "would you like to resume?"
             return await self.survey.step(person, said, saved=saved, delivery=delivery)
@@ -251,7 +263,7 @@ class SafeguardingBot:
         if action == "start":
             if not personal:
                 return Replies().add(cards.text_activity(wording.PRIVATE_ONLY))
-            return await self.survey.start(identity.person_id(activity), delivery)
+            return await self.survey.start(identity.person_id(activity), delivery, wave=_wave_of(value))
         if action == "ask":
             return Replies().add(cards.text_activity(wording.ASK_PROMPT))
         if action == reminders.STOP_ACTION and personal:
@@ -275,6 +287,8 @@ class SafeguardingBot:
             return await self.guidance.ask_expert(activity, value)
         if action == "expert_answer":
             return await self.guidance.expert_answer(activity, value)
+        if action == "agency_summary":
+            return await self.summaries.submit(activity, value)
         return await self.guidance.expert_suggest(activity, value)
 
     # -- installs --

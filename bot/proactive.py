@@ -22,6 +22,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, ConversationReference
 from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
+from assessments.screening import MAX_TEXT
 from bot.adapter import ReusingCloudAdapter, retry_after_seconds
 from bot.cards import card, card_activity
 from bot.identity import TEAMS, channel_key
@@ -34,6 +35,12 @@ from storage.database import Database
 log = logging.getLogger(__name__)
 
 RETRYABLE = frozenset({500, 502, 503, 504})
+SUMMARY_INPUT = "agency_summary"
+
+SUMMARY_REQUEST = (
+    "The board asks each agency for a summary of its findings: what these results tell you and what "
+    "your agency will do. Write it here; it appears in the partnership report under your agency's name."
+)
 
 
 @dataclass(frozen=True)
@@ -230,6 +237,21 @@ def summary_card(summary: Mapping[str, Any], link: str) -> dict[str, Any]:
     body = [{"type": "TextBlock", "text": title, "wrap": True, "weight": "Bolder"}]
     lines = [line for line in rest.splitlines() if line]
     body += [{"type": "TextBlock", "text": line, "wrap": True, "spacing": "Small"} for line in lines]
+    actions: list[dict[str, Any]] = [{"type": "Action.OpenUrl", "title": "Open the full report", "url": link}]
+    if summary.get("ask_summary"):  # the board asks each agency for its own summary of the findings
+        body += [
+            {"type": "TextBlock", "text": SUMMARY_REQUEST, "wrap": True, "separator": True},
+            {
+                "type": "Input.Text",
+                "id": SUMMARY_INPUT,
+                "isMultiline": True,
+                "maxLength": MAX_TEXT,
+                "label": "Your agency's summary of the findings",
+                "placeholder": "What the findings tell you, and what your agency will do about them",
+            },
+        ]
+        data = {"action": "agency_summary", "wave": summary["wave"], "agency": summary["agency"]}
+        actions.append({"type": "Action.Submit", "title": "Send our summary to the board", "data": data})
     content = card(body, title)
-    content["actions"] = [{"type": "Action.OpenUrl", "title": "Open the full report", "url": link}]
+    content["actions"] = actions
     return content

@@ -20,10 +20,12 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
+
+from botbuilder.schema import Activity
 
 from bot import cards, wording
 from bot.deliveries import Delivery
@@ -33,9 +35,11 @@ from guidance.screening import screen
 from storage import processed, submissions, survey_state
 from storage.errors import ETagConflict, WaveKeyGone
 from storage.processed import AlreadyProcessed
-from storage.waves import Wave, current_wave, get_wave, latest_wave
+from storage.waves import Wave, latest_wave, open_waves
 from surveys import engine
 from surveys import wording as survey_wording
+from surveys.audience import may_take
+from surveys.matching import normalise
 from surveys.model import Definition
 from surveys.turns import Progress, Said, Step
 
@@ -64,6 +68,57 @@ class Saved:
         return self.progress.status
 
 
+@dataclass(frozen=True)
+class Offer:
+    """An open wave a person may answer, its questionnaire, and their document in it (if started)."""
+
+    wave: Wave
+    definition: Definition
+    saved: Saved | None = None
+
+
+@dataclass
+class Offers:
+    """What a person is offered today, and why there may be nothing."""
+
+    open: list[Offer] = field(default_factory=list)
+    submitted: bool = False  # they have answered an open wave
+    unavailable: bool = False  # an open wave's questionnaire (at its version) is not loaded
+
+    def pick(self, wave: int | None, resume: bool) -> Offer | None:
+        """The offer to begin: the chosen wave's; the only one; the only one started when resuming."""
+        if wave is not None:
+            return next((offer for offer in self.open if offer.wave.id == wave), None)
+        if len(self.open) == 1:
+            return self.open[0]
+        started = [offer for offer in self.open if offer.saved is not None]
+        return started[0] if resume and len(started) == 1 else None
+
+
+def _choice(offers: list[Offer]) -> Activity:
+    """Which questionnaire? A numbered list (a number or a title can be typed) and a button for each."""
+    lines = [
+        wording.CHOICE_LINE.format(
+            number=number,
+            title=offer.definition.title,
+            closes=wording.day(offer.wave.closes),
+            state=wording.CHOICE_STARTED if offer.saved is not None else "",
+        )
+        for number, offer in enumerate(offers, 1)
+    ]
+    text = "\n\n".join([wording.WHICH_QUESTIONNAIRE, *lines])
+    buttons = [
+        (
+            (wording.RESUME_BUTTON if offer.saved is not None else wording.START_BUTTON).format(
+                title=offer.definition.title
+            ),
+            {"action": "start", "wave": offer.wave.id},
+        )
+        for offer in offers
+    ]
+    return cards.card_activity(cards.offer_card(text, buttons), summary=wording.WHICH_QUESTIONNAIRE)
+
+
 class SurveyTurns:
     """Starting, answering and submitting the questionnaire for one person at a time."""
 
@@ -72,15 +127,30 @@ class SurveyTurns:
 
     # -- reading and writing the survey document --
 
-    async def load(self, person: str) -> Saved | None:
-        """The person's survey document in an open wave, opened (stored sealed: storage.survey_state)."""
-        opened = await survey_state.read_survey(
+    async def load_all(self, person: str) -> list[Saved]:
+        """The person's survey documents in open waves (one per wave), opened, by wave id."""
+        opened = await survey_state.read_surveys(
             self.services.db, self.services.settings.secret_bytes(), person, self.services.state.read
         )
-        if opened is None:
-            return None
-        progress = Progress.from_json(opened.content["progress"])
-        return Saved(opened.key, person, opened.wave_id, progress, opened.document.get("e_tag"))
+        return [
+            Saved(
+                one.key,
+                person,
+                one.wave_id,
+                Progress.from_json(one.content["progress"]),
+                one.document.get("e_tag"),
+            )
+            for one in opened
+        ]
+
+    async def load(self, person: str, wave: int | None = None) -> Saved | None:
+        """The person's document in ``wave``; without one, the survey they are in: the one under way
+        (at most one is, starting another pauses it), else the latest paused."""
+        documents = await self.load_all(person)
+        if wave is not None:
+            return next((one for one in documents if one.wave == wave), None)
+        under_way = [one for one in documents if one.status in ACTIVE or one.status == "submitting"]
+        return (under_way or documents or [None])[-1]
 
     async def _save(self, saved: Saved, progress: Progress, turn: str | None = None) -> None:
         """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it."""
@@ -97,43 +167,110 @@ class SurveyTurns:
 
     # -- starting --
 
-    async def start(self, person: str, delivery: Delivery | None = None) -> Replies:
-        """Start (or pick up) the questionnaire, if the wave is open and this person has not answered it."""
+    async def offers(self, person: str, documents: list[Saved] | None = None) -> Offers:
+        """The open waves this person may answer and has not (each with their document, if any)."""
+        if documents is None:
+            documents = await self.load_all(person)
+        mine = {one.wave: one for one in documents}
+        found = Offers()
+        for wave in await open_waves(self.services.db, self._today()):
+            definition = self.services.definitions.get(wave.questionnaire)
+            if definition is None or definition.version != wave.version:
+                log.error(
+                    "wave %s needs %s v%s, which is not loaded", wave.id, wave.questionnaire, wave.version
+                )
+                found.unavailable = True
+                continue
+            if not may_take(definition, wave.boards, self.services.partnership, person):
+                continue
+            saved = mine.get(wave.id)
+            if saved is None and await self._has_submitted(wave, person):
+                found.submitted = True
+                continue
+            found.open.append(Offer(wave, definition, saved))
+        return found
+
+    async def start(
+        self,
+        person: str,
+        delivery: Delivery | None = None,
+        *,
+        wave: int | None = None,
+        resume: bool = False,
+    ) -> Replies:
+        """Start (or pick up) a questionnaire this person may answer in an open wave.
+
+        ``wave``: the one they chose. Otherwise the only one on offer; with
+        several, the only one they have started when ``resume``; else they are
+        asked which.
+        """
         delivery = delivery or Delivery()
-        saved = await self.load(person)
-        if saved is not None and saved.status == "submitting":
-            return await self._submit(saved)
-        if saved is not None and saved.status in ACTIVE | {"paused"}:
-            if await self._still_open(saved):
-                resume = Said(value={"command": "resume"}, sent_at=delivery.sent_at)
-                return await self.step(person, resume, saved=saved, delivery=delivery)
-            await self.services.state.delete([saved.key])
-        wave = await current_wave(
-            self.services.db, self.services.partnership.default_questionnaire, self._today()
-        )
-        if wave is None:
-            return Replies().add(cards.text_activity(await self._window_message()))
-        if await self._has_submitted(wave, person):
+        documents = await self.load_all(person)
+        waiting = next((one for one in documents if one.status == "submitting"), None)
+        if waiting is not None:
+            return await self._submit(waiting)
+        offers = await self.offers(person, documents)
+        offered = {offer.wave.id for offer in offers.open}
+        stale = [one.key for one in documents if one.wave not in offered]
+        if stale:  # their wave has ended (or is no longer theirs): nothing there can be answered
+            await self.services.state.delete(stale)
+        chosen = offers.pick(wave, resume)
+        if chosen is not None:
+            return await self._begin(person, chosen, len(offers.open), documents, delivery)
+        if len(offers.open) > 1 and wave is None:
+            return Replies().add(_choice(offers.open))
+        if offers.submitted:
             return Replies().add(cards.text_activity(survey_wording.ALREADY_SUBMITTED))
-        definition = self.services.definitions.get(wave.questionnaire)
-        if definition is None or definition.version != wave.version:
-            log.error("wave %s needs %s v%s, which is not loaded", wave.id, wave.questionnaire, wave.version)
+        if offers.unavailable:
             return Replies().add(cards.text_activity(wording.SURVEY_UNAVAILABLE))
+        if wave is not None:
+            return Replies().add(wording.offer(wording.NOT_ON_OFFER, start=True))
+        return Replies().add(cards.text_activity(await self._window_message()))
+
+    async def _begin(
+        self, person: str, offer: Offer, choices: int, documents: list[Saved], delivery: Delivery
+    ) -> Replies:
+        """Resume or start ``offer``'s questionnaire, pausing any other under way first."""
+        for other in documents:
+            if other.wave != offer.wave.id and other.status in ACTIVE:
+                await self._save(other, replace(other.progress, status="paused"))
+        title = offer.definition.title
+        if offer.saved is not None:
+            resume = Said(value={"command": "resume"}, sent_at=delivery.sent_at)
+            replies = await self.step(person, resume, saved=offer.saved, delivery=delivery)
+            if choices == 1:
+                return replies
+            return Replies().add(cards.text_activity(wording.BACK_TO.format(title=title))).extend(replies)
+        definition = offer.definition
         begin = Said(value={"command": "start"})
         step = engine.advance(definition, engine.start(definition), begin, now=delivery.shown_at())
-        fresh = Saved("", person, wave.id, step.progress, None)  # _save finds its key
+        fresh = Saved("", person, offer.wave.id, step.progress, None)  # _save finds its key
         try:
             await self._save(fresh, step.progress, delivery.key)
         except AlreadyProcessed:
             return await self.again(person)
-        return self._render(definition, step, None, Said())
+        starting = Replies().add(cards.text_activity(wording.STARTING.format(title=title)))
+        return starting.extend(self._render(definition, step, None, Said()))
+
+    async def choice(self, person: str, text: str) -> Offer | None:
+        """The questionnaire a typed word picks when several are on offer: its number in the list,
+        its title or its id ("2", "impact assessment"); None when it names none of them."""
+        word = normalise(text)
+        names = {normalise(d.title) for d in self.services.definitions.values()}
+        names |= {normalise(d.id.replace("-", " ")) for d in self.services.definitions.values()}
+        if not (word.isdigit() or word in names):
+            return None  # no database read for every guidance question
+        offers = (await self.offers(person)).open
+        if len(offers) < 2:
+            return None
+        for number, offer in enumerate(offers, 1):
+            definition = offer.definition
+            if word in (str(number), normalise(definition.title), normalise(definition.id.replace("-", " "))):
+                return offer
+        return None
 
     def _today(self) -> date:
         return self.services.clock().date()
-
-    async def _still_open(self, saved: Saved) -> bool:
-        wave = await get_wave(self.services.db, saved.wave)
-        return wave is not None and wave.is_open_on(self._today())
 
     async def _has_submitted(self, wave: Wave, person: str) -> bool:
         try:
@@ -174,11 +311,12 @@ class SurveyTurns:
         write, and a repeat of it is told where the person is instead.
         """
         delivery = delivery or Delivery()
+        wave = saved.wave if saved is not None else None  # a retry reads the same wave's document
         for attempt in range(ATTEMPTS):
             if attempt and delivery.key and await processed.seen(self.services.db, delivery.key):
                 return await self.again(person)  # the race was lost to this very activity
             if attempt or saved is None:
-                saved = await self.load(person)
+                saved = await self.load(person, wave)
             if saved is None:
                 return Replies().add(wording.offer(wording.NOTHING_IN_PROGRESS, start=True))
             if saved.status == "submitting":
@@ -257,15 +395,14 @@ class SurveyTurns:
         return await self.where(person, wording.REPEATED)
 
     async def after_submitting(self, person: str) -> Replies | None:
-        """ "Your answers are in" when this person has submitted in the current wave, else None.
+        """ "Your answers are in" when this person has submitted in an open wave and has nothing
+        else on offer, else None.
 
-        Asked of the wave's token (a keyed hash of person and wave), so nothing
+        Asked of the waves' tokens (a keyed hash of person and wave), so nothing
         about the submission is kept on the person's side to answer it.
         """
-        wave = await current_wave(
-            self.services.db, self.services.partnership.default_questionnaire, self._today()
-        )
-        if wave is None or not await self._has_submitted(wave, person):
+        offers = await self.offers(person)
+        if not offers.submitted or offers.open:
             return None
         return Replies().add(cards.text_activity(wording.ANSWERS_IN))
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
@@ -124,30 +123,27 @@ async def send_reports(tick: Tick) -> list[str]:
         return []
     # Imported only now: the analysis stack (pandas, matplotlib, PDF) is needed only when reports are due.
     from analysis.cli import Context, reports_to_send
-    from analysis.delivery import deliver
+    from analysis.delivery import outgoing, send_one
     from surveys.loader import load_definitions
 
     ctx = Context(tick.settings, tick.partnership, load_definitions(tick.partnership), tick.db)
     lines = []
     for key in due:
         wave_id = int(key.removeprefix(REPORTS))
-        leads = [
-            (lead, f"{REPORT_TO_LEAD}{wave_id}/{lead.agency}/{lead_key(lead)}")
-            for lead in tick.partnership.agency_leads
-        ]
-        leads = [(lead, job) for lead, job in leads if await jobs.claimable(tick.db, job)]
-        if not leads:  # every lead reached, or out of attempts: nothing to build the reports for
-            await jobs.finish(tick.db, key, "done", "", tick.today)
-            continue
         wave, summary = await reports_to_send(ctx, wave_id)
+        readers = [
+            (one, f"{REPORT_TO_LEAD}{wave_id}/{one.reader.agency}/{lead_key(one.reader)}")
+            for one in outgoing(tick.settings, tick.partnership, summary, tick.now, wave.boards)
+        ]
+        readers = [(one, job) for one, job in readers if await jobs.claimable(tick.db, job)]
         sent = failed = 0
         left = False
         problems = []
-        for lead, job in leads:
+        for one, job in readers:
             if not await jobs.claim(tick.db, job):  # taken meanwhile (a crashed run's claim stays taken)
                 continue
-            one = dataclasses.replace(tick.partnership, agency_leads=(lead,))
-            results = await deliver(tick.settings, one, summary, tick.now, tick.sender)
+            lead = one.reader
+            results = await send_one(tick.settings, one, tick.sender)
             ok = bool(results) and all(result.ok for result in results)
             reasons = "; ".join(f"{r.channel}: {r.detail}" for r in results if not r.ok) or "nothing to send"
             await jobs.finish(tick.db, job, "done" if ok else "failed", "" if ok else reasons, tick.today)

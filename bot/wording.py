@@ -44,6 +44,17 @@ SURVEY_UNAVAILABLE = (
     "Sorry, the questionnaire can't be started just now. The safeguarding team has been told; please "
     "try again later."
 )
+STARTING = "Starting the {title}."
+BACK_TO = "Back to the {title}."
+WHICH_QUESTIONNAIRE = (
+    "You have more than one questionnaire to answer. Which would you like to do now? "
+    "Press a button, or type its number. You can pause one and come back to it later."
+)
+CHOICE_LINE = "{number}. {title} (open until {closes}){state}"
+CHOICE_STARTED = ": started"
+START_BUTTON = "Start: {title}"
+RESUME_BUTTON = "Resume: {title}"
+NOT_ON_OFFER = "That questionnaire isn't open for you any more, or you've already answered it."
 NOTHING_IN_PROGRESS = "That questionnaire isn't in progress any more."
 QUESTIONNAIRE_CHANGED = (
     "The questionnaire has been updated since you started, so your earlier answers can't be used. "

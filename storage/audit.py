@@ -54,7 +54,7 @@ DATED = {
 }
 # Agencies' own self-assessment returns: statements of an organisation, not of a person, with the
 # round's deadlines and actions' due dates (docs/anonymity.md).
-AGENCY_LEVEL = {"assessment_rounds", "assessment_returns", "assessment_entries"}
+AGENCY_LEVEL = {"assessment_rounds", "assessment_returns", "assessment_entries", "agency_summaries"}
 # What the scheduled tick did once (waves' reports, deadline reminders): keys of waves, rounds,
 # agencies, standards and their due dates, never a person (docs/anonymity.md).
 AGENCY_LEVEL |= {"tick_jobs"}

@@ -21,7 +21,7 @@ from storage.errors import SchemaBehindError, StorageError
 from storage.migrate import current_revision, head_revision, upgrade_async
 from storage.models import Base
 from storage.retention import Retention, enforce
-from storage.submissions import FlushResult, close_wave, flush, recover
+from storage.submissions import CloseResult, FlushResult, close_wave, flush, recover
 
 
 async def table_counts(db: Database) -> dict[str, int]:
@@ -62,11 +62,15 @@ async def _flush(db: Database, settings: Settings, args: argparse.Namespace) -> 
     return "\n".join(_flushed(result))
 
 
-async def _close_wave(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    closed = await close_wave(db, args.wave_id, secret=settings.secret_bytes())
-    lines = [f"wave {args.wave_id} closed", *_flushed(closed.flushed)]
+def describe_close(wave_id: int, closed: CloseResult) -> str:
+    """What closing a wave did, as printed by every command that closes one."""
+    lines = [f"wave {wave_id} closed", *_flushed(closed.flushed)]
     lines.append(f"wave key and tokens destroyed, {closed.shredded} unstored survey document(s) with them")
     return "\n".join(lines)
+
+
+async def _close_wave(db: Database, settings: Settings, args: argparse.Namespace) -> str:
+    return describe_close(args.wave_id, await close_wave(db, args.wave_id, secret=settings.secret_bytes()))
 
 
 async def _purge_stale(db: Database, settings: Settings, args: argparse.Namespace) -> str:

@@ -69,6 +69,27 @@ class WaveAgencyRow(Base):
     headcount: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
+class WaveBoardRow(Base):
+    """A board (named in the partnership file) a wave belongs to: whose leads and recipients it reaches."""
+
+    __tablename__ = "wave_boards"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    board: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class AgencySummaryRow(Base):
+    """An agency's own summary of its findings for a wave, sent back by its lead (the agency's
+    statement, screened like its self-assessment; not a person's answer)."""
+
+    __tablename__ = "agency_summaries"
+
+    wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id", ondelete="CASCADE"), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(32), primary_key=True)
+    summary: Mapped[str] = mapped_column(Text)
+    submitted_month: Mapped[str] = mapped_column(String(7))
+
+
 class WaveKeyRow(Base):
     """A wave's random HMAC key, only ever stored encrypted; the row is deleted when the wave closes."""
 

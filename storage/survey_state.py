@@ -1,7 +1,8 @@
 """In-progress surveys, sealed under the wave key: unreadable once the wave closes (crypto-shredding).
 
 A person's survey document is kept in bot_state under
-``survey/{wave}/{HMAC(person)}``, never under their id, and its content
+``survey/{wave}/{HMAC(person)}``, never under their id (one per person per
+wave: someone may have paused one questionnaire and be answering another), and its content
 (the person, the progress, the answers so far) is AES-GCM encrypted under a
 key derived by HKDF from the wave's random key, bound to its row key. When
 the wave closes the wave key is destroyed, so every copy of these rows (the
@@ -128,19 +129,17 @@ class Opened:
     document: Mapping[str, Any]
 
 
-async def read_survey(db: Database, secret: bytes, person: str, read: Read) -> Opened | None:
-    """``person``'s survey document in an open wave (the latest wave's, if several), opened.
+async def read_surveys(db: Database, secret: bytes, person: str, read: Read) -> list[Opened]:
+    """``person``'s survey documents in open waves (one per wave at most), opened, by wave id.
 
     ``read`` reads state rows by key (the bot's state storage, so its
-    concurrency rules apply); the row it returns is kept in ``document``
+    concurrency rules apply); each row it returns is kept in ``document``
     (with its e_tag).
     """
     sealers = await sealers_for(db, secret, person)
     found = await read(list(sealers)) if sealers else {}
-    if not found:
-        return None
-    key = max(found, key=lambda one: sealers[one].wave_id)
-    return Opened(key, sealers[key].wave_id, sealers[key].open(dict(found[key])), found[key])
+    keys = sorted(found, key=lambda one: sealers[one].wave_id)
+    return [Opened(k, sealers[k].wave_id, sealers[k].open(dict(found[k])), found[k]) for k in keys]
 
 
 async def sealed_survey(

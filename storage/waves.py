@@ -1,17 +1,23 @@
-"""Survey waves and the agencies (with frontline headcounts) taking part in each."""
+"""Survey waves, the agencies (with frontline headcounts) taking part in each, and their boards.
+
+A wave belongs to one or more of the partnership's boards (``wave_boards``);
+a wave with no board recorded belongs to every board (waves made before boards
+existed, and partnerships with a single implicit board).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.partnership import Agency, Partnership
 from storage.database import Database
 from storage.errors import NotFound
-from storage.models import AgencyRow, WaveAgencyRow, WaveRow
+from storage.models import AgencyRow, WaveAgencyRow, WaveBoardRow, WaveRow
 from storage.upsert import insert_if_absent, upsert
 
 
@@ -26,19 +32,42 @@ class Wave:
     closes: date
     closed: bool
     demo: bool = False  # synthetic responses for a demonstration; never offered to practitioners
+    boards: tuple[str, ...] = ()  # the boards it belongs to; empty: every board
 
     def is_open_on(self, day: date) -> bool:
         return not self.closed and not self.demo and self.opens <= day <= self.closes
 
+    def belongs_to(self, board: str) -> bool:
+        return not self.boards or board in self.boards
 
-def _wave(row: WaveRow) -> Wave:
-    return Wave(row.id, row.questionnaire, row.version, row.opens, row.closes, row.closed, row.demo)
+
+async def _waves(session: AsyncSession, rows: Iterable[WaveRow]) -> list[Wave]:
+    """Waves of these rows, each with its boards (one more query for all of them)."""
+    rows = list(rows)
+    boards: dict[int, list[str]] = {row.id: [] for row in rows}
+    if rows:
+        query = select(WaveBoardRow).where(WaveBoardRow.wave_id.in_(boards)).order_by(WaveBoardRow.board)
+        for link in await session.scalars(query):
+            boards[link.wave_id].append(link.board)
+    return [
+        Wave(
+            row.id,
+            row.questionnaire,
+            row.version,
+            row.opens,
+            row.closes,
+            row.closed,
+            row.demo,
+            tuple(boards[row.id]),
+        )
+        for row in rows
+    ]
 
 
 async def get_wave(db: Database, wave_id: int) -> Wave | None:
     async with db.transaction(read_only=True) as session:
         row = await session.get(WaveRow, wave_id)
-        return _wave(row) if row else None
+        return (await _waves(session, [row]))[0] if row else None
 
 
 async def list_waves(db: Database, questionnaire: str | None = None, *, demo: bool = False) -> list[Wave]:
@@ -47,7 +76,22 @@ async def list_waves(db: Database, questionnaire: str | None = None, *, demo: bo
     if questionnaire is not None:
         query = query.where(WaveRow.questionnaire == questionnaire)
     async with db.transaction(read_only=True) as session:
-        return [_wave(row) for row in (await session.scalars(query))]
+        return await _waves(session, await session.scalars(query))
+
+
+async def open_waves(db: Database, today: date) -> list[Wave]:
+    """Every live wave open on ``today``, of any questionnaire, oldest first (what people may be offered)."""
+    return [wave for wave in await list_waves(db) if wave.is_open_on(today)]
+
+
+async def overlapping(
+    db: Database, questionnaire: str, opens: date, closes: date, *, exclude: int | None = None
+) -> Wave | None:
+    """A live, not yet closed wave of ``questionnaire`` (but ``exclude``) meeting ``opens``..``closes``."""
+    for wave in await list_waves(db, questionnaire):
+        if wave.id != exclude and not wave.closed and wave.opens <= closes and opens <= wave.closes:
+            return wave
+    return None
 
 
 async def latest_wave(db: Database, questionnaire: str | None = None, *, demo: bool = False) -> Wave | None:
@@ -71,8 +115,9 @@ async def create_wave(
     agencies: Iterable[Agency],
     *,
     demo: bool = False,
+    boards: Iterable[str] = (),
 ) -> Wave:
-    """Open a wave with its agencies and headcounts; creating the same period twice returns the first.
+    """Open a wave with its agencies, headcounts and boards; creating the same period twice returns the first.
 
     A ``demo`` wave is created closed (nobody is ever asked to answer it); a live wave and a
     demonstration wave cannot share a period (ValueError), so demo data never lands in a live wave.
@@ -93,7 +138,9 @@ async def create_wave(
                 WaveAgencyRow,
                 {"wave_id": row.id, "agency_code": agency.code, "headcount": agency.headcount},
             )
-        return _wave(row)
+        for board in boards:
+            await insert_if_absent(session, WaveBoardRow, {"wave_id": row.id, "board": board})
+        return (await _waves(session, [row]))[0]
 
 
 async def ensure_default_wave(db: Database, partnership: Partnership, today: date, version: int = 1) -> Wave:
@@ -154,6 +201,31 @@ async def set_headcount(db: Database, wave_id: int, code: str, headcount: int | 
         )
         if result.rowcount != 1:
             raise NotFound(f"agency {code!r} is not in wave {wave_id}")
+
+
+async def extend_wave(db: Database, wave_id: int, closes: date) -> Wave:
+    """Move a live wave's closing day (later, or earlier but not before it opens); NotFound if unknown.
+
+    ValueError for a closed or demonstration wave, a day before it opens, or a
+    period that would meet another open wave of the same questionnaire.
+    """
+    wave = await get_wave(db, wave_id)
+    if wave is None:
+        raise NotFound(f"no wave {wave_id}")
+    if wave.closed or wave.demo:
+        raise ValueError(
+            f"wave {wave_id} is {'a demonstration' if wave.demo else 'closed'}: it cannot be extended"
+        )
+    if closes < wave.opens:
+        raise ValueError(f"wave {wave_id} cannot close ({closes}) before it opens ({wave.opens})")
+    clash = await overlapping(db, wave.questionnaire, wave.opens, closes, exclude=wave_id)
+    if clash is not None:
+        raise ValueError(
+            f"wave {clash.id} of {wave.questionnaire} is open from {clash.opens} to {clash.closes}"
+        )
+    async with db.transaction() as session:
+        await session.execute(update(WaveRow).where(WaveRow.id == wave_id).values(closes=closes))
+    return replace(wave, closes=closes)
 
 
 async def mark_closed(db: Database, wave_id: int) -> None:

@@ -1,9 +1,10 @@
-"""Command line: ``python -m surveys redact`` and ``python -m surveys run``.
+"""Command line: ``python -m surveys redact``, ``python -m surveys run`` and ``python -m surveys waves``.
 
 ``redact`` reads one JSON string per line and writes each redacted, one JSON
 string per line, so redaction can be checked from outside. ``run`` answers a
 questionnaire in the terminal through the same engine the bot uses, and prints
-the confirmed Submission as JSON (nothing is stored).
+the confirmed Submission as JSON (nothing is stored). ``waves`` lists, opens,
+extends and closes survey waves (surveys.waves_cli).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from surveys.loader import load_definitions
 from surveys.redaction import redact
 from surveys.rendering import render_text
 from surveys.turns import Said
+from surveys.waves_cli import add_parser as add_waves_parser
+from surveys.waves_cli import run as run_waves
 
 
 def redact_lines(lines: Iterable[str], out: TextIO) -> int:
@@ -77,9 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("redact", help="redact JSON string lines from stdin to stdout")
     run = commands.add_parser("run", help="answer a questionnaire in the terminal")
     run.add_argument("--definition", default="practitioner", help="questionnaire id (default: practitioner)")
+    add_waves_parser(commands)
     args = parser.parse_args(argv)
     if args.command == "redact":
         return redact_lines(sys.stdin, sys.stdout)
+    if args.command == "waves":
+        return run_waves(args)
     try:
         return run_questionnaire(args.definition, sys.stdin, sys.stdout)
     except ContentError as exc:

@@ -16,6 +16,7 @@ from typing import Any
 from common.errors import ContentError
 from common.partnership import Partnership
 from common.yamlfile import LINE_KEY, line_of, load_yaml_text
+from surveys.audience import EVERYONE, OFFERED_TO
 from surveys.model import CHOICE_TYPES, Choice, Condition, Definition, Item, Scale
 
 DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
@@ -31,6 +32,7 @@ _TOP_KEYS = frozenset(
         "title",
         "anonymous",
         "audience",
+        "offered_to",
         "intro",
         "free_text_reminder",
         "done_message",
@@ -320,6 +322,9 @@ class _Reader:
                 line_of(data),
                 "needs a required item 'agency' with 'choices: agencies' (responses are kept by agency)",
             )
+        offered_to = data.get("offered_to", EVERYONE)
+        if offered_to not in OFFERED_TO:
+            raise self.fail(line_of(data), f"'offered_to' should be one of: {', '.join(OFFERED_TO)}")
         definition_id = self.text(data, "id", what)
         if not re.match(r"^[a-z][a-z0-9-]*$", definition_id):
             problem = f"questionnaire id {definition_id!r} should be lower-case-with-hyphens"
@@ -335,6 +340,7 @@ class _Reader:
             items=tuple(items.values()),
             source=self.where,
             audience=self.text(data, "audience", what, required=False),
+            offered_to=offered_to,
         )
 
 

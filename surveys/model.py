@@ -65,6 +65,7 @@ class Definition:
     items: tuple[Item, ...]
     source: str = ""
     audience: str = ""
+    offered_to: str = "everyone"  # who the bot offers it to: one of surveys.audience.OFFERED_TO
     _index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def item(self, item_id: str) -> Item:

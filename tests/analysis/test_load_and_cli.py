@@ -166,8 +166,8 @@ async def test_cli_demo_data_report_export_review(db, database_url, tmp_path):
     assert sent.returncode == 0, sent.stdout + sent.stderr
     # the example partnership's leads: CSC and OUH, by email
     assert sorted(sent.stdout.split("\n")[:2]) == [
-        "CSC\temail\tsent\t2 attachment(s)",
-        "OUH\temail\tsent\t2 attachment(s)",
+        "CSC\temail\tcsc-lead@example.org\tsent\t2 attachment(s)",
+        "OUH\temail\touh-lead@example.org\tsent\t2 attachment(s)",
     ]
     assert sorted(m["To"] for m in inbox.messages) == ["csc-lead@example.org", "ouh-lead@example.org"]
     assert (tmp_path / "served" / "1" / "CSC" / "report.html").is_file()

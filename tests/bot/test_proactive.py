@@ -278,6 +278,18 @@ def test_the_summary_card_is_a_valid_adaptive_card() -> None:
     assert "suppressed" in json.dumps(content)
 
 
+def test_a_leads_card_asks_for_the_agencys_summary_and_a_boards_card_does_not() -> None:
+    asking = summary_card({**SUMMARY, "wave": 3, "ask_summary": True}, LINK)
+    assert_valid(asking)
+    (field,) = [block for block in asking["body"] if block["type"] == "Input.Text"]
+    (submit,) = [action for action in asking["actions"] if action["type"] == "Action.Submit"]
+    assert submit["data"] == {"action": "agency_summary", "wave": 3, "agency": "CSC"}
+    assert field["id"] == "agency_summary"
+    assert field["isMultiline"]
+    board = summary_card({**SUMMARY, "ask_summary": False}, LINK)
+    assert [action["type"] for action in board["actions"]] == ["Action.OpenUrl"]
+
+
 async def test_sends_to_one_tenant_never_exceed_the_pace(fake: FakeConnector) -> None:
     """Sends leave evenly spaced: no second holds more than TEAMS_SENDS_PER_SECOND to one tenant.
 

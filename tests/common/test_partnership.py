@@ -16,8 +16,22 @@ def test_example_partnership_has_the_spec_agencies():
     partnership = load_partnership(ROOT / "config/partnership.example.yaml")
     codes = [a.code for a in partnership.agencies]
     assert codes == [
-        "TVP", "CSC", "ASC", "NPS", "CRC", "OUH", "OHFT", "CCG", "PH", "CITY", "CDC", "SV",
-        "WODC", "EDU", "VCS", "OTHER",
+        "TVP",
+        "CSC",
+        "ASC",
+        "NPS",
+        "CRC",
+        "OUH",
+        "OHFT",
+        "CCG",
+        "PH",
+        "CITY",
+        "CDC",
+        "SV",
+        "WODC",
+        "EDU",
+        "VCS",
+        "OTHER",
     ]
     assert partnership.agency("CDC").name == "Cherwell District Council"
     assert partnership.agency("OTHER").headcount is None
@@ -81,3 +95,87 @@ def test_questionnaire_target_defaults_to_a_tenth_and_can_be_set(tmp_path):
     assert load_partnership(path).questionnaire_target == 0.10
     path.write_text("name: X\nagencies:\n  - {code: A, name: One}\nquestionnaire_target: 0.2\n")
     assert load_partnership(path).questionnaire_target == 0.2
+
+
+BOARDS = """\
+name: X
+agencies:
+  - {code: CSC, name: Children's Social Care}
+  - {code: ASC, name: Adult Social Care}
+  - {code: TVP, name: Police}
+contacts: {board_email: all@example.org, mash_phone: "[MASH]"}
+agency_leads:
+  - {agency: TVP, teams_user: police-lead}
+report_recipients:
+  - {email: manager@example.org}
+boards:
+  - name: children
+    title: Children's Safeguarding Partnership
+    agencies: [CSC, TVP]
+    contacts: {board_email: children@example.org}
+    agency_leads:
+      - {agency: CSC, teams_user: csc-lead, email: csc@example.org}
+    report_recipients:
+      - {email: children-chair@example.org}
+  - name: adults
+    agencies: [ASC, TVP]
+    agency_leads:
+      - {agency: ASC, teams_user: asc-lead}
+"""
+
+
+def test_boards_have_their_own_contacts_leads_and_recipients_on_top_of_the_partnerships(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_text(BOARDS)
+    partnership = load_partnership(path)
+    children, adults = partnership.boards
+    assert (children.name, children.title, children.agencies) == (
+        "children",
+        "Children's Safeguarding Partnership",
+        ("CSC", "TVP"),
+    )
+    assert dict(children.contacts) == {"board_email": "children@example.org", "mash_phone": "[MASH]"}
+    assert adults.contacts["board_email"] == "all@example.org"
+    assert [lead.agency for lead in children.agency_leads] == ["TVP", "CSC"]
+    assert [lead.agency for lead in adults.agency_leads] == ["TVP", "ASC"]
+    assert [r.email for r in children.report_recipients] == [
+        "manager@example.org",
+        "children-chair@example.org",
+    ]
+    # every lead is recognised, and knows which boards they lead in
+    assert [lead.agency for lead in partnership.agency_leads] == ["TVP", "CSC", "ASC"]
+    assert partnership.lead_agency("msteams:csc-lead") == "CSC"
+    assert partnership.lead_agency("msteams:someone") is None
+    assert partnership.boards_led_by("msteams:police-lead") == {"children", "adults"}
+    assert partnership.boards_led_by("msteams:asc-lead") == {"adults"}
+
+
+def test_a_file_without_boards_has_one_implicit_board_of_everything(tmp_path):
+    partnership = load_partnership(ROOT / "config/partnership.example.yaml")
+    (board,) = partnership.boards
+    assert board.name == "partnership"
+    assert board.agencies == tuple(a.code for a in partnership.agencies)
+    assert board.agency_leads == partnership.agency_leads
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "problem"),
+    [
+        (("  - name: adults\n", "  - name: children\n"), 20, "duplicate board 'children'"),
+        (("  - name: adults\n", "  - name: Adults Board\n"), 20, "lower-case-with-hyphens"),
+        (("agencies: [ASC, TVP]", "agencies: [ASC, NHS]"), 20, "unknown agency 'NHS'"),
+        (
+            ("{agency: ASC, teams_user: asc-lead}", "{agency: CSC, teams_user: asc-lead}"),
+            23,
+            "unknown agency 'CSC'",
+        ),
+        (("{email: children-chair@example.org}", "{name: chair}"), 19, "needs an email or a teams_user"),
+    ],
+)
+def test_a_broken_board_names_file_line_and_problem(tmp_path, change, line, problem):
+    path = tmp_path / "p.yaml"
+    path.write_text(BOARDS.replace(*change))
+    with pytest.raises(ContentError) as caught:
+        load_partnership(path)
+    assert problem in str(caught.value)
+    assert caught.value.line == line

@@ -15,12 +15,22 @@ from sqlalchemy import inspect, text
 from sqlalchemy import types as sa_types
 
 from common.settings import Settings
-from storage import assessments, conversations, experts, guidance_log, invitations, jobs, lease, reminders
+from storage import (
+    agency_summaries,
+    assessments,
+    conversations,
+    experts,
+    guidance_log,
+    invitations,
+    jobs,
+    lease,
+    reminders,
+)
 from storage.audit import audit
 from storage.database import Database
 from storage.processed import activity_key, claim
 from storage.submissions import submit
-from storage.waves import Wave
+from storage.waves import Wave, create_wave
 from tests.storage.survey_docs import keep, survey_document
 from tests.storage.test_migrations import run_cli
 
@@ -140,6 +150,9 @@ async def used(db: Database, wave: Wave, settings: Settings) -> dict[str, Any]:
     assert await reminders.claim(db, wave.id, hashed(people[7]["person_id"]), wave.closes, wave.closes)
     await reminders.finish(db, wave.id, hashed(people[7]["person_id"]), True, wave.closes)
     await reminders.note_quiet(db, wave.id, hashed(in_progress["person_id"]), wave.opens)
+    # A wave's board, and an agency's own summary of its findings sent back to the board.
+    await create_wave(db, "impact-assessment", 1, wave.opens, wave.closes, [], boards=["children"])
+    await agency_summaries.save_summary(db, wave.id, "CSC", "Training reached most of our staff.", "2026-12")
     return {
         "people": people,
         "submitted": people[:6],

@@ -150,6 +150,8 @@ def _broken(extra: str) -> str:
         (_broken("  - id: one\n    type: single\n    text: One?\n    choices: yesno\n    codebook: q1\n"),
          "id: one", "only for a text item"),
         (BASE + "  - id: x\n    type: [text\n", None, "not valid YAML"),
+        (BASE.replace("id: mini", "id: mini\noffered_to: leads"), "id: mini",
+         "'offered_to' should be one of"),
     ],
 )  # fmt: skip
 def test_a_broken_definition_fails_naming_file_line_and_problem(
