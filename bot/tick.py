@@ -136,6 +136,9 @@ async def send_reports(tick: Tick) -> list[str]:
             for one in outgoing(tick.settings, tick.partnership, summary, tick.now, wave.boards)
         ]
         readers = [(one, job) for one, job in readers if await jobs.claimable(tick.db, job)]
+        if not readers:  # every reader reached, or out of attempts
+            await jobs.finish(tick.db, key, "done", "", tick.today)
+            continue
         sent = failed = 0
         left = False
         problems = []

@@ -49,7 +49,11 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def partnership(settings: Settings) -> Partnership:
-    return dataclasses.replace(load_partnership(settings.partnership_file), agency_leads=(LEAD,))
+    loaded = load_partnership(settings.partnership_file)
+    boards = tuple(
+        dataclasses.replace(board, agency_leads=(LEAD,), report_recipients=()) for board in loaded.boards
+    )
+    return dataclasses.replace(loaded, agency_leads=(LEAD,), boards=boards)
 
 
 @pytest.fixture
