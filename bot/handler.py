@@ -16,7 +16,6 @@ second delivery of the same activity changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import cards, identity, inbound, wording
+from bot import cards, identity, inbound, questions, wording
 from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
 from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
@@ -32,7 +31,6 @@ from bot.guidance_turns import GuidanceTurns
 from bot.replies import Replies, deliver
 from bot.services import Services
 from bot.survey_turns import ACTIVE, SurveyTurns
-from guidance import emergency
 from storage import conversations
 from storage.errors import StorageUnavailable
 from surveys.engine import COMMANDS, SURVEY_WORDS
@@ -71,11 +69,6 @@ ONCE = {
 def _typed(activity: Activity) -> str:
     """What the person typed, without an @mention of the bot (channels)."""
     return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
-
-
-def _in_danger(texts: tuple[str, ...]) -> str | None:
-    """The first of ``texts`` that suggests someone is in danger now, if any (each detected once)."""
-    return next((text for text in dict.fromkeys(texts) if text and emergency.detect(text)), None)
 
 
 class SafeguardingBot:
@@ -129,9 +122,13 @@ class SafeguardingBot:
         """Someone in danger is told what to do before anything that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
         written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
-        # Typed, and/or written in a card's text box; each checked once, here, off the event loop:
+        # Typed, and/or written in a card's text box; each checked once, here, off the event loop (in a
+        # worker process when long):
         # everything later in the turn is told the verdict instead of detecting again.
-        urgent = await asyncio.to_thread(_in_danger, (_typed(activity), written))
+        typed = _typed(activity)
+        urgent = await self.services.workers.on_text(
+            len(typed) + len(written), questions.in_danger, (typed, written)
+        )
         if urgent is not None:
             await deliver(ctx, await self.guidance.emergency(urgent))
             await self.guidance.count_emergency()

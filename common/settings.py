@@ -146,6 +146,14 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body /api/messages accepts; larger gets 413.",
     ),
     Setting(
+        "TURN_WORKERS",
+        "turn_workers",
+        "1",
+        _int,
+        "Worker processes for the CPU-heavy work of long messages (reading a large body, emergency "
+        "detection, answering), so they never hold up other requests; 0 does that work in threads.",
+    ),
+    Setting(
         "RESPONSE_BATCH",
         "response_batch",
         "5",
@@ -282,6 +290,7 @@ class Settings:
     app_tenant_id: str
     allowed_tenants: tuple[str, ...]
     max_body_bytes: int
+    turn_workers: int
     response_batch: int
     state_ttl_days: int
     expert_route_days: int
