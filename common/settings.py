@@ -132,6 +132,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MicrosoftAppTenantId", "app_tenant_id", "", str, "Tenant of a single-tenant or MSI bot."),
     Setting(
+        "BotOpenIdMetadata",
+        "openid_metadata_url",
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        str,
+        "OpenID metadata of the Bot Framework channel, naming the keys its tokens are signed with. "
+        "Change it only to test against a local key server (plain http only on the loopback address).",
+    ),
+    Setting(
         "ALLOWED_TENANTS",
         "allowed_tenants",
         "",
@@ -288,6 +296,7 @@ class Settings:
     app_password: Secret
     app_type: str
     app_tenant_id: str
+    openid_metadata_url: str
     allowed_tenants: tuple[str, ...]
     max_body_bytes: int
     turn_workers: int
