@@ -15,6 +15,7 @@ from guidance.model import Answer
 from guidance.screening import screen
 from surveys import redaction
 from surveys.redaction import redact
+from surveys.turns import ScreenVerdict
 
 MAX_QUESTION = 1000  # characters of a question kept in logs and passed to the experts
 # A question quoted back from a card arrives already redacted: its markers show it was personal.
@@ -51,6 +52,11 @@ def loggable(text: str) -> str | None:
         return None
     personal = redact(plain) != plain or any(marker in plain for marker in _MARKERS)
     return None if personal else plain
+
+
+def disclosures(texts: tuple[str, ...]) -> dict[str, ScreenVerdict | None]:
+    """The survey's screening verdict on each of ``texts``, which the turn found are no emergency."""
+    return {text: screen(text, in_danger=False) for text in texts}
 
 
 @dataclass(frozen=True)
