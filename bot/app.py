@@ -149,9 +149,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     retention: asyncio.Task[None] | None = None
     stop_retention = asyncio.Event()
     workers = TurnWorkers(knowledge, settings.partnership_file, settings.turn_workers)
-    # Not awaited before serving: until every worker has loaded the knowledge base, long messages are
-    # worked on in threads, so start-up is no slower and no turn waits for a worker to load.
-    warming = asyncio.create_task(workers.start())
+    workers.start()  # in the background: threads do the work until every worker is ready
     try:
         await db.require_current_schema()
         default = definitions.get(partnership.default_questionnaire)
@@ -194,7 +192,6 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         if close is not None:
             await close()
         await db.close()
-        await warming  # then every worker started is known to the pool, and stopped with it
         await workers.close()
 
 

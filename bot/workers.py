@@ -95,16 +95,19 @@ class TurnWorkers:
         self.knowledge = knowledge
         self._partnership_file = partnership_file
         self._processes = processes
-        self._pool: ProcessPoolExecutor | None = None  # only once warmed
+        self._pool: ProcessPoolExecutor | None = None  # only once warm
+        self._warming: ProcessPoolExecutor | None = None
         self._starting: asyncio.Task[None] | None = None
+        self._closing = False
 
-    async def start(self) -> None:
-        """Start and warm the pool; until every worker has loaded the knowledge base, threads do the work."""
-        if self._processes > 0:
-            await self._start_pool()
+    def start(self) -> None:
+        """Start the pool in the background: threads do the work until every worker has loaded the
+        knowledge base, so neither start-up nor any turn waits for that."""
+        if self._processes > 0 and not self._closing:
+            self._starting = asyncio.get_running_loop().create_task(self._start_pool())
 
     async def _start_pool(self) -> None:
-        pool = ProcessPoolExecutor(
+        pool = self._warming = ProcessPoolExecutor(
             max_workers=self._processes,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=_start_worker,
@@ -115,19 +118,36 @@ class TurnWorkers:
             # Submitted together, before any worker is up, so that each starts a worker of its own.
             await asyncio.gather(*(loop.run_in_executor(pool, _ready) for _ in range(self._processes)))
         except BrokenProcessPool:
-            log.warning("turn worker processes could not start; long messages are worked on in threads")
+            if not self._closing:
+                log.warning("turn worker processes could not start; long messages are worked on in threads")
+            await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
+            return
+        finally:
+            self._warming = None
+        if self._closing:
             await asyncio.to_thread(pool.shutdown, wait=True, cancel_futures=True)
             return
         self._pool = pool
         log.info("%d turn worker process(es) ready", self._processes)
 
     async def settled(self) -> None:
-        """Wait for a restart in progress (after a worker died) to finish."""
+        """Wait for a start in progress (at start-up, or after a worker died) to finish."""
         if self._starting is not None:
             await self._starting
 
     async def close(self) -> None:
-        """Stop the workers and wait for them to exit, so none is left behind."""
+        """Stop the workers and wait for them to exit, so none is left behind.
+
+        Workers still loading are ended at once rather than waited for (a bot
+        stopped just after it started would otherwise take as long as they do).
+        """
+        self._closing = True
+        warming = self._warming
+        if warming is not None:
+            # No public way to stop a pool's workers before Python 3.14 (terminate_workers).
+            processes = getattr(warming, "_processes", None) or {}
+            for process in list(processes.values()):
+                process.terminate()
         await self.settled()
         pool, self._pool = self._pool, None
         if pool is not None:

@@ -5,7 +5,9 @@ One warmed pool for the module (starting a worker loads the knowledge base).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import multiprocessing
 import os
 import signal
 from collections.abc import AsyncIterator
@@ -31,7 +33,8 @@ def knowledge() -> KnowledgeBase:
 @pytest.fixture
 async def workers(knowledge: KnowledgeBase) -> AsyncIterator[TurnWorkers]:
     pool = TurnWorkers(knowledge, SETTINGS.partnership_file, processes=1)
-    await pool.start()
+    pool.start()
+    await pool.settled()
     try:
         yield pool
     finally:
@@ -96,9 +99,21 @@ async def test_a_killed_worker_costs_no_answer_and_is_replaced(workers: TurnWork
     assert await workers.on_text(LARGE_TEXT, os.getpid) not in (first, os.getpid())
 
 
+async def test_closing_while_the_workers_load_ends_them_without_waiting(knowledge: KnowledgeBase) -> None:
+    pool = TurnWorkers(knowledge, SETTINGS.partnership_file, processes=2)
+    pool.start()
+    await asyncio.sleep(0)  # the start has begun: its workers are starting
+    assert multiprocessing.active_children()
+    await pool.close()
+    assert multiprocessing.active_children() == []
+    assert pool.processes == 0
+    assert await pool.on_text(LARGE_TEXT, os.getpid) == os.getpid()
+
+
 async def test_no_workers_means_threads(knowledge: KnowledgeBase) -> None:
     threads = TurnWorkers(knowledge, SETTINGS.partnership_file, processes=0)
-    await threads.start()
+    threads.start()
+    await threads.settled()
     assert threads.processes == 0
     assert await threads.on_text(LARGE_TEXT * 4, os.getpid) == os.getpid()
     await threads.close()
