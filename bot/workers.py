@@ -4,9 +4,10 @@ A thread is not enough: reading a large body, emergency detection, ranking a
 question against the knowledge base and redaction are pure Python (regular
 expressions, scikit-learn's analysers) and hold the GIL, so while long
 messages were being worked on in threads the event loop waited for the GIL at
-every step and ``/healthz`` took several times its idle time
-(bench/long_message_bench.py). In a worker process they hold that process's
-GIL only.
+every step: with four clients sending 256 KB messages, ``/healthz`` took 5.6x
+its idle time, and 0.95x with one worker process (bench/long_message_bench.py,
+on a busy 2-core machine). In a worker process they hold that process's GIL
+only.
 
 Only large inputs go to a worker (a body of ``LARGE_BODY`` bytes or more, a
 text of ``LARGE_TEXT`` characters or more): nearly every turn is small, and
@@ -16,8 +17,8 @@ runs in threads: slower for the others under load, never wrong.
 
 Workers are spawned, not forked (the bot has threads and open database
 connections), each loads its own copy of the knowledge base once, and the pool
-is used only once warm (threads until then), so no turn waits for a worker to load it.
-A worker ignores Ctrl-C (the bot shuts the pool down itself) and exits when
+is used only once warm (threads until then), so no turn waits for a worker to
+load it. A worker ignores Ctrl-C (the bot shuts the pool down itself) and exits when
 the bot's process ends, however it ends, even ``kill -9``. A worker that dies
 breaks the pool: it is replaced, and that turn's work runs in a thread.
 """
@@ -79,7 +80,8 @@ def _ready() -> int:
 
 
 def _with_knowledge(work: Callable[..., T], *args: Any) -> T:
-    assert _knowledge is not None, "a worker loads the knowledge base when it starts"
+    if _knowledge is None:
+        raise RuntimeError("only a turn worker, which loads the knowledge base when it starts, runs this")
     return work(_knowledge, *args)
 
 
