@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import secrets
 import statistics
@@ -115,6 +116,25 @@ def _cores() -> tuple[set[int], set[int]] | None:
     return {available[0]}, set(available[1:])
 
 
+def process_tree(pid: int) -> list[int]:
+    """``pid`` and its descendants alive now (from /proc)."""
+    tree, index = [pid], 0
+    while index < len(tree):
+        for children in Path(f"/proc/{tree[index]}/task").glob("*/children"):
+            with contextlib.suppress(FileNotFoundError):  # the thread or process has just ended
+                tree.extend(int(child) for child in children.read_text().split())
+        index += 1
+    return tree
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except FileNotFoundError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
 @dataclass
 class Server:
     """A server subprocess; ``peak_rss_kib`` reads its high-water mark of resident memory."""
@@ -150,10 +170,12 @@ class Server:
         raise SystemExit(f"{self.name} did not start within {within:.0f} s")
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time the server process has used so far."""
+        """User + system CPU time the server process and its live child processes have used so far.
+
+        Children count too: a server may hand work to worker processes (the bot's TURN_WORKERS).
+        """
         assert self.process is not None
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return sum(_cpu_ticks(pid) for pid in process_tree(self.process.pid)) / os.sysconf("SC_CLK_TCK")
 
     def peak_rss_kib(self) -> int:
         assert self.process is not None

@@ -7,8 +7,9 @@ of every ratio see the same machine:
 1. Cost of one message. A round sends ``--messages`` ordinary guidance
    questions ("what is a LADO?"), then as many long ones (the same question
    followed by realistic pasted prose, making a body just under MAX_BODY_BYTES,
-   256 KB), one at a time. Cost is the bot process's CPU time per message
-   (from /proc), and the client-side latency. Target: long <= 20x ordinary.
+   256 KB), one at a time. Cost is the CPU time per message of the bot's
+   process and its worker processes (from /proc; TURN_WORKERS, waited for
+   until ready), and the client-side latency. Target: long <= 20x ordinary.
 2. /healthz under that load. An idle round polls /healthz ``--polls`` times,
    one after the other; a loaded round polls the same while ``--senders``
    clients each send long messages back to back. Target: the loaded median
@@ -111,6 +112,18 @@ async def health_round(
     return statistics.median(latencies) * 1000, sent
 
 
+async def workers_ready(session: aiohttp.ClientSession, bot: Server, within: float = 120) -> str:
+    """Wait until /readyz says every turn worker process is ready (long messages use threads until then)."""
+    deadline = time.monotonic() + within
+    while True:
+        async with session.get(bot.url + "/readyz") as response:
+            workers = str((await response.json()).get("turn_workers", "not reported"))
+        ready, _, wanted = workers.partition(" of ")
+        if workers == "not reported" or ready == wanted.split()[0] or time.monotonic() > deadline:
+            return workers
+        await asyncio.sleep(0.2)
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):8.2f}  [{min(values):.2f} .. {max(values):.2f}]"
 
@@ -142,6 +155,7 @@ async def main_async(args: argparse.Namespace) -> None:
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=120)) as session:
         try:
             await bot.start(session)
+            print(f"turn workers: {await workers_ready(session, bot)}", flush=True)
             await cost_round(session, bot, QUESTION, 3)  # warm-up, not measured
             await cost_round(session, bot, long, 3)
             for n in range(args.rounds):

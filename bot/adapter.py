@@ -33,6 +33,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import jwt
@@ -478,6 +479,24 @@ def _sdk_configuration(settings: Settings) -> Any:
     )
 
 
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def use_signing_keys_of(metadata_url: str) -> None:
+    """Check tokens against the keys the OpenID metadata at ``metadata_url`` names (BotOpenIdMetadata).
+
+    The SDK reads the channel's metadata address from one class attribute, so
+    this holds for the whole process. Plain http is refused but on the loopback
+    address: whoever could alter the keys in transit could sign any token.
+    """
+    parts = urlsplit(metadata_url)
+    if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK):
+        raise SettingsError(
+            f"BotOpenIdMetadata={metadata_url!r}: expected an https:// address (http:// only on 127.0.0.1)."
+        )
+    ChannelValidation.open_id_metadata_endpoint = metadata_url
+
+
 def create_adapter(settings: Settings) -> ReusingCloudAdapter:
     """A CloudAdapter configured from settings (app id, password, type, tenant).
 
@@ -497,6 +516,7 @@ def create_adapter(settings: Settings) -> ReusingCloudAdapter:
     if settings.app_type.lower() not in {name.lower() for name in APP_TYPES}:
         expected = ", ".join(APP_TYPES)
         raise SettingsError(f"MicrosoftAppType={settings.app_type!r}: expected one of {expected}.")
+    use_signing_keys_of(settings.openid_metadata_url)
     try:
         inner = ConfigurationBotFrameworkAuthentication(_sdk_configuration(settings))
     except Exception as exc:  # the SDK reports a missing app id, password or tenant with bare Exception

@@ -25,10 +25,11 @@ from botbuilder.core import BotAdapter, serializer_helper
 
 from bot.adapter import AuthenticationUnavailable, ReusingCloudAdapter, create_adapter
 from bot.handler import SafeguardingBot
-from bot.inbound import MalformedActivity, read_activity
+from bot.inbound import MalformedActivity
 from bot.proactive import ProactiveSender
 from bot.services import Services
 from bot.state import BotStateStorage
+from bot.workers import TurnWorkers
 from common.clock import clock_for
 from common.errors import ContentError, SafeguardingBotError
 from common.partnership import load_partnership
@@ -56,6 +57,7 @@ SERVICES = web.AppKey("services", Services)
 BOT = web.AppKey("bot", SafeguardingBot)
 ADAPTER = web.AppKey("adapter", BotAdapter)
 ADAPTER_FACTORY = web.AppKey("adapter_factory", object)
+WORKERS = web.AppKey("workers", TurnWorkers)
 CLOCK = web.AppKey("clock", object)
 
 
@@ -129,10 +131,10 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     from surveys.loader import load_definitions
 
     settings = app[SETTINGS]
-    # Turns run their CPU work (emergency detection, retrieval, parsing a large body) in worker
-    # threads; the event loop then waits for the GIL at every step of every other request, up to
-    # the switch interval each time (5 ms by default). A shorter interval keeps /healthz and other
-    # people's turns quick while a long message is being read (bench/long_message_bench.py).
+    # Small turns run their CPU work (emergency detection, retrieval, parsing the body) in threads,
+    # long ones in worker processes (bot.workers); while a thread holds the GIL the event loop waits
+    # up to the switch interval (5 ms by default) at every step of every other request. A shorter
+    # interval keeps /healthz and other people's turns quick (bench/long_message_bench.py).
     sys.setswitchinterval(SWITCH_INTERVAL)
     settings.require_safe_secret()  # before anything is opened: refuse to start without a strong secret
     if not settings.secret_key:
@@ -148,6 +150,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     adapter: BotAdapter | None = None
     retention: asyncio.Task[None] | None = None
     stop_retention = asyncio.Event()
+    workers = TurnWorkers(knowledge, settings.partnership_file, settings.turn_workers)
+    workers.start()  # in the background: threads do the work until every worker is ready
     try:
         await db.require_current_schema()
         default = definitions.get(partnership.default_questionnaire)
@@ -173,12 +177,14 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             state=BotStateStorage(StateStore(db)),
             adapter=adapter,
             clock=clock,
+            workers=workers,
             # Proactive sends need the adapter's reused clients; a stock adapter (benchmarks) has none.
             sender=ProactiveSender(settings, adapter) if isinstance(adapter, ReusingCloudAdapter) else None,
         )
         app[SERVICES] = services
         app[ADAPTER] = adapter
         app[BOT] = SafeguardingBot(services)
+        app[WORKERS] = workers
         yield
     finally:
         if retention is not None:
@@ -188,6 +194,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         if close is not None:
             await close()
         await db.close()
+        await workers.close()
 
 
 # --- /api/messages ----------------------------------------------------------------------------
@@ -225,8 +232,8 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except web.HTTPRequestEntityTooLarge:
         return _problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
     try:
-        # Off the event loop: parsing and walking a large body must not hold up other requests.
-        body, activity = await asyncio.to_thread(read_activity, raw)
+        # Off the event loop (and for a large body off this process): other requests must not wait.
+        body, activity = await request.app[WORKERS].read(raw)
     except MalformedActivity as exc:
         log.warning("refused a malformed activity: %s", exc.reason)
         return _problem(400, exc.reason)
@@ -270,7 +277,9 @@ async def readyz(request: web.Request) -> web.Response:
     if services is None:
         return web.json_response({"status": "starting"}, status=503)
     checks: dict[str, str] = {
-        "content": f"{len(services.definitions)} questionnaires, {len(services.knowledge.topics)} topics"
+        "content": f"{len(services.definitions)} questionnaires, {len(services.knowledge.topics)} topics",
+        # Informational: until they are, long messages are worked on in threads.
+        "turn_workers": f"{services.workers.processes} of {services.settings.turn_workers} ready",
     }
     try:
         await services.db.require_current_schema()

@@ -18,18 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from botbuilder.schema import Activity
 
-from bot import cards, identity, wording
+from bot import cards, identity, questions, wording
 from bot.proactive import ProactiveSender
 from bot.replies import Replies
-from guidance.emergency import mentions_harm
 from guidance.knowledge import KnowledgeBase
 from guidance.model import EMERGENCY_TOPIC, Answer
-from guidance.screening import screen
 from storage import conversations, experts, guidance_log
 from storage.database import Database
 from storage.errors import StorageError
-from surveys import redaction
-from surveys.redaction import redact
 from surveys.replies import reads_as_question
 
 if TYPE_CHECKING:
@@ -38,41 +34,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMERGENCY_NOT_KEPT = "(emergency message: words not kept)"
-# A question quoted back from a card arrives already redacted: its markers show it was personal.
-_MARKERS = (
-    redaction.EMAIL,
-    redaction.PHONE,
-    redaction.NHS_NUMBER,
-    redaction.POSTCODE,
-    redaction.DATE_OF_BIRTH,
-    redaction.NAME,
-)
-MAX_QUESTION = 1000  # characters of a question kept in logs and passed to the experts
 
 
 def _number(value: Any) -> int:
     """A question number from a card's data; 0 (no such question) when it is not one."""
     text = str(value).strip()
     return int(text) if text.isdigit() else 0
-
-
-def _clean(text: str) -> str:
-    return redact(" ".join(str(text).split()))[:MAX_QUESTION]
-
-
-def loggable(text: str) -> str | None:
-    """The words of a question as the guidance log may keep them, or None to keep only its topic.
-
-    Kept only when it reads as a plain question with nothing personal: a message
-    that mentions harm to someone, or is a disclosure, or had anything redacted
-    (a name, a number) keeps none of its words.
-    """
-    plain = " ".join(str(text).split())[:MAX_QUESTION]
-    # Only reached for messages the turn found are not an emergency (detection runs once per turn).
-    if not plain or screen(plain, in_danger=False) is not None or mentions_harm(plain):
-        return None
-    personal = redact(plain) != plain or any(marker in plain for marker in _MARKERS)
-    return None if personal else plain
 
 
 class GuidanceTurns:
@@ -96,7 +63,7 @@ class GuidanceTurns:
 
         Called only when the turn's emergency detection has flagged ``text``.
         """
-        answer = await asyncio.to_thread(self.kb.answer, text, in_danger=True)
+        answer = await self.services.workers.with_knowledge(len(text), questions.emergency_answer, text)
         if not answer.emergency:  # detection and the knowledge base disagree: never leave it unsaid
             fallback = cards.card([cards.attention(wording.EMERGENCY_FALLBACK)], wording.EMERGENCY_FALLBACK)
             return Replies().add(cards.card_activity(fallback, urgent=True))
@@ -113,18 +80,18 @@ class GuidanceTurns:
         """Answer a question; below the confidence threshold, say so and offer topics and a person.
 
         The turn has already found ``text`` is not an emergency (detection runs once per turn);
-        ranking runs in a worker thread so a long question does not hold up other requests.
+        ranking runs off the event loop (a worker process for a long question) so it holds up nobody.
         ``record`` False answers without logging (a repeated delivery of a question already logged).
         """
-        answer = await asyncio.to_thread(self.kb.answer, text, in_danger=False)
-        question = _clean(text)
+        reading = await self.services.workers.with_knowledge(len(text), questions.read_question, text)
+        answer = reading.answer
         if record:
             await guidance_log.record_question(
-                self.services.db, loggable(text), answer.topic, answer.confidence, answer.sure
+                self.services.db, reading.logged, answer.topic, answer.confidence, answer.sure
             )
         if answer.sure:
-            return Replies().add(self._answer_card(answer, question))
-        card = cards.not_sure_card(answer.nearest, question, answer.reminder)
+            return Replies().add(self._answer_card(answer, reading.shown))
+        card = cards.not_sure_card(answer.nearest, reading.shown, answer.reminder)
         return Replies().add(cards.card_activity(card, summary="I'm not sure"))
 
     async def mid_survey(self, text: str) -> Replies | None:
@@ -150,8 +117,8 @@ class GuidanceTurns:
         """Helpful / Not helpful, kept with the topic and the redacted question only."""
         topic = str(value.get("topic") or "") or None
         helpful = value.get("helpful") in (True, "true", "True")
-        question = _clean(value.get("q") or "")
-        await guidance_log.record_feedback(self.services.db, topic, helpful, loggable(question))
+        question = questions.shown(value.get("q") or "")
+        await guidance_log.record_feedback(self.services.db, topic, helpful, questions.loggable(question))
         if helpful:
             return Replies().add(cards.text_activity(wording.FEEDBACK_THANKS))
         offer = cards.offer_card(
@@ -163,7 +130,7 @@ class GuidanceTurns:
 
     async def ask_expert(self, activity: Activity, value: Mapping[str, Any]) -> Replies:
         """Pass a question to the safeguarding team: to their channel if the bot is there, else the inbox."""
-        question = _clean(value.get("q") or "")
+        question = questions.shown(value.get("q") or "")
         if not question:
             return Replies().add(cards.text_activity(wording.EXPERT_NO_QUESTION))
         settings = self.services.settings
@@ -233,7 +200,7 @@ class GuidanceTurns:
         await suggest_sample_question(
             self.services.settings.content_suggestions_file,
             topic,
-            _clean(value.get("q") or ""),
+            questions.shown(value.get("q") or ""),
             question_id,
             self.services.clock(),
         )

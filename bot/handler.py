@@ -18,7 +18,6 @@ second delivery of the same activity changes nothing.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -26,7 +25,7 @@ from typing import Any
 from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot import cards, identity, inbound, reminders, support, wording
+from bot import cards, identity, inbound, questions, reminders, support, wording
 from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
 from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
@@ -36,7 +35,6 @@ from bot.replies import Replies, deliver
 from bot.services import Services
 from bot.summary_turns import AgencySummaryTurns
 from bot.survey_turns import ACTIVE, SurveyTurns
-from guidance import emergency
 from storage import conversations
 from storage.errors import StorageUnavailable
 from surveys.engine import COMMANDS, survey_word
@@ -82,17 +80,6 @@ def _wave_of(value: Mapping[str, Any]) -> int | None:
     """The wave a start button names ({"action": "start", "wave": 7}), if it names one."""
     wave = value.get("wave")
     return wave if isinstance(wave, int) and not isinstance(wave, bool) else None
-
-
-def _in_danger(texts: tuple[str, ...]) -> str | None:
-    """The first of ``texts`` that suggests someone is in danger now, if any (each detected once)."""
-    return next((text for text in dict.fromkeys(texts) if text and emergency.detect(text)), None)
-
-
-def _screened(texts: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """(the text that suggests danger, or None; else the kind of harm to the writer disclosed, or None)."""
-    urgent = _in_danger(texts)
-    return urgent, None if urgent is not None else support.disclosed(texts)
 
 
 class SafeguardingBot:
@@ -148,9 +135,13 @@ class SafeguardingBot:
         that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
         written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
-        # Typed, and/or written in a card's text box; each checked once, here, off the event loop:
+        # Typed, and/or written in a card's text box; each checked once, here, off the event loop (in a
+        # worker process when long):
         # everything later in the turn is told the verdict instead of detecting again.
-        urgent, harmed = await asyncio.to_thread(_screened, (_typed(activity), written))
+        typed = _typed(activity)
+        urgent, harmed = await self.services.workers.on_text(
+            len(typed) + len(written), questions.screened, (typed, written)
+        )
         if urgent is not None:
             await deliver(ctx, await self.guidance.emergency(urgent))
             await self.guidance.count_emergency()

@@ -251,7 +251,8 @@ def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity]:
     """The normalised body and the Activity built from it; MalformedActivity with a reason otherwise.
 
     CPU work grows with the body only in the JSON parse and one walk over it;
-    call it off the event loop for large bodies.
+    call it off the event loop (bot.workers: a worker process for large
+    bodies; both results can be pickled, with every string capped).
     """
     body, cut = normalised(parse_body(raw))
     try:

@@ -14,6 +14,7 @@ from botbuilder.core import BotAdapter
 
 from bot.proactive import ProactiveSender
 from bot.state import BotStateStorage
+from bot.workers import TurnWorkers
 from common.partnership import Partnership
 from common.settings import Settings
 from guidance.knowledge import KnowledgeBase
@@ -33,4 +34,5 @@ class Services:
     state: BotStateStorage
     adapter: BotAdapter
     clock: Callable[[], datetime]
+    workers: TurnWorkers
     sender: ProactiveSender | None = None

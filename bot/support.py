@@ -8,17 +8,12 @@ never passed on, so the words reach neither a stored answer nor a log line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from botbuilder.schema import Activity
 
 from bot import cards
-from guidance.screening import self_disclosure, support_message
-
-
-def disclosed(texts: Iterable[str]) -> str | None:
-    """The kind of harm to the writer disclosed in the first of ``texts`` that discloses any, or None."""
-    return next((kind for text in dict.fromkeys(texts) if text and (kind := self_disclosure(text))), None)
+from guidance.screening import support_message
 
 
 def support(kind: str, contacts: Mapping[str, str]) -> Activity:

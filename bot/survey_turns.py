@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING
 
 from botbuilder.schema import Activity
 
-from bot import cards, wording
+from bot import cards, questions, wording
 from bot.deliveries import Delivery
 from bot.reminders import note_quiet_day
 from bot.replies import Replies
+from bot.workers import LARGE_TEXT
 from guidance.screening import screen
 from storage import processed, submissions, survey_state
 from storage.errors import ETagConflict, WaveKeyGone
@@ -291,6 +292,21 @@ class SurveyTurns:
 
     # -- one step --
 
+    async def _screening(self, said: Said) -> engine.Screen:
+        """The screening of free-text answers, its verdicts on long texts worked out off the event loop.
+
+        The handler has run emergency detection on what was said; only disclosures are left. A long
+        text (a free-text answer may be thousands of characters) is screened in a worker process
+        before the engine runs; the engine then reads the verdict, and screens anything else itself.
+        """
+        answer = said.value.get("answer") if said.value else None
+        written = (said.text or "", answer if isinstance(answer, str) else "")
+        long = tuple(dict.fromkeys(text.strip() for text in written if len(text.strip()) >= LARGE_TEXT))
+        if not long:
+            return partial(screen, in_danger=False)
+        verdicts = await self.services.workers.on_text(sum(map(len, long)), questions.disclosures, long)
+        return lambda text: verdicts[text] if text in verdicts else screen(text, in_danger=False)
+
     async def step(
         self,
         person: str,
@@ -312,6 +328,7 @@ class SurveyTurns:
         """
         delivery = delivery or Delivery()
         wave = saved.wave if saved is not None else None  # a retry reads the same wave's document
+        screen_text = await self._screening(said)
         for attempt in range(ATTEMPTS):
             if attempt and delivery.key and await processed.seen(self.services.db, delivery.key):
                 return await self.again(person)  # the race was lost to this very activity
@@ -325,12 +342,11 @@ class SurveyTurns:
             if definition is None:
                 await self.services.state.delete([saved.key])
                 return Replies().add(wording.offer(wording.QUESTIONNAIRE_CHANGED, start=True))
-            # The handler has run emergency detection on what was said; only disclosures are left.
             step = engine.advance(
                 definition,
                 saved.progress,
                 said,
-                screen=partial(screen, in_danger=False),
+                screen=screen_text,
                 now=delivery.shown_at(),
             )
             if step.submission is not None:

@@ -147,6 +147,14 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("MicrosoftAppTenantId", "app_tenant_id", "", str, "Tenant of a single-tenant or MSI bot."),
     Setting(
+        "BotOpenIdMetadata",
+        "openid_metadata_url",
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        str,
+        "OpenID metadata of the Bot Framework channel, naming the keys its tokens are signed with. "
+        "Change it only to test against a local key server (plain http only on the loopback address).",
+    ),
+    Setting(
         "ALLOWED_TENANTS",
         "allowed_tenants",
         "",
@@ -159,6 +167,14 @@ SETTINGS: tuple[Setting, ...] = (
         "262144",
         _int,
         "Largest request body /api/messages accepts; larger gets 413.",
+    ),
+    Setting(
+        "TURN_WORKERS",
+        "turn_workers",
+        "1",
+        _int,
+        "Worker processes for the CPU-heavy work of long messages (reading a large body, emergency "
+        "detection, answering), so they never hold up other requests; 0 does that work in threads.",
     ),
     Setting(
         "RESPONSE_BATCH",
@@ -327,8 +343,10 @@ class Settings:
     app_password: Secret
     app_type: str
     app_tenant_id: str
+    openid_metadata_url: str
     allowed_tenants: tuple[str, ...]
     max_body_bytes: int
+    turn_workers: int
     response_batch: int
     state_ttl_days: int
     expert_route_days: int

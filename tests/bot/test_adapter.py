@@ -18,7 +18,7 @@ import jwt
 import pytest
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
-from botframework.connector.auth import ChannelValidation, MicrosoftAppCredentials, jwt_token_extractor
+from botframework.connector.auth import MicrosoftAppCredentials, jwt_token_extractor
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from botframework.connector.models import ErrorResponseException
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -248,7 +248,8 @@ def keys() -> _Keys:
 
 @pytest.fixture
 def openid(keys: _Keys, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A metadata endpoint on 127.0.0.1 in its own thread (the SDK fetches it with blocking requests)."""
+    """A metadata endpoint on 127.0.0.1 in its own thread (the SDK fetches it with blocking requests);
+    its address is for BotOpenIdMetadata."""
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -274,7 +275,6 @@ def openid(keys: _Keys, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}/.well-known/openid-configuration"
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", url)
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
     try:
         yield url
@@ -285,6 +285,7 @@ def openid(keys: _Keys, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 SERVICE_URL = "http://127.0.0.1:9/amer/"
+NOWHERE = "http://127.0.0.1:9/nothing-here"  # no key server listens there
 
 
 def token(keys: _Keys, *, signer: Any = None, kid: str = "key-1", **claims: Any) -> str:
@@ -298,7 +299,11 @@ def token(keys: _Keys, *, signer: Any = None, kid: str = "key-1", **claims: Any)
 
 @pytest.fixture
 async def secured_adapter(openid: str) -> Any:
-    adapter = create_adapter(Settings.from_env({}, app_id=APP_ID, app_password=Secret("not-a-real-secret")))
+    adapter = create_adapter(
+        Settings.from_env(
+            {}, app_id=APP_ID, app_password=Secret("not-a-real-secret"), openid_metadata_url=openid
+        )
+    )
     yield adapter
     await adapter.close()
 
@@ -364,9 +369,10 @@ async def test_signing_keys_are_fetched_off_the_event_loop_and_kept(
 async def test_unreachable_signing_keys_are_unavailable_not_unauthorised(
     keys: _Keys, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
-    adapter = create_adapter(Settings.from_env({}, app_id=APP_ID, app_password=Secret("x")))
+    adapter = create_adapter(
+        Settings.from_env({}, app_id=APP_ID, app_password=Secret("x"), openid_metadata_url=NOWHERE)
+    )
     with pytest.raises(AuthenticationUnavailable):
         await _run(adapter, token(keys))
     # A header that is not a Bot Framework token is refused outright, keys or no keys.
@@ -428,10 +434,13 @@ async def test_a_forged_token_is_refused_before_any_key_is_fetched(
         fetched.append(url)
         raise AssertionError("no key may be fetched for a token that is wrong without them")
 
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
     monkeypatch.setattr(jwt_token_extractor.requests, "get", get)
-    adapter = create_adapter(Settings.from_env({}, app_id=APP_ID, app_password=Secret("not-a-real-secret")))
+    adapter = create_adapter(
+        Settings.from_env(
+            {}, app_id=APP_ID, app_password=Secret("not-a-real-secret"), openid_metadata_url=NOWHERE
+        )
+    )
     try:
         with pytest.raises(PermissionError):
             await _run(adapter, FORGED[case](keys))

@@ -27,6 +27,9 @@ def e2e_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Setting
         "response_batch": 1,
         "content_suggestions_file": tmp_path / "suggestions.jsonl",
         "report_dir": tmp_path / "reports",
+        # Threads, not worker processes, for long messages: each app would start its own
+        # (tests/e2e/test_long_messages.py and the tests of `python -m bot` processes use them).
+        "turn_workers": 0,
     }
     values.update(overrides)
     return Settings.from_env({}, **values)

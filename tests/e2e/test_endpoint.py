@@ -15,11 +15,12 @@ import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from botframework.connector.auth import ChannelValidation
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bench.fault_suite.tokens import KEY_ID, KeyServer
 from bot import inbound
+from bot.adapter import create_adapter
 from bot.app import SERVICES, create_app
 from common.errors import ContentError, SettingsError
 from common.settings import ROOT, Secret, Settings
@@ -512,11 +513,8 @@ async def test_unstorable_characters_in_what_people_write_are_made_storable(
 async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_503(
     aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
-    client = await aiohttp_client(
-        create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
-    )
+    client = await aiohttp_client(create_app(_secured(settings, "http://127.0.0.1:9/nothing-here")))
     activity = expecting_replies("17_personal_message_plain_2026.json")
     now = int(time.time())
     claims = {
@@ -541,6 +539,60 @@ async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_50
     sound = jwt.encode(claims, key, algorithm="RS256", headers={"kid": "k"})
     response = await client.post("/api/messages", json=activity, headers={"Authorization": f"Bearer {sound}"})
     assert response.status == 503
+
+
+def _secured(settings: Settings, metadata_url: str) -> Settings:
+    """With an app id, checking tokens against the keys named by the OpenID metadata at ``metadata_url``."""
+    return replace(
+        settings,
+        app_id=APP_ID,
+        app_type="MultiTenant",
+        secret_key=STRONG_SECRET,
+        openid_metadata_url=metadata_url,
+    )
+
+
+async def test_a_token_signed_with_the_keys_the_metadata_names_is_accepted_and_others_refused(
+    aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """BotOpenIdMetadata points the bot at a local key server; its key signs a sound token (200)."""
+    monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    async with KeyServer() as keys:
+        client = await aiohttp_client(create_app(_secured(settings, keys.metadata_url)))
+        activity = expecting_replies("17_personal_message_plain_2026.json")
+        now = int(time.time())
+        claims = {
+            "iss": "https://api.botframework.com",
+            "aud": APP_ID,
+            "serviceurl": activity["serviceUrl"],
+            "nbf": now - 10,
+            "exp": now + 600,
+        }
+        stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        cases = {
+            "sound": (keys.sign(claims), 200),
+            "wrong audience": (keys.sign({**claims, "aud": "another-bot"}), 401),
+            "expired": (keys.sign({**claims, "exp": now - 3600, "nbf": now - 7200}), 401),
+            "key not published": (keys.sign(claims, kid="another-key"), 401),
+            "signed by another key": (
+                jwt.encode(claims, stranger, algorithm="RS256", headers={"kid": KEY_ID}),
+                401,
+            ),
+        }
+        for case, (token, status) in cases.items():
+            response = await client.post(
+                "/api/messages", json=activity, headers={"Authorization": f"Bearer {token}"}
+            )
+            assert response.status == status, case
+            if status == 200:
+                assert texts((await response.json())["activities"])
+
+
+def test_signing_keys_are_fetched_over_https_only_but_from_the_loopback_address() -> None:
+    for unsafe in ("http://keys.example.org/v1/.well-known/openidconfiguration", "file:///etc/keys", ""):
+        with pytest.raises(SettingsError, match="BotOpenIdMetadata"):
+            create_adapter(replace(Settings.from_env({}), app_id=APP_ID, openid_metadata_url=unsafe))
+    assert Settings.from_env({}).openid_metadata_url.startswith("https://login.botframework.com/")
 
 
 # -- logs hold nothing people wrote and nobody's identity ----------------------------------------------

@@ -16,6 +16,7 @@ import yaml
 
 from bot.app import SERVICES, create_app
 from bot.guidance_turns import answer_expert_question
+from bot.workers import LARGE_TEXT
 from common.settings import ROOT, Settings
 from storage import experts, guidance_log
 from storage.database import Database
@@ -261,6 +262,21 @@ async def test_emergency_at_a_free_text_question_is_not_kept(chat: Chat, databas
     [response] = await read_responses(database)
     assert response.answers["one_change"] == "More time for supervision"
     assert "knife" not in json.dumps(response.answers)
+
+
+async def test_a_disclosure_at_the_end_of_a_long_free_text_answer_is_screened_and_not_kept(
+    chat: Chat, database: Database
+) -> None:
+    """A long answer is screened off the event loop (bot.workers), by the same rules as a short one."""
+    await answer_up_to_the_first_free_text_item(chat)
+    long = "More time for supervision would help the whole team. " * 22
+    assert len(long) >= LARGE_TEXT
+    screened = await chat.say(long + "A child in my class told me her stepdad touches her.")
+    assert "concern about a particular person" in texts(screened)
+    for turn in [long, "skip", "submit"]:
+        await chat.say(turn)
+    [response] = await read_responses(database)
+    assert response.answers["one_change"] == long.strip()
 
 
 async def test_a_question_typed_mid_survey_is_answered_then_the_item_is_asked_again(chat: Chat) -> None:
