@@ -241,19 +241,19 @@ async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
     summary = _summary(ctx, data, definition)
     leads = sorted({lead.agency for lead in ctx.partnership.agency_leads})
     _write_reports(ctx, summary, definition, leads, ctx.settings.report_dir)
-    teams = adapter = None
+    teams = host = None
     if any(lead.teams_user for lead in ctx.partnership.agency_leads):
         # The bot layer implements analysis.delivery.TeamsSender; imported only when a lead uses Teams.
-        from bot.adapter import create_adapter
+        from bot.hosts import create_host
         from bot.proactive import ProactiveSender
 
-        adapter = create_adapter(ctx.settings)
-        teams = ProactiveSender(ctx.settings, adapter, db=ctx.db)
+        host = create_host(ctx.settings)
+        teams = ProactiveSender(ctx.settings, host, db=ctx.db)
     try:
         results: list[Sent] = await deliver(ctx.settings, ctx.partnership, summary, datetime.now(UTC), teams)
     finally:
-        if adapter is not None:
-            await adapter.close()
+        if host is not None:
+            await host.close()
     for sent in results:
         print(f"{sent.agency}\t{sent.channel}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
     folder = report_dir(ctx.settings.report_dir, data.wave.id, PARTNERSHIP).parent

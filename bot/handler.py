@@ -21,7 +21,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import cards, identity, inbound, wording
@@ -29,6 +28,7 @@ from bot.assessment_turns import WORDS as ASSESSMENT_WORDS
 from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
+from bot.hosts import Turn
 from bot.replies import Replies, deliver
 from bot.services import Services
 from bot.survey_turns import ACTIVE, SurveyTurns
@@ -70,7 +70,7 @@ ONCE = {
 
 def _typed(activity: Activity) -> str:
     """What the person typed, without an @mention of the bot (channels)."""
-    return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
+    return identity.without_mention(activity).strip()
 
 
 def _in_danger(texts: tuple[str, ...]) -> str | None:
@@ -88,7 +88,7 @@ class SafeguardingBot:
         self.deliveries = Deliveries(services.db, services.settings.secret_bytes())
         self.assessment = AssessmentTurns(services)
 
-    async def on_turn(self, ctx: TurnContext) -> None:
+    async def on_turn(self, ctx: Turn) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
         activity = ctx.activity
         try:
@@ -108,7 +108,7 @@ class SafeguardingBot:
             log.exception("turn failed (%s activity)", activity.type)
             await self._recover(ctx)
 
-    async def _recover(self, ctx: TurnContext) -> None:
+    async def _recover(self, ctx: Turn) -> None:
         try:
             await self.survey.pause_after_error(identity.person_id(ctx.activity))
         except StorageUnavailable:
@@ -117,7 +117,7 @@ class SafeguardingBot:
             log.exception("could not park the survey after a failed turn")
         if ctx.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
             try:
-                await ctx.send_activity(cards.text_activity(wording.APOLOGY))
+                await ctx.send([cards.text_activity(wording.APOLOGY)])
                 if ctx.activity.type == ActivityTypes.invoke:
                     await _answer_invoke(ctx, wording.APOLOGY)
             except Exception:
@@ -125,7 +125,7 @@ class SafeguardingBot:
 
     # -- messages --
 
-    async def _on_message(self, ctx: TurnContext, activity: Activity) -> None:
+    async def _on_message(self, ctx: Turn, activity: Activity) -> None:
         """Someone in danger is told what to do before anything that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
         written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
@@ -279,7 +279,7 @@ class SafeguardingBot:
 
     # -- invokes --
 
-    async def _invoke(self, ctx: TurnContext) -> None:
+    async def _invoke(self, ctx: Turn) -> None:
         """Universal Actions (``adaptiveCard/action``) are handled like card submissions; every invoke,
         ours or not, is answered 200 so Teams shows no error."""
         activity = ctx.activity
@@ -293,8 +293,7 @@ class SafeguardingBot:
         await _answer_invoke(ctx, "OK")
 
 
-async def _answer_invoke(ctx: TurnContext, text: str) -> None:
-    body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
-    await ctx.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+async def _answer_invoke(ctx: Turn, text: str) -> None:
+    await ctx.answer_invoke(
+        {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
     )

@@ -23,7 +23,7 @@ from botbuilder.schema import Activity
 from tqdm import tqdm
 
 from bot import wording
-from bot.adapter import create_adapter
+from bot.hosts import create_host
 from bot.proactive import Delivery, ProactiveSender
 from common.errors import SafeguardingBotError
 from common.partnership import Partnership, load_partnership
@@ -172,15 +172,15 @@ async def invite_wave(
 async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
     partnership = load_partnership(settings.partnership_file)
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
-    adapter = create_adapter(settings)
+    host = create_host(settings)
     try:
         await db.require_current_schema()
-        sender = ProactiveSender(settings, adapter)
+        sender = ProactiveSender(settings, host)
         return await invite_wave(
             db, settings, sender, args.wave, today=date.today(), partnership=partnership, workers=args.workers
         )
     finally:
-        await adapter.close()
+        await host.close()
         await db.close()
 
 

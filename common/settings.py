@@ -78,6 +78,17 @@ def _list(text: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in text.split(",") if part.strip())
 
 
+#: The SDKs the bot can be hosted on (bot/hosts): the Bot Framework SDK, or the Microsoft 365 Agents SDK.
+BOT_HOSTS = ("botbuilder", "agents")
+
+
+def _bot_host(text: str) -> str:
+    host = text.strip().lower()
+    if host not in BOT_HOSTS:
+        raise ValueError(f"expected one of {', '.join(BOT_HOSTS)}")
+    return host
+
+
 def _path(text: str) -> Path:
     path = Path(text)
     return path if path.is_absolute() else ROOT / path
@@ -131,6 +142,14 @@ SETTINGS: tuple[Setting, ...] = (
         "MultiTenant, SingleTenant or UserAssignedMSI.",
     ),
     Setting("MicrosoftAppTenantId", "app_tenant_id", "", str, "Tenant of a single-tenant or MSI bot."),
+    Setting(
+        "BOT_HOST",
+        "bot_host",
+        "botbuilder",
+        _bot_host,
+        "The SDK that hosts the bot: botbuilder (Bot Framework SDK, the default) or agents (Microsoft 365 "
+        "Agents SDK). Same endpoint, app registration and conversations; see deployment/README.md.",
+    ),
     Setting(
         "ALLOWED_TENANTS",
         "allowed_tenants",
@@ -280,6 +299,7 @@ class Settings:
     app_password: Secret
     app_type: str
     app_tenant_id: str
+    bot_host: str
     allowed_tenants: tuple[str, ...]
     max_body_bytes: int
     response_batch: int

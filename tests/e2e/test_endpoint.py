@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient
 from botframework.connector.auth import ChannelValidation
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_JWKS_URIS
 
 from bot import inbound
 from bot.app import SERVICES, create_app
@@ -480,12 +481,12 @@ async def test_odd_but_valid_activities_are_answered(client: TestClient) -> None
 
 
 async def test_unstorable_characters_in_what_people_write_are_made_storable(
-    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
+    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path, bot_host: str
 ) -> None:
     """A lone surrogate (SQLite and PostgreSQL) or a NUL (PostgreSQL) in a free-text answer or a
     question used to be accepted and then break every later submission; now each is normalised."""
     await upgrade_async(database_url)
-    client = await aiohttp_client(create_app(e2e_settings(database_url, tmp_path)))
+    client = await aiohttp_client(create_app(e2e_settings(database_url, tmp_path, bot_host=bot_host)))
     transcript = json.loads(
         await asyncio.to_thread(
             shared_path("samples", "transcripts", "01_buttons_children_raised_yes.json").read_text,
@@ -512,8 +513,10 @@ async def test_unstorable_characters_in_what_people_write_are_made_storable(
 async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_503(
     aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Where each SDK fetches the channel's signing keys: nowhere that answers.
     monkeypatch.setattr(ChannelValidation, "open_id_metadata_endpoint", "http://127.0.0.1:9/nothing-here")
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    monkeypatch.setitem(BOTFRAMEWORK_JWKS_URIS, "https://api.botframework.com", "http://127.0.0.1:9/keys")
     client = await aiohttp_client(
         create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
     )
