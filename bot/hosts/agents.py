@@ -33,6 +33,7 @@ from typing import Any
 import aiohttp
 import jwt
 import pydantic
+import requests
 from botbuilder.schema import Activity
 from microsoft_agents.activity import Activity as AgentsActivity
 from microsoft_agents.activity import ActivityTypes, ConversationReference, InvokeResponse
@@ -64,6 +65,7 @@ from common.settings import Settings
 
 #: The tenant whose Entra ID issues a multi-tenant bot's tokens, as for the Bot Framework SDK.
 MULTI_TENANT_AUTHORITY = "botframework.com"
+CREDENTIALS_UNAVAILABLE = "The bot's own access token could not be obtained from Entra ID."
 #: Whom the bot's own tokens are for: the Bot Connector.
 CONNECTOR_AUDIENCE = AuthenticationConstants.AGENTS_SDK_SCOPE
 
@@ -121,7 +123,8 @@ class AgentsHost:
         self._app_id = app_id
         self._refuse_all = refuse_all
 
-    async def _identity(self, auth_header: str, service_url: str | None) -> ClaimsIdentity:
+    async def authenticate(self, auth_header: str, service_url: str | None) -> ClaimsIdentity:
+        """Who sent the request, as the SDK validates it; PermissionError (401), AuthenticationUnavailable."""
         if self._refuse_all:
             raise PermissionError("No MicrosoftAppId is set and DEV_OPEN_ENDPOINT is false.")
         if not self._app_id:
@@ -138,7 +141,7 @@ class AgentsHost:
     async def handle(
         self, auth_header: str, body: Mapping[str, Any], activity: Activity, on_turn: OnTurn
     ) -> Answer:
-        identity = await self._identity(auth_header, activity.service_url)
+        identity = await self.authenticate(auth_header, activity.service_url)
         try:
             incoming = AgentsActivity.model_validate(dict(body))
         except pydantic.ValidationError as exc:
@@ -148,7 +151,12 @@ class AgentsHost:
         async def logic(ctx: TurnContext) -> None:
             await on_turn(AgentsTurn(ctx, activity))
 
-        response = await self.adapter.process_activity(identity, incoming, logic)
+        try:
+            response = await self.adapter.process_activity(identity, incoming, logic)
+        except (ValueError, requests.RequestException, aiohttp.ClientError) as exc:
+            # The turn itself never raises (the handler answers every failure); this is the SDK getting
+            # the bot's own token from Entra ID, which it does before every authenticated turn.
+            raise AuthenticationUnavailable(CREDENTIALS_UNAVAILABLE) from exc
         if response is None:
             return Answer(202)
         return Answer(int(response.status or 200), response.body)
