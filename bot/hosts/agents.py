@@ -171,7 +171,9 @@ class AgentsHost:
         async def logic(ctx: TurnContext) -> None:
             # Posted as a new message of the conversation, as the Bot Framework host does: the SDK's
             # own send would reply to the continuation activity, an id Teams never issued.
-            client = ctx.services.get(ConnectorClientBase)
+            client = ctx.services.get(ConnectorClientBase)  # type: ignore[type-abstract]  # keyed by the base
+            if client is None:  # the SDK sets one for every proactive turn
+                raise ConnectionFailed("the SDK gave no connector client for the conversation")
             outgoing = TurnContext.apply_conversation_reference(to_agents(activity), ref)
             response = await client.conversations.send_to_conversation(ref.conversation.id, outgoing)
             sent.append(response.id if response else None)

@@ -535,6 +535,7 @@ async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_50
         "HS256": jwt.encode(claims, "x" * 32, algorithm="HS256", headers={"kid": "k"}),
         "expired": jwt.encode({**claims, "exp": now - 3600}, key, algorithm="RS256", headers={"kid": "k"}),
         "wrong audience": jwt.encode({**claims, "aud": "x"}, key, algorithm="RS256", headers={"kid": "k"}),
+        "no key id": jwt.encode(claims, key, algorithm="RS256"),  # the Agents SDK alone: a KeyError, a 500
     }
     for case, encoded in forged.items():
         response = await client.post(
