@@ -21,7 +21,11 @@ def serve(settings: Settings) -> int:
     from bot.app import create_app
 
     address = f"http://{settings.host}:{settings.port}/"
-    log.info("starting the bot on %s (POST /api/messages; local chat page at / when running open)", address)
+    log.info(
+        "starting the bot on %s on the %s host (POST /api/messages; local chat page at / when running open)",
+        address,
+        settings.bot_host,
+    )
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
     except SafeguardingBotError as exc:
