@@ -254,21 +254,21 @@ async def reports_to_send(ctx: Context, wave_id: int | None) -> tuple[Wave, Summ
 async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
     wave, summary = await reports_to_send(ctx, args.wave)
     route = routing(ctx.partnership, wave.boards, set(summary.groups) - {PARTNERSHIP})
-    teams = adapter = None
+    teams = host = None
     if any(one.teams_user for one in (*route.leads, *route.recipients)):
         # The bot layer implements analysis.delivery.TeamsSender; imported only when a reader uses Teams.
-        from bot.adapter import create_adapter
+        from bot.hosts import create_host
         from bot.proactive import ProactiveSender
 
-        adapter = create_adapter(ctx.settings)
-        teams = ProactiveSender(ctx.settings, adapter, db=ctx.db)
+        host = create_host(ctx.settings)
+        teams = ProactiveSender(ctx.settings, host, db=ctx.db)
     try:
         results: list[Sent] = await deliver(
             ctx.settings, ctx.partnership, summary, datetime.now(UTC), teams, wave.boards
         )
     finally:
-        if adapter is not None:
-            await adapter.close()
+        if host is not None:
+            await host.close()
     for sent in results:
         print(f"{sent.agency}\t{sent.channel}\t{sent.to}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
     folder = report_dir(ctx.settings.report_dir, wave.id, PARTNERSHIP).parent

@@ -24,7 +24,11 @@ def serve(settings: Settings) -> int:
     from bot.app import create_app
 
     address = f"http://{settings.host}:{settings.port}/"
-    log.info("starting the bot on %s (POST /api/messages; local chat page at / when running open)", address)
+    log.info(
+        "starting the bot on %s on the %s host (POST /api/messages; local chat page at / when running open)",
+        address,
+        settings.bot_host,
+    )
     try:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None, access_log=None)
     except SafeguardingBotError as exc:
@@ -37,21 +41,21 @@ def serve(settings: Settings) -> int:
 async def _answer_expert(settings: Settings, question_id: int, text: str) -> str:
     from datetime import UTC, datetime
 
-    from bot.adapter import create_adapter
     from bot.guidance_turns import answer_expert_question
+    from bot.hosts import create_host
     from bot.proactive import ProactiveSender
     from storage.database import Database
 
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
-    adapter = create_adapter(settings)
+    host = create_host(settings)
     try:
         await db.require_current_schema()
-        sender = ProactiveSender(settings, adapter)
+        sender = ProactiveSender(settings, host)
         return await answer_expert_question(
             db, sender, question_id, text, datetime.now(UTC).date(), settings.secret_bytes()
         )
     finally:
-        await adapter.close()
+        await host.close()
         await db.close()
 
 

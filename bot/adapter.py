@@ -29,14 +29,12 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
-from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
-import jwt
 import requests
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
@@ -57,7 +55,10 @@ from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Req
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
-from common.errors import SafeguardingBotError, SettingsError
+from bot.hosts import AuthenticationUnavailable, warn_if_open
+from bot.pacing import retry_after_seconds
+from bot.tokens import KEYS_UNAVAILABLE, judge_without_keys
+from common.errors import SettingsError
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,23 +78,6 @@ APP_TYPES = ("MultiTenant", "SingleTenant", "UserAssignedMSI")
 TRANSIENT = frozenset({429, 502, 503, 504})
 TURN_RETRY_DELAYS = (0.5, 1.5)
 OUTBOUND_TIMEOUT = aiohttp.ClientTimeout(total=60)
-
-
-def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class OutboundHttp:
@@ -193,12 +177,6 @@ def send_with_aiohttp(client: ConnectorClient, http: OutboundHttp, *, retry: boo
     return client
 
 
-class AuthenticationUnavailable(SafeguardingBotError):
-    """The Bot Framework's signing keys could not be fetched, so no token can be checked now."""
-
-    status = 503
-
-
 class SigningKeys:
     """Keeps the SDK's cache of the channel's signing keys fresh, fetching them in a worker thread.
 
@@ -256,53 +234,6 @@ class SigningKeys:
             raise ValueError("the signing keys document has no list of keys")
         metadata.keys = found
         metadata.last_updated = datetime.now()
-
-
-KEYS_UNAVAILABLE = "The Bot Framework signing keys could not be fetched."
-#: The only algorithm the SDK verifies a channel token's signature with.
-SIGNING_ALGORITHM = "RS256"
-#: Seconds of clock difference allowed on exp and nbf, as the SDK allows.
-CLOCK_SKEW = 5 * 60
-
-
-def judge_without_keys(auth_header: str, app_id: str, service_url: str | None, now: float) -> str:
-    """The signing key id of a Bot Framework channel token that is right in everything the keys do
-    not decide; ``PermissionError`` (401) for anything else, before any key is fetched.
-
-    Checked: "Bearer" and a JWT of three parts, algorithm RS256 with a key id,
-    issuer the Bot Framework channel, audience this bot's app id, a numeric
-    expiry not past and no "not before" in the future (five minutes' skew
-    allowed, as the SDK), and the service URL claim equal to the activity's.
-    The SDK then checks the signature, the key's endorsements and all of this
-    again. Tokens of other issuers (the Bot Framework Emulator, skills) are
-    refused: this bot only answers Teams through the Bot Framework channel.
-    """
-    scheme, _, token = (auth_header or "").partition(" ")
-    if scheme != "Bearer" or not token or token.count(".") != 2:
-        raise PermissionError("no Bearer JWT")
-    try:
-        header = jwt.get_unverified_header(token)
-        claims = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError as exc:
-        raise PermissionError("the token cannot be read") from exc
-    if header.get("alg") != SIGNING_ALGORITHM:
-        raise PermissionError("the token is not signed with RS256")
-    key_id = header.get("kid")
-    if not isinstance(key_id, str) or not key_id:
-        raise PermissionError("the token names no signing key")
-    if claims.get("iss") != AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER:
-        raise PermissionError("the token is not from the Bot Framework channel")
-    if not app_id or claims.get("aud") != app_id:
-        raise PermissionError("the token is for another audience")
-    expires, not_before = claims.get("exp"), claims.get("nbf", now)
-    for moment in (expires, not_before):
-        if isinstance(moment, bool) or not isinstance(moment, int | float):
-            raise PermissionError("the token's times are not numbers")
-    if expires + CLOCK_SKEW < now or not_before - CLOCK_SKEW > now:
-        raise PermissionError("the token is expired or not yet valid")
-    if claims.get(ChannelValidation.SERVICE_URL_CLAIM) != service_url:
-        raise PermissionError("the token is for another service URL")
-    return key_id
 
 
 def _app_id(identity: ClaimsIdentity) -> str:
@@ -505,14 +436,7 @@ def create_adapter(settings: Settings) -> ReusingCloudAdapter:
     accepted unauthenticated for local use, loudly logged, unless
     DEV_OPEN_ENDPOINT is false, in which case every request is refused.
     """
-    if settings.is_open:
-        if settings.dev_open_endpoint:
-            log.warning(
-                "NO MicrosoftAppId IS SET: /api/messages accepts UNAUTHENTICATED requests. "
-                "This is for local use only; never expose this server to a network."
-            )
-        else:
-            log.warning("No MicrosoftAppId is set and DEV_OPEN_ENDPOINT is false: every request is refused.")
+    warn_if_open(settings)
     if settings.app_type.lower() not in {name.lower() for name in APP_TYPES}:
         expected = ", ".join(APP_TYPES)
         raise SettingsError(f"MicrosoftAppType={settings.app_type!r}: expected one of {expected}.")

@@ -3,7 +3,7 @@
 ``create_app(settings)`` builds nothing heavy itself: it registers a start-up
 context that opens the database, checks its schema, makes sure there is a wave
 to answer, loads the questionnaires and the knowledge base and builds the
-adapter and the bot. Broken content or an old schema stops the start with a
+SDK host (bot.hosts) and the bot. Broken content or an old schema stops the start with a
 message that says what to fix. Everything lives in app keys; several
 processes can serve the same database because no conversation state is kept
 in memory.
@@ -21,10 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from botbuilder.core import BotAdapter, serializer_helper
 
-from bot.adapter import AuthenticationUnavailable, ReusingCloudAdapter, create_adapter
 from bot.handler import SafeguardingBot
+from bot.hosts import AuthenticationUnavailable, Host, create_host
 from bot.inbound import MalformedActivity
 from bot.proactive import ProactiveSender
 from bot.services import Services
@@ -49,14 +48,14 @@ STATIC_FILES: Mapping[str, Path] = {
     "chat.css": WEB_DIR / "chat.css",
 }
 
-AdapterFactory = Callable[[Settings], BotAdapter]
+HostFactory = Callable[[Settings], Host]
 SWITCH_INTERVAL = 0.0001  # seconds
 
 SETTINGS = web.AppKey("settings", Settings)
 SERVICES = web.AppKey("services", Services)
 BOT = web.AppKey("bot", SafeguardingBot)
-ADAPTER = web.AppKey("adapter", BotAdapter)
-ADAPTER_FACTORY = web.AppKey("adapter_factory", object)
+HOST = web.AppKey("host", object)
+HOST_FACTORY = web.AppKey("host_factory", object)
 WORKERS = web.AppKey("workers", TurnWorkers)
 CLOCK = web.AppKey("clock", object)
 
@@ -64,20 +63,19 @@ CLOCK = web.AppKey("clock", object)
 def create_app(
     settings: Settings,
     *,
-    connector_factory: AdapterFactory | None = None,
+    host_factory: HostFactory | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> web.Application:
     """The bot's web application; resources are opened when it starts, closed when it stops.
 
-    ``connector_factory`` builds the adapter that talks to the Bot Connector
-    (default ``bot.adapter.create_adapter``, which reuses connector clients per
-    service URL); benchmarks pass the stock ``CloudAdapter`` to compare.
+    ``host_factory`` builds the SDK host that runs turns and talks to the Bot
+    Connector (default ``bot.hosts.create_host``, the one BOT_HOST names).
     ``clock`` gives the current time (tests move it to before or after a wave); by default
     real time, or DEV_CLOCK in open local use (common.clock).
     """
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
-    app[ADAPTER_FACTORY] = connector_factory or create_adapter
+    app[HOST_FACTORY] = host_factory or create_host
     app[CLOCK] = clock or clock_for(settings)
     app.cleanup_ctx.append(_resources)
     app.router.add_post("/api/messages", messages)
@@ -147,7 +145,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     definitions = load_definitions(partnership)
     knowledge = load_knowledge_base(partnership)
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
-    adapter: BotAdapter | None = None
+    host: Host | None = None
     retention: asyncio.Task[None] | None = None
     stop_retention = asyncio.Event()
     workers = TurnWorkers(knowledge, settings.partnership_file, settings.turn_workers)
@@ -167,7 +165,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         if flushed.moved:
             log.info("stored %d confirmed response(s) at start-up", flushed.moved)
         retention = asyncio.create_task(keep_retention(db, settings, stop_retention))
-        adapter = app[ADAPTER_FACTORY](settings)  # type: ignore[operator]
+        host = app[HOST_FACTORY](settings)  # type: ignore[operator]
         services = Services(
             settings=settings,
             db=db,
@@ -175,14 +173,13 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
             definitions=definitions,
             knowledge=knowledge,
             state=BotStateStorage(StateStore(db)),
-            adapter=adapter,
+            host=host,
             clock=clock,
             workers=workers,
-            # Proactive sends need the adapter's reused clients; a stock adapter (benchmarks) has none.
-            sender=ProactiveSender(settings, adapter) if isinstance(adapter, ReusingCloudAdapter) else None,
+            sender=ProactiveSender(settings, host),
         )
         app[SERVICES] = services
-        app[ADAPTER] = adapter
+        app[HOST] = host
         app[BOT] = SafeguardingBot(services)
         app[WORKERS] = workers
         yield
@@ -190,9 +187,8 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         if retention is not None:
             stop_retention.set()
             await retention  # its transaction ends before the database closes
-        close = getattr(adapter, "close", None)
-        if close is not None:
-            await close()
+        if host is not None:
+            await host.close()
         await db.close()
         await workers.close()
 
@@ -241,9 +237,12 @@ async def messages(request: web.Request) -> web.StreamResponse:
         log.warning("refused an activity from a tenant that is not allowed")
         return _problem(403, "this bot is not available to your organisation")
     try:
-        response = await request.app[ADAPTER].process_activity(  # type: ignore[attr-defined]
-            request.headers.get("Authorization", ""), activity, request.app[BOT].on_turn
+        answer = await request.app[HOST].handle(  # type: ignore[attr-defined]
+            request.headers.get("Authorization", ""), body, activity, request.app[BOT].on_turn
         )
+    except MalformedActivity as exc:  # valid for this project, refused by the host's own schema
+        log.warning("refused a malformed activity: %s", exc.reason)
+        return _problem(400, exc.reason)
     except PermissionError:
         return _problem(401, "the request is not authenticated")
     except AuthenticationUnavailable:
@@ -253,14 +252,9 @@ async def messages(request: web.Request) -> web.StreamResponse:
         return _problem(
             exc.status if 400 <= exc.status < 600 else 503, "the bot could not take that just now"
         )
-    if response is None:
-        return web.Response(status=202)
-    payload = (
-        response.body
-        if isinstance(response.body, dict | list) or response.body is None
-        else serializer_helper(response.body)
-    )
-    return web.json_response(payload, status=int(response.status or 200))
+    if answer.body is None:
+        return web.Response(status=answer.status)
+    return web.json_response(answer.body, status=answer.status)
 
 
 # --- health --------------------------------------------------------------------------------------

@@ -17,13 +17,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from botbuilder.core import CardFactory
-from botbuilder.schema import Activity, ActivityTypes
+from botbuilder.schema import Activity, ActivityTypes, Attachment
 
 from surveys.rendering import progress_label, render_text
 from surveys.turns import ChoiceView, Prompt
 
 SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"  # an attachment's content type
 VERSION = "1.5"
 BUTTON_CHOICES = 6  # more choices than this become a drop-down, which reads better on a phone
 COMMAND_TITLES = {
@@ -53,6 +53,11 @@ def card(body: list[dict[str, Any]], fallback: str) -> dict[str, Any]:
     }
 
 
+def attachment(content: dict[str, Any]) -> Attachment:
+    """An Adaptive Card as a message attachment."""
+    return Attachment(content_type=ADAPTIVE_CARD, content=content)
+
+
 def card_activity(content: dict[str, Any], *, summary: str = "", urgent: bool = False) -> Activity:
     """A message activity carrying one Adaptive Card (``summary`` is the notification preview).
 
@@ -62,7 +67,7 @@ def card_activity(content: dict[str, Any], *, summary: str = "", urgent: bool = 
     """
     return Activity(
         type=ActivityTypes.message,
-        attachments=[CardFactory.adaptive_card(content)],
+        attachments=[attachment(content)],
         summary=summary or content.get("fallbackText", "")[:120],
         importance="high" if urgent else None,
     )

@@ -22,7 +22,6 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from botbuilder.core import InvokeResponse, TurnContext
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot import cards, identity, inbound, questions, reminders, support, wording
@@ -31,6 +30,7 @@ from bot.assessment_turns import AssessmentTurns
 from bot.deliveries import Deliveries, Delivery
 from bot.guidance_turns import GuidanceTurns
 from bot.help import load_help
+from bot.hosts import Turn
 from bot.replies import Replies, deliver
 from bot.services import Services
 from bot.summary_turns import AgencySummaryTurns
@@ -73,7 +73,7 @@ ONCE = {
 
 def _typed(activity: Activity) -> str:
     """What the person typed, without an @mention of the bot (channels)."""
-    return (TurnContext.remove_recipient_mention(activity) or activity.text or "").strip()
+    return identity.without_mention(activity).strip()
 
 
 def _wave_of(value: Mapping[str, Any]) -> int | None:
@@ -93,7 +93,7 @@ class SafeguardingBot:
         self.assessment = AssessmentTurns(services)
         self.summaries = AgencySummaryTurns(services)
 
-    async def on_turn(self, ctx: TurnContext) -> None:
+    async def on_turn(self, ctx: Turn) -> None:
         """Route one activity; on any failure log it (no personal data), apologise once, park the survey."""
         activity = ctx.activity
         try:
@@ -113,7 +113,7 @@ class SafeguardingBot:
             log.exception("turn failed (%s activity)", activity.type)
             await self._recover(ctx)
 
-    async def _recover(self, ctx: TurnContext) -> None:
+    async def _recover(self, ctx: Turn) -> None:
         try:
             await self.survey.pause_after_error(identity.person_id(ctx.activity))
         except StorageUnavailable:
@@ -122,7 +122,7 @@ class SafeguardingBot:
             log.exception("could not park the survey after a failed turn")
         if ctx.activity.type in (ActivityTypes.message, ActivityTypes.invoke):
             try:
-                await ctx.send_activity(cards.text_activity(wording.APOLOGY))
+                await ctx.send([cards.text_activity(wording.APOLOGY)])
                 if ctx.activity.type == ActivityTypes.invoke:
                     await _answer_invoke(ctx, wording.APOLOGY)
             except Exception:
@@ -130,7 +130,7 @@ class SafeguardingBot:
 
     # -- messages --
 
-    async def _on_message(self, ctx: TurnContext, activity: Activity) -> None:
+    async def _on_message(self, ctx: Turn, activity: Activity) -> None:
         """Someone in danger, or who disclosed harm to themselves, is told what to do before anything
         that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
@@ -323,7 +323,7 @@ class SafeguardingBot:
 
     # -- invokes --
 
-    async def _invoke(self, ctx: TurnContext) -> None:
+    async def _invoke(self, ctx: Turn) -> None:
         """Universal Actions (``adaptiveCard/action``) are handled like card submissions; every invoke,
         ours or not, is answered 200 so Teams shows no error."""
         activity = ctx.activity
@@ -337,8 +337,7 @@ class SafeguardingBot:
         await _answer_invoke(ctx, "OK")
 
 
-async def _answer_invoke(ctx: TurnContext, text: str) -> None:
-    body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
-    await ctx.send_activity(
-        Activity(type=ActivityTypes.invoke_response, value=InvokeResponse(status=200, body=body))
+async def _answer_invoke(ctx: Turn, text: str) -> None:
+    await ctx.answer_invoke(
+        {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
     )

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, ConversationReference
 
 PERSONAL = "personal"
 TEAMS = "msteams"
@@ -52,11 +51,34 @@ def reference_key(activity: Activity) -> str:
 
 def reference(activity: Activity) -> dict[str, Any]:
     """The conversation reference (as JSON) to reach this conversation later, outside a turn."""
-    ref = TurnContext.get_conversation_reference(activity)
-    ref.activity_id = None
-    if ref.conversation is not None:
-        ref.conversation.id = conversation_id(activity)
-    return ref.serialize()
+    ref = ConversationReference(
+        user=activity.from_property,
+        bot=activity.recipient,
+        conversation=activity.conversation,
+        channel_id=activity.channel_id,
+        locale=activity.locale,
+        service_url=activity.service_url,
+    ).serialize()
+    if isinstance(ref.get("conversation"), dict):
+        ref["conversation"]["id"] = conversation_id(activity)
+    return ref
+
+
+def without_mention(activity: Activity) -> str:
+    """What was written, without the @mention of the bot that Teams puts in a channel message's text."""
+    text = activity.text or ""
+    bot = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or ():
+        found = entity.additional_properties or {}
+        mentioned, written = found.get("mentioned"), found.get("text")
+        if (
+            entity.type == "mention"
+            and isinstance(mentioned, dict)
+            and mentioned.get("id") == bot
+            and written
+        ):
+            text = text.replace(str(written), "")
+    return text
 
 
 def replied_to(activity: Activity) -> str | None:

@@ -22,9 +22,9 @@ from datetime import date
 from botbuilder.schema import Activity
 
 from bot import wording
-from bot.adapter import create_adapter
 from bot.audience import audience
 from bot.fanout import WORKERS, fan_out
+from bot.hosts import create_host
 from bot.proactive import Delivery, ProactiveSender
 from common.clock import clock_for
 from common.errors import SafeguardingBotError
@@ -146,10 +146,10 @@ async def invite_wave(
 async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
     partnership = load_partnership(settings.partnership_file)
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
-    adapter = create_adapter(settings)
+    host = create_host(settings)
     try:
         await db.require_current_schema()
-        sender = ProactiveSender(settings, adapter)
+        sender = ProactiveSender(settings, host)
         return await invite_wave(
             db,
             settings,
@@ -160,7 +160,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
             workers=args.workers,
         )
     finally:
-        await adapter.close()
+        await host.close()
         await db.close()
 
 

@@ -24,6 +24,8 @@ reminders, report cards, expert answers) goes through the one
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 MARGIN = 0.96  # of the configured rate: room for the jitter between a slot and its arrival
 
@@ -45,3 +47,20 @@ class Pacer:
         self._next[tenant] = slot + self.interval
         if slot > now:
             await asyncio.sleep(slot - now)
+
+
+def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date); None if absent or unreadable."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())

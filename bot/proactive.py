@@ -18,15 +18,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity, ConversationReference
-from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
+from botbuilder.schema import Activity
 
 from assessments.screening import MAX_TEXT
-from bot.adapter import ReusingCloudAdapter, retry_after_seconds
-from bot.cards import card, card_activity
+from bot.cards import card, card_activity, text_activity
+from bot.hosts import ConnectionFailed, Host, NotAConnector, SendFailed
 from bot.identity import TEAMS, channel_key
-from bot.pacing import Pacer
+from bot.pacing import Pacer, retry_after_seconds
 from common.partnership import AgencyLead
 from common.settings import Settings
 from storage.conversations import installed_personal
@@ -73,9 +71,9 @@ class _GiveUp(Exception):
 
 
 class ProactiveSender:
-    """Sends activities to stored conversation references through the adapter's reused clients.
+    """Sends activities to stored conversation references through the host (bot.hosts).
 
-    The adapter holds the app id and credentials; from ``settings`` comes the
+    The host holds the app id and credentials; from ``settings`` comes the
     pace (TEAMS_SENDS_PER_SECOND per tenant, see bot.pacing), which every
     attempt, retries included, waits for. ``db`` is needed only by
     :meth:`send_summary`, to find an agency lead's conversation.
@@ -84,7 +82,7 @@ class ProactiveSender:
     def __init__(
         self,
         settings: Settings,
-        adapter: ReusingCloudAdapter,
+        host: Host,
         *,
         policy: SendPolicy | None = None,
         db: Database | None = None,
@@ -92,7 +90,7 @@ class ProactiveSender:
         clock: Callable[[], float] = time.monotonic,
         rng: random.Random | None = None,
     ) -> None:
-        self._adapter = adapter
+        self._host = host
         self._db = db
         self._policy = policy or SendPolicy()
         self._slots = asyncio.Semaphore(self._policy.concurrency)
@@ -104,12 +102,16 @@ class ProactiveSender:
 
     async def send(self, reference: Mapping[str, Any], activity: Activity | str) -> Delivery:
         """Send ``activity`` (or plain text) to the conversation of a stored reference dict."""
-        ref = ConversationReference().deserialize(dict(reference))
-        if ref.conversation is None or not ref.conversation.id or not ref.service_url:
+        conversation = reference.get("conversation")
+        if (
+            not isinstance(conversation, Mapping)
+            or not conversation.get("id")
+            or not reference.get("serviceUrl")
+        ):
             return Delivery(False, 0, error="the stored conversation reference is incomplete")
-        message = MessageFactory.text(activity) if isinstance(activity, str) else activity
+        message = text_activity(activity) if isinstance(activity, str) else activity
         async with self._slots:
-            return await self._deliver(ref, message)
+            return await self._deliver(reference, str(conversation.get("tenantId") or ""), message)
 
     async def send_card(
         self, reference: Mapping[str, Any], card: Mapping[str, Any], summary: str
@@ -141,28 +143,28 @@ class ProactiveSender:
             return Delivery(False, 0, error="the lead has not installed the bot in Teams")
         return await self.send(stored.reference, activity)
 
-    async def _deliver(self, ref: ConversationReference, message: Activity) -> Delivery:
+    async def _deliver(self, reference: Mapping[str, Any], tenant: str, message: Activity) -> Delivery:
         policy = self._policy
         attempt = 0
         status: int | None = None
         while True:
             attempt += 1
             await self._wait_for_quiet()
-            await self._pacer.wait(ref.conversation.tenant_id or "")
+            await self._pacer.wait(tenant)
             try:
-                response = await self._post(ref, message)
-            except HttpOperationError as exc:
-                status, header = _status_and_retry_after(exc)
+                activity_id = await self._host.send_proactive(reference, message)
+            except SendFailed as exc:
+                status = exc.status
                 try:
-                    delay = self._delay_after(status, header, attempt)
+                    delay = self._delay_after(status, exc.retry_after, attempt)
                 except _GiveUp as give_up:
                     return Delivery(False, attempt, give_up.status, error=give_up.reason)
-            except DeserializationError:
+            except NotAConnector:
                 # e.g. a reference stored by the local chat page, whose service is the bot itself:
                 # whatever answered is not a Bot Connector, and asking again will not change that.
                 reason = "the service answered with something other than a Bot Connector reply"
                 return Delivery(False, attempt, None, error=reason)
-            except ClientRequestError as exc:
+            except ConnectionFailed as exc:
                 status = None
                 if attempt >= policy.attempts:
                     return Delivery(False, attempt, None, error=f"connection failed: {exc}")
@@ -173,7 +175,7 @@ class ProactiveSender:
                 reason = f"the service gave an answer that could not be read ({type(exc).__name__})"
                 return Delivery(False, attempt, None, error=reason)
             else:
-                return Delivery(True, attempt, 200, activity_id=getattr(response, "id", None))
+                return Delivery(True, attempt, 200, activity_id=activity_id)
             log.info("proactive send: status %s, retrying in %.1f s (attempt %d)", status, delay, attempt)
             if status == 429:
                 self._hold_everyone(delay)  # the wait happens at the top of the loop, shared by all
@@ -207,25 +209,6 @@ class ProactiveSender:
         remaining = self._resume_at - self._clock()
         if remaining > 0:
             await self._sleep(remaining)
-
-    async def _post(self, ref: ConversationReference, message: Activity) -> Any:
-        outgoing = TurnContext.apply_conversation_reference(_copy(message), ref)
-        client = await self._adapter.connector(ref.service_url)
-        return await client.conversations.send_to_conversation(ref.conversation.id, outgoing)
-
-
-def _status_and_retry_after(exc: HttpOperationError) -> tuple[int | None, str | None]:
-    """The HTTP status and Retry-After of a failed call (aiohttp or requests response underneath)."""
-    response = exc.response
-    if response is None:
-        return None, None
-    status = getattr(response, "status", None) or getattr(response, "status_code", None)
-    return status, response.headers.get("Retry-After")
-
-
-def _copy(activity: Activity) -> Activity:
-    """A fresh Activity per send: apply_conversation_reference mutates what it is given."""
-    return Activity().deserialize(activity.serialize())
 
 
 def summary_card(summary: Mapping[str, Any], link: str) -> dict[str, Any]:

@@ -9,12 +9,13 @@ back, so there the replacement travels in the reply list as a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botbuilder.core import CardFactory, TurnContext
 from botbuilder.schema import Activity, ActivityTypes, DeliveryModes
+
+from bot import cards
+from bot.hosts import Turn
 
 
 @dataclass
@@ -39,20 +40,7 @@ class Replies:
         return self
 
 
-WANTED_ID = "_wanted_id"  # a plain attribute: survives TurnContext's deepcopy, never serialised
-STAMPING = "bot.replies.stamping"
-
-
-async def _stamp_ids(ctx: TurnContext, activities: list[Activity], send: Callable[[], Awaitable[Any]]) -> Any:
-    """TurnContext clears every outgoing id; an expectReplies client needs ours, so put them back."""
-    for activity in activities:
-        wanted = getattr(activity, WANTED_ID, None)
-        if wanted:
-            activity.id = wanted
-    return await send()
-
-
-async def deliver(ctx: TurnContext, replies: Replies) -> None:
+async def deliver(turn: Turn, replies: Replies) -> None:
     """Send the replacements, then the messages, the way this client can take them.
 
     For an expectReplies client every message gets an id it can quote back
@@ -60,24 +48,20 @@ async def deliver(ctx: TurnContext, replies: Replies) -> None:
     ``messageUpdate`` activity with the old card's id; Teams assigns its own
     ids and replaces cards through ``updateActivity``.
     """
-    buffered = ctx.activity.delivery_mode == DeliveryModes.expect_replies
+    buffered = turn.activity.delivery_mode == DeliveryModes.expect_replies
     outgoing: list[Activity] = []
     for activity_id, card in replies.updates:
-        attachment = CardFactory.adaptive_card(card)
         if buffered:
-            update = Activity(type="messageUpdate", attachments=[attachment])
-            setattr(update, WANTED_ID, activity_id)
-            outgoing.append(update)
+            outgoing.append(
+                Activity(type="messageUpdate", id=activity_id, attachments=[cards.attachment(card)])
+            )
         else:
-            await ctx.update_activity(
-                Activity(type=ActivityTypes.message, id=activity_id, attachments=[attachment])
+            await turn.update(
+                Activity(type=ActivityTypes.message, id=activity_id, attachments=[cards.attachment(card)])
             )
     for activity in replies.messages:
-        setattr(activity, WANTED_ID, uuid.uuid4().hex)
+        if buffered:
+            activity.id = uuid.uuid4().hex
         outgoing.append(activity)
-    if not outgoing:
-        return
-    if buffered and not ctx.turn_state.get(STAMPING):
-        ctx.turn_state[STAMPING] = True
-        ctx.on_send_activities(_stamp_ids)
-    await ctx.send_activities(outgoing)
+    if outgoing:
+        await turn.send(outgoing)

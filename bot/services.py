@@ -10,8 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from botbuilder.core import BotAdapter
-
+from bot.hosts import Host
 from bot.proactive import ProactiveSender
 from bot.state import BotStateStorage
 from bot.workers import TurnWorkers
@@ -32,7 +31,7 @@ class Services:
     definitions: Mapping[str, Definition]
     knowledge: KnowledgeBase
     state: BotStateStorage
-    adapter: BotAdapter
+    host: Host
     clock: Callable[[], datetime]
     workers: TurnWorkers
     sender: ProactiveSender | None = None

@@ -1,7 +1,8 @@
-"""A botbuilder ``Storage`` over the database's state store, so no turn state lives in a process.
+"""Bot state over the database's state store, so no turn state lives in a process.
 
 Items go in and come out as plain dicts with an ``e_tag`` key, the way
-botbuilder's own storages hand them to ``BotState``. A write that carries a
+botbuilder's own storages hand them to ``BotState`` (its ``Storage`` interface:
+read, write, delete), so either SDK host can use it; it needs neither. A write that carries a
 stale e_tag raises ``storage.errors.ETagConflict`` (a concurrent turn won);
 an item without an e_tag, or with "*", is written unconditionally.
 """
@@ -11,15 +12,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from botbuilder.core import Storage
-
 from storage.state import StateItem, StateStore
 
 E_TAG = "e_tag"
 
 
-class BotStateStorage(Storage):
-    """botbuilder Storage backed by ``storage.state.StateStore`` (SQLite or PostgreSQL)."""
+class BotStateStorage:
+    """Bot state backed by ``storage.state.StateStore`` (SQLite or PostgreSQL)."""
 
     def __init__(self, store: StateStore) -> None:
         self.store = store

@@ -31,8 +31,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from bot.adapter import create_adapter
 from bot.deadlines import lead_key, remind_deadlines
+from bot.hosts import create_host
 from bot.proactive import ProactiveSender
 from bot.reminders import remind_wave
 from common.clock import real_now, simulated
@@ -275,13 +275,13 @@ async def run_with_lease(
 async def _run(settings: Settings, now: datetime) -> TickOutcome:
     partnership = load_partnership(settings.partnership_file)
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
-    adapter = create_adapter(settings)
+    host = create_host(settings)
     try:
         await db.require_current_schema()
-        sender = ProactiveSender(settings, adapter, db=db)
+        sender = ProactiveSender(settings, host, db=db)
         return await run_with_lease(db, settings, partnership, sender, now=now, show_progress=None)
     finally:
-        await adapter.close()
+        await host.close()
         await db.close()
 
 

@@ -91,6 +91,15 @@ def _moment(text: str) -> datetime | None:
         return None
     moment = datetime.fromisoformat(text.strip())
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+#: The SDKs the bot can be hosted on (bot/hosts): the Bot Framework SDK, or the Microsoft 365 Agents SDK.
+BOT_HOSTS = ("botbuilder", "agents")
+
+
+def _bot_host(text: str) -> str:
+    host = text.strip().lower()
+    if host not in BOT_HOSTS:
+        raise ValueError(f"expected one of {', '.join(BOT_HOSTS)}")
+    return host
 
 
 def _path(text: str) -> Path:
@@ -153,6 +162,14 @@ SETTINGS: tuple[Setting, ...] = (
         str,
         "OpenID metadata of the Bot Framework channel, naming the keys its tokens are signed with. "
         "Change it only to test against a local key server (plain http only on the loopback address).",
+    ),
+    Setting(
+        "BOT_HOST",
+        "bot_host",
+        "botbuilder",
+        _bot_host,
+        "The SDK that hosts the bot: botbuilder (Bot Framework SDK, the default) or agents (Microsoft 365 "
+        "Agents SDK). Same endpoint, app registration and conversations; see deployment/README.md.",
     ),
     Setting(
         "ALLOWED_TENANTS",
@@ -344,6 +361,7 @@ class Settings:
     app_type: str
     app_tenant_id: str
     openid_metadata_url: str
+    bot_host: str
     allowed_tenants: tuple[str, ...]
     max_body_bytes: int
     turn_workers: int

@@ -9,6 +9,7 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,11 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from bot.adapter import ReusingCloudAdapter, create_adapter
+from bot.hosts import Host, create_host
 from bot.invite import InviteRefused, InviteSummary, invitation, invite_wave, main
 from bot.proactive import ProactiveSender, SendPolicy
 from common.partnership import Partnership, load_partnership
-from common.settings import ROOT, Secret, Settings
+from common.settings import BOT_HOSTS, ROOT, Secret, Settings
 from storage import invitations
 from storage.conversations import save_reference
 from storage.database import Database
@@ -52,20 +53,21 @@ async def wave(db: Database, partnership: Partnership) -> Wave:
     return await create_wave(db, "practitioner", 1, TODAY, TODAY + timedelta(days=42), partnership.agencies)
 
 
-@pytest.fixture
-async def adapter(settings: Settings) -> AsyncIterator[ReusingCloudAdapter]:
-    adapter = create_adapter(settings)
-    yield adapter
-    await adapter.close()
+@pytest.fixture(params=BOT_HOSTS)
+async def host(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Host]:
+    """Invitations go out through each host (BOT_HOST): the Bot Framework SDK and the Agents SDK."""
+    host = create_host(replace(settings, bot_host=request.param))
+    yield host
+    await host.close()
 
 
 async def no_wait(seconds: float) -> None:
     """Throttling waits are checked in test_proactive; here they only need to happen."""
 
 
-def sender(settings: Settings, adapter: ReusingCloudAdapter, **policy: Any) -> ProactiveSender:
+def sender(settings: Settings, host: Host, **policy: Any) -> ProactiveSender:
     policy_ = SendPolicy(**policy)
-    return ProactiveSender(settings, adapter, policy=policy_, sleep=no_wait, rng=random.Random(1))
+    return ProactiveSender(settings, host, policy=policy_, sleep=no_wait, rng=random.Random(1))
 
 
 async def install(db: Database, service_url: str, people: int) -> list[str]:
@@ -110,12 +112,12 @@ def invitations_per_conversation(fake: FakeConnector) -> Counter[str]:
 
 
 async def test_everyone_installed_is_invited_except_who_already_answered(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
+    db: Database, settings: Settings, host: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
 ) -> None:
     conversations = await install(db, fake.url + "/amer/", 5)
     await answer(db, settings, wave, "msteams:aad-2")
 
-    summary = await run(db, settings, sender(settings, adapter), wave, partnership)
+    summary = await run(db, settings, sender(settings, host), wave, partnership)
 
     assert (summary.sent, summary.failed, summary.already_answered, summary.already_invited) == (4, 0, 1, 0)
     expected = {c: 1 for c in conversations if c != "a:personal-2"}
@@ -130,14 +132,14 @@ async def test_everyone_installed_is_invited_except_who_already_answered(
 
 
 async def test_throttling_is_waited_out_and_everyone_still_gets_one_invitation(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
+    db: Database, settings: Settings, host: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
 ) -> None:
     conversations = await install(db, fake.url, 6)
     fake.fail(429, times=4, retry_after=2)
     fake.fail(503, times=2)
 
     # 7 attempts: even one person meeting all 6 faults still gets through
-    summary = await run(db, settings, sender(settings, adapter, attempts=7), wave, partnership)
+    summary = await run(db, settings, sender(settings, host, attempts=7), wave, partnership)
 
     assert (summary.sent, summary.failed) == (6, 0)
     assert len(fake.refused) == 6
@@ -145,24 +147,24 @@ async def test_throttling_is_waited_out_and_everyone_still_gets_one_invitation(
 
 
 async def test_a_failure_is_recorded_and_retried_by_the_next_run(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
+    db: Database, settings: Settings, host: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
 ) -> None:
     conversations = await install(db, fake.url, 4)
     fake.fail(403, conversation="a:personal-1")
 
-    first = await run(db, settings, sender(settings, adapter), wave, partnership)
+    first = await run(db, settings, sender(settings, host), wave, partnership)
     assert (first.sent, first.failed) == (3, 1)
     assert first.failures == Counter({"HTTP 403: not retried": 1})
     assert "Run the same command again" in first.describe()
     assert await invitations.counts(db, wave.id) == {"sent": 3, "failed": 1}
 
-    second = await run(db, settings, sender(settings, adapter), wave, partnership)
+    second = await run(db, settings, sender(settings, host), wave, partnership)
     assert (second.sent, second.failed, second.already_invited) == (1, 0, 3)
     assert invitations_per_conversation(fake) == dict.fromkeys(conversations, 1)
 
 
 async def test_a_service_that_is_not_a_connector_fails_that_person_and_the_run_goes_on(
-    db: Database, settings: Settings, adapter: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
+    db: Database, settings: Settings, host: Any, fake: FakeConnector, wave: Wave, partnership: Partnership
 ) -> None:
     """Regression: a reference left by the local chat page points at the bot itself, which answers
     text/plain; the run crashed with DeserializationError and nobody after it was invited."""
@@ -187,7 +189,7 @@ async def test_a_service_that_is_not_a_connector_fails_that_person_and_the_run_g
             "personal",
             "msteams:aad-after",
         )
-        summary = await run(db, settings, sender(settings, adapter), wave, partnership)
+        summary = await run(db, settings, sender(settings, host), wave, partnership)
 
     assert (summary.sent, summary.failed) == (1, 1)
     assert summary.failures == Counter(
@@ -209,7 +211,7 @@ async def test_a_service_that_is_not_a_connector_fails_that_person_and_the_run_g
 async def test_an_answer_the_connector_would_never_give_fails_that_person_and_the_run_goes_on(
     db: Database,
     settings: Settings,
-    adapter: Any,
+    host: Host,
     fake: FakeConnector,
     wave: Wave,
     partnership: Partnership,
@@ -220,9 +222,9 @@ async def test_an_answer_the_connector_would_never_give_fails_that_person_and_th
     """Regression: an empty body (200 or an error status) made the client library raise ValueError
     ("Body is not available"), which crashed the whole run with a traceback."""
     conversations = await install(db, fake.url, 3)
-    fake.fail(status, body=body, content_type=content_type, conversation=conversations[1])
+    fake.fail(status, body=body, content_type=content_type, conversation=conversations[1], times=10)
 
-    summary = await run(db, settings, sender(settings, adapter), wave, partnership, workers=1)
+    summary = await run(db, settings, sender(settings, host), wave, partnership, workers=1)
 
     assert (summary.sent, summary.failed) == (2, 1)
     [reason] = summary.failures
@@ -236,11 +238,11 @@ async def test_an_answer_the_connector_would_never_give_fails_that_person_and_th
 
 
 async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
-    db: Database, settings: Settings, adapter: Any, wave: Wave, partnership: Partnership
+    db: Database, settings: Settings, host: Any, wave: Wave, partnership: Partnership
 ) -> None:
     async with FakeConnector(delay=0.1) as slow:
         conversations = await install(db, slow.url, 12)
-        send = sender(settings, adapter)
+        send = sender(settings, host)
         first = asyncio.create_task(run(db, settings, send, wave, partnership, workers=3))
         await slow.wait_for_calls(3)
         first.cancel()  # what Ctrl-C does to `python -m bot invite`
@@ -251,7 +253,7 @@ async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
         # every send that reached Teams was recorded, so the next run will not repeat it
         assert await invitations.counts(db, wave.id) == {"sent": reached}
 
-        second = await run(db, settings, sender(settings, adapter), wave, partnership, workers=3)
+        second = await run(db, settings, sender(settings, host), wave, partnership, workers=3)
 
     assert (second.already_invited, second.sent, second.failed) == (reached, 12 - reached, 0)
     assert invitations_per_conversation(slow) == dict.fromkeys(conversations, 1)
@@ -260,7 +262,7 @@ async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
 async def test_a_database_failure_stops_the_run_without_sending_more(
     db: Database,
     settings: Settings,
-    adapter: Any,
+    host: Any,
     fake: FakeConnector,
     wave: Wave,
     partnership: Partnership,
@@ -279,7 +281,7 @@ async def test_a_database_failure_stops_the_run_without_sending_more(
 
     monkeypatch.setattr(invitations, "mark", mark)
     with pytest.raises(StorageUnavailable):
-        await run(db, settings, sender(settings, adapter), wave, partnership, workers=1)
+        await run(db, settings, sender(settings, host), wave, partnership, workers=1)
     assert len(fake.calls) == 3
     assert await invitations.counts(db, wave.id) == {"sent": 2}
 
@@ -287,14 +289,14 @@ async def test_a_database_failure_stops_the_run_without_sending_more(
 async def test_the_progress_bar_counts_people(
     db: Database,
     settings: Settings,
-    adapter: Any,
+    host: Any,
     fake: FakeConnector,
     wave: Wave,
     partnership: Partnership,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     await install(db, fake.url, 3)
-    send = sender(settings, adapter)
+    send = sender(settings, host)
     await invite_wave(db, settings, send, wave.id, today=TODAY, partnership=partnership, show_progress=True)
     assert "3/3" in capsys.readouterr().err
 
@@ -310,7 +312,7 @@ async def test_the_progress_bar_counts_people(
 async def test_a_wave_that_is_not_open_is_refused(
     db: Database,
     settings: Settings,
-    adapter: Any,
+    host: Any,
     fake: FakeConnector,
     partnership: Partnership,
     opens: date,
@@ -325,15 +327,15 @@ async def test_a_wave_that_is_not_open_is_refused(
     if closed:
         await mark_closed(db, wave.id)
     with pytest.raises(InviteRefused, match=reason):
-        await run(db, settings, sender(settings, adapter), wave, partnership)
+        await run(db, settings, sender(settings, host), wave, partnership)
     assert fake.calls == []
 
 
 async def test_an_unknown_wave_is_refused(
-    db: Database, settings: Settings, adapter: Any, partnership: Partnership
+    db: Database, settings: Settings, host: Any, partnership: Partnership
 ) -> None:
     with pytest.raises(InviteRefused, match="no wave 999"):
-        await invite_wave(db, settings, sender(settings, adapter), 999, today=TODAY, partnership=partnership)
+        await invite_wave(db, settings, sender(settings, host), 999, today=TODAY, partnership=partnership)
 
 
 # --- the command line --------------------------------------------------------------------------

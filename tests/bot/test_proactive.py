@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from bot.adapter import ReusingCloudAdapter, create_adapter, retry_after_seconds
+from bot.hosts import Host, create_host
+from bot.pacing import retry_after_seconds
 from bot.proactive import ProactiveSender, SendPolicy, summary_card
 from common.partnership import AgencyLead
-from common.settings import Settings
+from common.settings import BOT_HOSTS, Settings
 from storage.conversations import save_reference
 from storage.database import Database
 from tests.bot.test_cards import assert_valid
@@ -48,22 +49,23 @@ class FakeTime:
         self.now += seconds
 
 
-@pytest.fixture
-async def adapter() -> AsyncIterator[ReusingCloudAdapter]:
-    adapter = create_adapter(Settings.from_env({}))
-    yield adapter
-    await adapter.close()
+@pytest.fixture(params=BOT_HOSTS)
+async def host(request: pytest.FixtureRequest) -> AsyncIterator[Host]:
+    """Every send here goes through each host (BOT_HOST): the Bot Framework SDK and the Agents SDK."""
+    host = create_host(Settings.from_env({"BOT_HOST": request.param}))
+    yield host
+    await host.close()
 
 
-def sender(adapter: ReusingCloudAdapter, time: FakeTime | None = None, **policy: Any) -> ProactiveSender:
+def sender(host: Host, time: FakeTime | None = None, **policy: Any) -> ProactiveSender:
     extra: dict[str, Any] = {"rng": random.Random(4)}
     if time is not None:
         extra.update(sleep=time.sleep, clock=time.clock)
-    return ProactiveSender(Settings.from_env({}), adapter, policy=SendPolicy(**policy), **extra)
+    return ProactiveSender(Settings.from_env({}), host, policy=SendPolicy(**policy), **extra)
 
 
-async def test_text_goes_to_the_referenced_conversation_as_the_bot(adapter: Any, fake: FakeConnector) -> None:
-    result = await sender(adapter).send(reference(fake.url + "/amer/"), "Hello from the partnership")
+async def test_text_goes_to_the_referenced_conversation_as_the_bot(host: Any, fake: FakeConnector) -> None:
+    result = await sender(host).send(reference(fake.url + "/amer/"), "Hello from the partnership")
     assert result.ok
     assert result.attempts == 1
     [call] = fake.calls
@@ -74,9 +76,9 @@ async def test_text_goes_to_the_referenced_conversation_as_the_bot(adapter: Any,
     assert (result.activity_id or "").startswith("fake-")
 
 
-async def test_a_card_is_sent_as_an_adaptive_card_attachment(adapter: Any, fake: FakeConnector) -> None:
+async def test_a_card_is_sent_as_an_adaptive_card_attachment(host: Any, fake: FakeConnector) -> None:
     card = {"type": "AdaptiveCard", "version": "1.5", "body": [{"type": "TextBlock", "text": "Hi"}]}
-    result = await sender(adapter).send_card(reference(fake.url), card, "An invitation")
+    result = await sender(host).send_card(reference(fake.url), card, "An invitation")
     assert result.ok
     [body] = fake.sent()
     assert body["summary"] == "An invitation"
@@ -85,10 +87,10 @@ async def test_a_card_is_sent_as_an_adaptive_card_attachment(adapter: Any, fake:
     assert attachment["content"] == card
 
 
-async def test_429_waits_as_long_as_retry_after_says_plus_jitter(adapter: Any, fake: FakeConnector) -> None:
+async def test_429_waits_as_long_as_retry_after_says_plus_jitter(host: Any, fake: FakeConnector) -> None:
     fake.fail(429, times=2, retry_after=3)
     time = FakeTime()
-    result = await sender(adapter, time, jitter=0.2).send(reference(fake.url), "hi")
+    result = await sender(host, time, jitter=0.2).send(reference(fake.url), "hi")
     assert result.ok
     assert result.attempts == 3
     assert len(fake.refused) == 2
@@ -98,74 +100,74 @@ async def test_429_waits_as_long_as_retry_after_says_plus_jitter(adapter: Any, f
     assert time.sleeps[0] != time.sleeps[1]  # jittered
 
 
-async def test_429_asking_for_longer_than_the_cap_gives_up_at_once(adapter: Any, fake: FakeConnector) -> None:
+async def test_429_asking_for_longer_than_the_cap_gives_up_at_once(host: Any, fake: FakeConnector) -> None:
     fake.fail(429, retry_after=600)
     time = FakeTime()
-    result = await sender(adapter, time, max_delay=60).send(reference(fake.url), "hi")
+    result = await sender(host, time, max_delay=60).send(reference(fake.url), "hi")
     assert not result.ok
     assert (result.status, result.attempts) == (429, 1)
     assert "600" in (result.error or "")
     assert time.sleeps == []
 
 
-async def test_429_without_retry_after_backs_off_exponentially(adapter: Any, fake: FakeConnector) -> None:
+async def test_429_without_retry_after_backs_off_exponentially(host: Any, fake: FakeConnector) -> None:
     fake.fail(429, times=3)
     time = FakeTime()
-    result = await sender(adapter, time, base_delay=1.0, jitter=0.0).send(reference(fake.url), "hi")
+    result = await sender(host, time, base_delay=1.0, jitter=0.0).send(reference(fake.url), "hi")
     assert result.ok
     assert time.sleeps == [1.0, 2.0, 4.0]
 
 
 async def test_a_few_5xx_are_retried_and_nothing_is_retried_behind_our_back(
-    adapter: Any, fake: FakeConnector
+    host: Any, fake: FakeConnector
 ) -> None:
     fake.fail(503, times=2)
     fake.fail(500, times=1)
     time = FakeTime()
-    result = await sender(adapter, time, jitter=0.0).send(reference(fake.url), "hi")
+    result = await sender(host, time, jitter=0.0).send(reference(fake.url), "hi")
     assert result.ok
     assert result.attempts == 4
-    assert fake.counts["send"] == 4  # msrest/urllib3 did not add retries of their own
+    assert fake.counts["send"] == 4  # neither SDK nor its HTTP client added retries of its own
     assert time.sleeps == [1.0, 2.0, 4.0]
 
 
-async def test_persistent_5xx_gives_up_with_the_status(adapter: Any, fake: FakeConnector) -> None:
+async def test_persistent_5xx_gives_up_with_the_status(host: Any, fake: FakeConnector) -> None:
     fake.fail(502, times=100)
-    result = await sender(adapter, FakeTime(), attempts=3).send(reference(fake.url), "hi")
+    result = await sender(host, FakeTime(), attempts=3).send(reference(fake.url), "hi")
     assert not result.ok
     assert (result.status, result.attempts) == (502, 3)
     assert fake.counts["send"] == 3
 
 
-async def test_a_refusal_is_not_retried(adapter: Any, fake: FakeConnector) -> None:
+async def test_a_refusal_is_not_retried(host: Any, fake: FakeConnector) -> None:
     fake.fail(403, times=5)  # e.g. the user blocked or uninstalled the bot
     time = FakeTime()
-    result = await sender(adapter, time).send(reference(fake.url), "hi")
+    result = await sender(host, time).send(reference(fake.url), "hi")
     assert not result.ok
     assert (result.status, result.attempts) == (403, 1)
     assert time.sleeps == []
 
 
-async def test_an_unreachable_service_gives_up_after_the_attempts(adapter: Any) -> None:
+async def test_an_unreachable_service_gives_up_after_the_attempts(host: Any) -> None:
     async with FakeConnector() as gone:
         url = gone.url
-    result = await sender(adapter, FakeTime(), attempts=2).send(reference(url), "hi")
+    result = await sender(host, FakeTime(), attempts=2).send(reference(url), "hi")
     assert not result.ok
     assert result.status is None
     assert result.attempts == 2
     assert "connection failed" in (result.error or "")
 
 
-async def test_an_incomplete_reference_is_a_failed_delivery_not_a_crash(adapter: Any) -> None:
+async def test_an_incomplete_reference_is_a_failed_delivery_not_a_crash(host: Any) -> None:
     broken = {k: v for k, v in reference("http://127.0.0.1:9/").items() if k != "serviceUrl"}
-    result = await sender(adapter).send(broken, "hi")
+    result = await sender(host).send(broken, "hi")
     assert not result.ok
     assert "incomplete" in (result.error or "")
 
 
-async def test_concurrency_is_bounded(adapter: Any) -> None:
+async def test_concurrency_is_bounded(host: Any) -> None:
     async with FakeConnector(delay=0.05) as slow:
-        send = sender(adapter, concurrency=3)
+        send = sender(host, concurrency=3)
         results = await asyncio.gather(
             *(send.send(reference(slow.url, conversation=f"a:c{i}"), "hi") for i in range(12))
         )
@@ -174,7 +176,7 @@ async def test_concurrency_is_bounded(adapter: Any) -> None:
         assert slow.max_in_flight == 3
 
 
-async def test_one_429_holds_back_every_sender(adapter: Any, fake: FakeConnector) -> None:
+async def test_one_429_holds_back_every_sender(host: Any, fake: FakeConnector) -> None:
     fake.fail(429, retry_after=1, conversation="a:first")
     holding = asyncio.Event()
 
@@ -183,7 +185,7 @@ async def test_one_429_holds_back_every_sender(adapter: Any, fake: FakeConnector
         await asyncio.sleep(seconds)
 
     policy = SendPolicy(concurrency=4, jitter=0.0)
-    send = ProactiveSender(Settings.from_env({}), adapter, policy=policy, sleep=sleep)
+    send = ProactiveSender(Settings.from_env({}), host, policy=policy, sleep=sleep)
     first = asyncio.create_task(send.send(reference(fake.url, conversation="a:first"), "hi"))
     await holding.wait()
     throttled_at = fake.refused[0].at
@@ -241,10 +243,10 @@ LINK = "https://bot.example.org/reports/3/CSC/2026-12-07/abc/report.html"
 
 
 async def test_a_lead_gets_their_summary_card_with_the_report_link(
-    adapter: Any, fake: FakeConnector, db: Database
+    host: Any, fake: FakeConnector, db: Database
 ) -> None:
     await save_reference(db, "msteams:a:lead", reference(fake.url, "a:lead"), "personal", "msteams:aad-lead")
-    send = ProactiveSender(Settings.from_env({}), adapter, db=db)
+    send = ProactiveSender(Settings.from_env({}), host, db=db)
     result = await send.send_summary(AgencyLead("CSC", teams_user="aad-lead"), SUMMARY, LINK)
     assert result.ok
     [call] = fake.calls
@@ -257,11 +259,11 @@ async def test_a_lead_gets_their_summary_card_with_the_report_link(
 
 
 async def test_a_lead_who_has_not_installed_the_bot_is_a_failed_delivery(
-    adapter: Any, fake: FakeConnector, db: Database
+    host: Any, fake: FakeConnector, db: Database
 ) -> None:
     other = reference(fake.url, "a:other")
     await save_reference(db, "msteams:a:other", other, "personal", "msteams:aad-other")
-    send = ProactiveSender(Settings.from_env({}), adapter, db=db)
+    send = ProactiveSender(Settings.from_env({}), host, db=db)
     result = await send.send_summary(AgencyLead("CSC", teams_user="aad-lead"), SUMMARY, LINK)
     assert not result.ok
     assert "not installed" in (result.error or "")
@@ -297,14 +299,14 @@ async def test_sends_to_one_tenant_never_exceed_the_pace(fake: FakeConnector) ->
     only spreads them further apart; nothing here asserts how fast it went.
     """
     settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "20"})
-    adapter = create_adapter(settings)
+    default = create_host(settings)
     try:
-        send = ProactiveSender(settings, adapter, policy=SendPolicy(concurrency=16))
+        send = ProactiveSender(settings, default, policy=SendPolicy(concurrency=16))
         results = await asyncio.gather(
             *(send.send(reference(fake.url, conversation=f"a:p{i}"), "hi") for i in range(30))
         )
     finally:
-        await adapter.close()
+        await default.close()
     assert all(r.ok for r in results)
     arrivals = sorted(call.at for call in fake.calls)
     assert len(arrivals) == 30
@@ -312,11 +314,11 @@ async def test_sends_to_one_tenant_never_exceed_the_pace(fake: FakeConnector) ->
     assert min(b - a for a, b in zip(arrivals, arrivals[20:], strict=False)) >= 0.9
 
 
-async def test_pacing_off_meets_the_connectors_limit_and_recovers(adapter: Any) -> None:
+async def test_pacing_off_meets_the_connectors_limit_and_recovers(host: Any) -> None:
     """The fake's limit is real: unpaced, the burst is throttled, and 429 handling still delivers all."""
     settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "0"})
     async with FakeConnector(per_second=20) as strict:
-        send = ProactiveSender(settings, adapter, policy=SendPolicy(concurrency=16, jitter=0.0))
+        send = ProactiveSender(settings, host, policy=SendPolicy(concurrency=16, jitter=0.0))
         results = await asyncio.gather(
             *(send.send(reference(strict.url, conversation=f"a:r{i}"), "hi") for i in range(30))
         )

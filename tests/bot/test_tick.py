@@ -20,8 +20,8 @@ from typing import Any
 
 import pytest
 
-from bot.adapter import ReusingCloudAdapter, create_adapter
 from bot.deadlines import lead_key
+from bot.hosts import Host, create_host
 from bot.reminders import STOP_ACTION, stop
 from bot.survey_turns import note_quiet_day
 from bot.tick import TickOutcome, run_with_lease
@@ -62,10 +62,10 @@ async def wave(db: Database, partnership: Partnership) -> Wave:
 
 
 @pytest.fixture
-async def adapter(settings: Settings) -> AsyncIterator[ReusingCloudAdapter]:
-    adapter = create_adapter(settings)
-    yield adapter
-    await adapter.close()
+async def adapter(settings: Settings) -> AsyncIterator[Host]:
+    host = create_host(settings)
+    yield host
+    await host.close()
 
 
 async def no_wait(seconds: float) -> None:
@@ -205,7 +205,7 @@ async def test_two_ticks_at_once_one_acts_and_nobody_is_reminded_twice(
     people = await install(db, fake.url, 10)
     fake.delay = 0.02
     other = await Database.open(database_url, secret=TEST_SECRET)
-    first_adapter, second_adapter = create_adapter(settings), create_adapter(settings)
+    first_adapter, second_adapter = create_host(settings), create_host(settings)
     try:
         outcomes = await asyncio.gather(
             tick(db, settings, partnership, first_adapter, FIRST),

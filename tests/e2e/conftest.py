@@ -11,7 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from bot.app import create_app
-from common.settings import Secret, Settings
+from common.settings import BOT_HOSTS, Secret, Settings
 from storage.database import Database
 from storage.migrate import upgrade_async
 from tests.helpers.chat import Chat
@@ -42,9 +42,15 @@ async def sqlite_url(tmp_path: Path) -> str:
     return url
 
 
+@pytest.fixture(params=BOT_HOSTS)
+def bot_host(request: pytest.FixtureRequest) -> str:
+    """Each conversation test runs on every host (BOT_HOST): the Bot Framework SDK and the Agents SDK."""
+    return str(request.param)
+
+
 @pytest.fixture
-def settings(sqlite_url: str, tmp_path: Path) -> Settings:
-    return e2e_settings(sqlite_url, tmp_path)
+def settings(sqlite_url: str, tmp_path: Path, bot_host: str) -> Settings:
+    return e2e_settings(sqlite_url, tmp_path, bot_host=bot_host)
 
 
 @pytest.fixture

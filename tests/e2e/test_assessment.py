@@ -50,14 +50,15 @@ def partnership_file(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def app_client(
-    aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path, partnership_file: Path
+    aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path, partnership_file: Path, bot_host: str
 ) -> TestClient:
-    settings = e2e_settings(sqlite_url, tmp_path, partnership_file=partnership_file)
+    settings = e2e_settings(sqlite_url, tmp_path, partnership_file=partnership_file, bot_host=bot_host)
     return await aiohttp_client(create_app(settings))
 
 
 @pytest.fixture
-def cli_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, partnership_file: Path) -> None:
+def cli_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, partnership_file: Path, bot_host: str) -> None:
+    monkeypatch.setenv("BOT_HOST", bot_host)
     monkeypatch.setenv("DATABASE_URL", sqlite_url)
     monkeypatch.setenv("PARTNERSHIP_FILE", str(partnership_file))
     monkeypatch.setenv("SECRET_KEY", "e2e-test-secret")

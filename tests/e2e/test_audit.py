@@ -29,10 +29,10 @@ BATCH = 2
 
 @pytest.mark.skipif(not TRANSCRIPTS, reason="../shared/samples/transcripts is not present beside the project")
 async def test_after_whole_conversations_the_audit_finds_nothing_before_and_after_the_close(
-    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
+    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path, bot_host: str
 ) -> None:
     await upgrade_async(database_url)
-    settings = e2e_settings(database_url, tmp_path, response_batch=BATCH)
+    settings = e2e_settings(database_url, tmp_path, response_batch=BATCH, bot_host=bot_host)
     async with FakeConnector() as teams:
         client = await aiohttp_client(create_app(settings))
         people = [Chat(client, connector=teams.url) for _ in TRANSCRIPTS]

@@ -40,10 +40,10 @@ def transcript() -> dict[str, Any]:
 
 
 @pytest.fixture
-async def app_settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings of an app on the parametrised database (SQLite, and PostgreSQL when configured)."""
+async def app_settings(database_url: str, tmp_path: Path, bot_host: str) -> Settings:
+    """Settings of an app on the parametrised database (SQLite, and PostgreSQL when configured) and host."""
     await upgrade_async(database_url)
-    return e2e_settings(database_url, tmp_path)
+    return e2e_settings(database_url, tmp_path, bot_host=bot_host)
 
 
 @pytest.fixture

@@ -17,11 +17,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_JWKS_URIS
 
 from bench.fault_suite.tokens import KEY_ID, KeyServer
 from bot import inbound
 from bot.adapter import create_adapter
 from bot.app import SERVICES, create_app
+from bot.hosts import create_host
 from common.errors import ContentError, SettingsError
 from common.settings import ROOT, Secret, Settings
 from guidance.emergency import EmergencyRules
@@ -481,12 +483,12 @@ async def test_odd_but_valid_activities_are_answered(client: TestClient) -> None
 
 
 async def test_unstorable_characters_in_what_people_write_are_made_storable(
-    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path
+    aiohttp_client: AiohttpClient, database_url: str, tmp_path: Path, bot_host: str
 ) -> None:
     """A lone surrogate (SQLite and PostgreSQL) or a NUL (PostgreSQL) in a free-text answer or a
     question used to be accepted and then break every later submission; now each is normalised."""
     await upgrade_async(database_url)
-    client = await aiohttp_client(create_app(e2e_settings(database_url, tmp_path)))
+    client = await aiohttp_client(create_app(e2e_settings(database_url, tmp_path, bot_host=bot_host)))
     transcript = json.loads(
         await asyncio.to_thread(
             shared_path("samples", "transcripts", "01_buttons_children_raised_yes.json").read_text,
@@ -513,7 +515,9 @@ async def test_unstorable_characters_in_what_people_write_are_made_storable(
 async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_503(
     aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Where each SDK fetches the channel's signing keys: nowhere that answers.
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
+    monkeypatch.setitem(BOTFRAMEWORK_JWKS_URIS, "https://api.botframework.com", "http://127.0.0.1:9/keys")
     client = await aiohttp_client(create_app(_secured(settings, "http://127.0.0.1:9/nothing-here")))
     activity = expecting_replies("17_personal_message_plain_2026.json")
     now = int(time.time())
@@ -530,6 +534,7 @@ async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_50
         "HS256": jwt.encode(claims, "x" * 32, algorithm="HS256", headers={"kid": "k"}),
         "expired": jwt.encode({**claims, "exp": now - 3600}, key, algorithm="RS256", headers={"kid": "k"}),
         "wrong audience": jwt.encode({**claims, "aud": "x"}, key, algorithm="RS256", headers={"kid": "k"}),
+        "no key id": jwt.encode(claims, key, algorithm="RS256"),  # the Agents SDK alone: a KeyError, a 500
     }
     for case, encoded in forged.items():
         response = await client.post(
@@ -542,20 +547,25 @@ async def test_forged_tokens_get_401_and_only_a_sound_token_without_keys_gets_50
 
 
 def _secured(settings: Settings, metadata_url: str) -> Settings:
-    """With an app id, checking tokens against the keys named by the OpenID metadata at ``metadata_url``."""
-    return replace(
-        settings,
-        app_id=APP_ID,
-        app_type="MultiTenant",
-        secret_key=STRONG_SECRET,
-        openid_metadata_url=metadata_url,
-    )
+    """With an app id, checking tokens against the keys named by the OpenID metadata at ``metadata_url``.
+
+    Only the Bot Framework host reads that setting (the Agents SDK host refuses it); on that host
+    the tests point the SDK's own key addresses (BOTFRAMEWORK_JWKS_URIS) instead.
+    """
+    secured = replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET)
+    if settings.bot_host != "botbuilder":
+        return secured
+    return replace(secured, openid_metadata_url=metadata_url)
 
 
 async def test_a_token_signed_with_the_keys_the_metadata_names_is_accepted_and_others_refused(
     aiohttp_client: AiohttpClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """BotOpenIdMetadata points the bot at a local key server; its key signs a sound token (200)."""
+    if settings.bot_host == "agents":
+        with pytest.raises(SettingsError, match="BotOpenIdMetadata applies only to BOT_HOST=botbuilder"):
+            create_host(replace(settings, app_id=APP_ID, openid_metadata_url="http://127.0.0.1:9/metadata"))
+        return
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
     async with KeyServer() as keys:
         client = await aiohttp_client(create_app(_secured(settings, keys.metadata_url)))

@@ -197,7 +197,10 @@ async def test_odd_text_in_any_field_is_refused_or_stored_and_never_blocks_anyon
 # -- forged tokens --------------------------------------------------------------------------------------
 
 
-async def test_forged_tokens_get_401_before_any_key_is_fetched(tmp_path: Path) -> None:
+async def test_forged_tokens_get_401_before_any_key_is_fetched(
+    tmp_path: Path, bot_host: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BOT_HOST", bot_host)  # the bot process takes its settings from the environment
     assert_clean(await one(forged_tokens, tmp_path))
 
 

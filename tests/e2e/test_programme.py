@@ -23,8 +23,8 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient
 
-from bot.adapter import create_adapter
 from bot.app import create_app
+from bot.hosts import create_host
 from bot.invite import invite_wave
 from bot.proactive import ProactiveSender
 from bot.reminders import STOP_ACTION, STOPPED
@@ -79,7 +79,7 @@ class Programme:
         return wave
 
     async def invite(self) -> None:
-        adapter = create_adapter(self.settings)
+        adapter = create_host(self.settings)
         try:
             summary = await invite_wave(
                 self.db,
@@ -95,7 +95,7 @@ class Programme:
         assert summary.failed == 0, summary.describe()
 
     async def tick(self) -> TickOutcome:
-        adapter = create_adapter(self.settings)
+        adapter = create_host(self.settings)
         try:
             now = datetime.combine(self.today[0], time(7), tzinfo=UTC)
             sender = self.sender(adapter)
