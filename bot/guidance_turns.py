@@ -106,19 +106,19 @@ class GuidanceTurns:
         except StorageError:
             log.warning("could not count an emergency answer: the database is unavailable")
 
-    async def question(self, text: str, *, record: bool = True) -> Replies:
+    async def question(self, text: str, *, once: str | None = None) -> Replies:
         """Answer a question; below the confidence threshold, say so and offer topics and a person.
 
         The turn has already found ``text`` is not an emergency (detection runs once per turn);
         ranking runs in a worker thread so a long question does not hold up other requests.
-        ``record`` False answers without logging (a repeated delivery of a question already logged).
+        ``once``: the asking activity's record key (bot.deliveries); the question is answered
+        every time it arrives but logged only the first time, in one transaction with the record.
         """
         answer = await asyncio.to_thread(self.kb.answer, text, in_danger=False)
         question = _clean(text)
-        if record:
-            await guidance_log.record_question(
-                self.services.db, loggable(text), answer.topic, answer.confidence, answer.sure
-            )
+        await guidance_log.record_question(
+            self.services.db, loggable(text), answer.topic, answer.confidence, answer.sure, once=once
+        )
         if answer.sure:
             return Replies().add(self._answer_card(answer, question))
         card = cards.not_sure_card(answer.nearest, question, answer.reminder)

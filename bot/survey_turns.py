@@ -57,6 +57,7 @@ class Saved:
     wave: int
     progress: Progress
     e_tag: str | None
+    sealer: survey_state.Sealer | None = None  # the one that opened it, to seal it again unasked
 
     @property
     def status(self) -> str:
@@ -74,20 +75,28 @@ class SurveyTurns:
     async def load(self, person: str) -> Saved | None:
         """The person's survey document in an open wave, opened (stored sealed: storage.survey_state)."""
         opened = await survey_state.read_survey(
-            self.services.db, self.services.settings.secret_bytes(), person, self.services.state.read
+            self.services.db, self.services.settings.secret_bytes(), person
         )
         if opened is None:
             return None
         progress = Progress.from_json(opened.content["progress"])
-        return Saved(opened.key, person, opened.wave_id, progress, opened.document.get("e_tag"))
+        return Saved(
+            opened.key, person, opened.wave_id, progress, opened.document.get("e_tag"), opened.sealer
+        )
 
     async def _save(self, saved: Saved, progress: Progress, turn: str | None = None) -> None:
-        """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it."""
+        """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it.
+
+        A document just read is sealed again with the keys that opened it (no
+        second read); a new one finds its wave's key first.
+        """
         content = {"person": saved.person, "wave": saved.wave, "progress": progress.to_json()}
-        key, document = await survey_state.sealed_survey(
-            self.services.db, self.services.settings.secret_bytes(), saved.wave, saved.person, content
+        one = saved.sealer or await survey_state.sealer_for(
+            self.services.db, self.services.settings.secret_bytes(), saved.wave, saved.person
         )
-        await self.services.state.write({key: {**document, "e_tag": saved.e_tag}}, processed=turn)
+        await self.services.state.write(
+            {one.key: {**one.seal(content), "e_tag": saved.e_tag}}, processed=turn
+        )
 
     def definition(self, progress: Progress) -> Definition | None:
         """The definition a progress was made with; None when it has changed since (new version)."""
