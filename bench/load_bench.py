@@ -195,10 +195,9 @@ class Server:
 
 
 def activity(service_url: str, user: str, **fields: Any) -> dict[str, Any]:
-    """A Teams personal-chat activity from ``user`` (shaped as Teams sends them)."""
+    """A Teams personal-chat activity from ``user`` (shaped as Teams sends them; ``sent`` stamps it)."""
     return {
         "id": uuid.uuid4().hex,
-        "timestamp": datetime.now(UTC).isoformat(),
         "channelId": "msteams",
         "serviceUrl": service_url,
         "from": {"id": f"29:{user}", "name": "Practitioner", "aadObjectId": user},
@@ -208,6 +207,12 @@ def activity(service_url: str, user: str, **fields: Any) -> dict[str, Any]:
         "locale": "en-GB",
         **fields,
     }
+
+
+def sent(body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` stamped now, as the channel stamps an activity when it is sent: an answer stamped
+    before the question it answers appeared would be taken for a stale one (and not applied)."""
+    return {**body, "timestamp": datetime.now(UTC).isoformat()}
 
 
 def turns_of(service_url: str, user: str, script: Sequence[str]) -> list[dict[str, Any]]:
@@ -271,7 +276,7 @@ async def run_round(
             if time.monotonic() > deadline:
                 return
             started = time.perf_counter()
-            async with session.post(server.url + "/api/messages", json=body) as response:
+            async with session.post(server.url + "/api/messages", json=sent(body)) as response:
                 await response.read()
                 ok = response.status < 300
             result.latencies.append(time.perf_counter() - started)
@@ -296,7 +301,7 @@ async def check_script(session: aiohttp.ClientSession, survey: Server, service_u
     """One user with expectReplies first: the script must end with the survey submitted."""
     replies: list[dict[str, Any]] = []
     for body in turns_of(service_url, "script-check", SURVEY):
-        body = {**body, "deliveryMode": "expectReplies"}
+        body = {**sent(body), "deliveryMode": "expectReplies"}
         async with session.post(survey.url + "/api/messages", json=body) as r:
             replies = (await r.json()).get("activities", []) if r.status == 200 else []
     said = " ".join(str(a.get("text") or a.get("attachments")) for a in replies)

@@ -76,19 +76,19 @@ class GuidanceTurns:
         except StorageError:
             log.warning("could not count an emergency answer: the database is unavailable")
 
-    async def question(self, text: str, *, record: bool = True) -> Replies:
+    async def question(self, text: str, *, once: str | None = None) -> Replies:
         """Answer a question; below the confidence threshold, say so and offer topics and a person.
 
         The turn has already found ``text`` is not an emergency (detection runs once per turn);
         ranking runs off the event loop (a worker process for a long question) so it holds up nobody.
-        ``record`` False answers without logging (a repeated delivery of a question already logged).
+        ``once``: the asking activity's record key (bot.deliveries); the question is answered
+        every time it arrives but logged only the first time, in one transaction with the record.
         """
         reading = await self.services.workers.with_knowledge(len(text), questions.read_question, text)
         answer = reading.answer
-        if record:
-            await guidance_log.record_question(
-                self.services.db, reading.logged, answer.topic, answer.confidence, answer.sure
-            )
+        await guidance_log.record_question(
+            self.services.db, reading.logged, answer.topic, answer.confidence, answer.sure, once=once
+        )
         if answer.sure:
             return Replies().add(self._answer_card(answer, reading.shown))
         card = cards.not_sure_card(answer.nearest, reading.shown, answer.reminder)

@@ -11,9 +11,9 @@ the bot's own questions; anything else typed is a guidance question.
 In a team channel only guidance is given: survey answers there would not be private.
 
 Every turn is idempotent (bot.deliveries): a survey turn records its activity
-with the state it writes, and a turn with another effect (a guidance log line,
-feedback, a question for the experts) claims its activity before acting, so a
-second delivery of the same activity changes nothing.
+with the state it writes, a guidance question with its log line, and a turn
+with another effect (feedback, a question for the experts) claims its activity
+before acting, so a second delivery of the same activity changes nothing.
 """
 
 from __future__ import annotations
@@ -224,8 +224,7 @@ class SafeguardingBot:
 
     async def _question(self, text: str, delivery: Delivery) -> Replies:
         """A guidance question: answered every time it arrives, logged only the first time."""
-        async with self.deliveries.once(delivery) as first:
-            return await self.guidance.question(text, record=first)
+        return await self.guidance.question(text, once=delivery.key)
 
     async def _in_channel(self, text: str, value: Mapping[str, Any] | None, delivery: Delivery) -> Replies:
         """In a team channel or group chat: guidance only (a survey answer there would not be private)."""

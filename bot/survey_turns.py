@@ -63,6 +63,7 @@ class Saved:
     wave: int
     progress: Progress
     e_tag: str | None
+    sealer: survey_state.Sealer | None = None  # the one that opened it, to seal it again unasked
 
     @property
     def status(self) -> str:
@@ -131,7 +132,7 @@ class SurveyTurns:
     async def load_all(self, person: str) -> list[Saved]:
         """The person's survey documents in open waves (one per wave), opened, by wave id."""
         opened = await survey_state.read_surveys(
-            self.services.db, self.services.settings.secret_bytes(), person, self.services.state.read
+            self.services.db, self.services.settings.secret_bytes(), person
         )
         return [
             Saved(
@@ -140,6 +141,7 @@ class SurveyTurns:
                 one.wave_id,
                 Progress.from_json(one.content["progress"]),
                 one.document.get("e_tag"),
+                one.sealer,
             )
             for one in opened
         ]
@@ -154,12 +156,18 @@ class SurveyTurns:
         return (under_way or documents or [None])[-1]
 
     async def _save(self, saved: Saved, progress: Progress, turn: str | None = None) -> None:
-        """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it."""
+        """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it.
+
+        A document just read is sealed again with the keys that opened it (no
+        second read); a new one finds its wave's key first.
+        """
         content = {"person": saved.person, "wave": saved.wave, "progress": progress.to_json()}
-        key, document = await survey_state.sealed_survey(
-            self.services.db, self.services.settings.secret_bytes(), saved.wave, saved.person, content
+        one = saved.sealer or await survey_state.sealer_for(
+            self.services.db, self.services.settings.secret_bytes(), saved.wave, saved.person
         )
-        await self.services.state.write({key: {**document, "e_tag": saved.e_tag}}, processed=turn)
+        await self.services.state.write(
+            {one.key: {**one.seal(content), "e_tag": saved.e_tag}}, processed=turn
+        )
 
     def definition(self, progress: Progress) -> Definition | None:
         """The definition a progress was made with; None when it has changed since (new version)."""

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import case, func, or_, select
+from sqlalchemy import case, func, insert, or_, select
+from sqlalchemy.orm import Session
 
+from storage import processed
 from storage.database import Database
 from storage.models import GuidanceLogRow
 
@@ -41,18 +43,30 @@ async def record_question(
     answered: bool,
     *,
     today: date | None = None,
-) -> None:
-    """Log a question (its words only if plain, else None) with the topic offered and whether it was sure."""
-    row = GuidanceLogRow(
-        kind="question",
-        question=question_redacted,
-        topic=topic,
-        confidence=confidence,
-        answered=answered,
-        month=_month(today),
-    )
-    async with db.transaction() as session:
-        session.add(row)
+    once: str | None = None,
+) -> bool:
+    """Log a question (its words only if plain, else None) with the topic offered and whether it was sure.
+
+    ``once`` is the record key of the activity that asked (storage.processed):
+    recorded in the same transaction, and when it is already there (a repeated
+    delivery) nothing is logged. True when the line was logged.
+    """
+    row = {
+        "kind": "question",
+        "question": question_redacted,
+        "topic": topic,
+        "confidence": confidence,
+        "answered": answered,
+        "month": _month(today),
+    }
+
+    def log(session: Session) -> bool:
+        if once is not None and not processed.mark(session, once, today=today):
+            return False
+        session.execute(insert(GuidanceLogRow).values(**row))
+        return True
+
+    return await db.run(log)
 
 
 async def record_feedback(

@@ -3,9 +3,9 @@
 Bot Framework and Teams deliver an activity again (same id) when a reply was
 slow or lost, sometimes while the first delivery is still running, and on any
 replica. A turn that changes something records its activity here: in the same
-transaction as the state it changed (``record``, used by the state store), or
-claimed before it acts when what it does is not bot state (``claim``: a
-guidance log line, feedback, a question for the experts). A second delivery
+transaction as the state it changed (``record``, used by the state store; ``mark``
+with a guidance log line), or claimed before it acts when what it does is not a write of ours (``claim``:
+feedback, a question for the experts). A second delivery
 finds the record and changes nothing.
 
 Nothing here can identify a person or a conversation: the key is an HMAC,
@@ -22,12 +22,12 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.errors import StorageError
 from storage.models import ProcessedActivityRow
-from storage.upsert import insert_if_absent
+from storage.upsert import if_absent, insert_if_absent
 
 #: How long a record is kept at least (it is forgotten on the first purge after its expiry day).
 LIFETIME = timedelta(days=1)
@@ -58,9 +58,16 @@ def _row(key: str, today: date | None) -> dict[str, object]:
     return {"key": key, "expires_on": (today or _today()) + LIFETIME}
 
 
-async def record(session: AsyncSession, key: str, *, today: date | None = None) -> None:
-    """Record ``key`` inside the caller's transaction; AlreadyProcessed (roll back!) when it is there."""
-    if not await insert_if_absent(session, ProcessedActivityRow, _row(key, today)):
+def mark(session: Session, key: str, *, today: date | None = None) -> bool:
+    """Record ``key`` inside the caller's transaction (``Database.run``); True when it was new
+    (so the caller should act)."""
+    return session.execute(if_absent(session, ProcessedActivityRow, _row(key, today))).rowcount == 1
+
+
+def record(session: Session, key: str, *, today: date | None = None) -> None:
+    """Record ``key`` inside the caller's transaction (``Database.run``); AlreadyProcessed (roll back!)
+    when it is there."""
+    if not mark(session, key, today=today):
         raise AlreadyProcessed()
 
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.errors import ETagConflict
 from storage.models import BotStateRow
 from storage.processed import record
-from storage.upsert import insert_if_absent, upsert
+from storage.upsert import insert_if_absent, upserting
 
 ANY = "*"
 
@@ -78,20 +79,23 @@ class StateStore:
         the same transaction, and AlreadyProcessed (nothing written) means that
         activity was already acted on.
         """
-        written: dict[str, str] = {}
         if not items:
-            return written
+            return {}
         stamp = _now_hour()
-        async with self.db.transaction() as session:
+
+        def write(session: Session) -> dict[str, str]:
+            written: dict[str, str] = {}
             if processed is not None:
-                await record(session, processed)
+                record(session, processed)
             for key, item in items.items():
                 new_tag = secrets.token_hex(8)
                 values = {"document": dict(item.document), "e_tag": new_tag, "updated_at": stamp}
                 if item.e_tag in (None, ANY):
-                    await upsert(session, BotStateRow, {"key": key, **values}, ["key"], list(values))
+                    session.execute(
+                        upserting(session, BotStateRow, {"key": key, **values}, ["key"], list(values))
+                    )
                 else:
-                    result = await session.execute(
+                    result = session.execute(
                         update(BotStateRow)
                         .where(BotStateRow.key == key, BotStateRow.e_tag == item.e_tag)
                         .values(**values)
@@ -99,7 +103,10 @@ class StateStore:
                     if result.rowcount != 1:
                         raise ETagConflict(key)
                 written[key] = new_tag
-        return written
+            return written
+
+        # A turn's write: one transaction, in one thread hop on SQLite (Database.run).
+        return await self.db.run(write)
 
     async def delete(self, keys: Iterable[str]) -> None:
         """Delete the items (missing keys are fine)."""

@@ -106,6 +106,7 @@ class _Ready:
     response_id: str
     token: str
     payload: dict[str, Any]
+    settled: bool  # its own submission has finished (sealed the month in)
 
 
 def to_submission(progress: Progress) -> Submission:
@@ -148,7 +149,11 @@ def _ready(opened: Sealer, document: Mapping[str, Any], wave_key: bytes) -> _Rea
     payload = payload_for(to_submission(progress), str(content.get("month") or _month(None)))
     _check_storable(payload)
     return _Ready(
-        opened.key, response_id, token_for(wave_key, opened.wave_id, str(content["person"])), payload
+        opened.key,
+        response_id,
+        token_for(wave_key, opened.wave_id, str(content["person"])),
+        payload,
+        "month" in content,
     )
 
 
@@ -200,7 +205,10 @@ async def submit(
                 continue  # a concurrent turn wrote: read again
         flushed = 0
         if await _pending_count(db, wave_id) >= settings.response_batch:
-            flushed = (await flush(db, settings.response_batch, secret=secret, wave_id=wave_id)).moved
+            # Only settled documents: one whose own submit is still running must find it in place.
+            flushed = (
+                await flush(db, settings.response_batch, secret=secret, wave_id=wave_id, settled_only=True)
+            ).moved
         return SubmitOutcome("stored", kept=True, wave_id=wave_id, flushed=flushed)
     raise StorageError("the survey document kept changing while it was submitted")
 
@@ -261,11 +269,14 @@ async def flush(
     secret: bytes | None = None,
     wave_id: int | None = None,
     rng: random.Random | None = None,
+    settled_only: bool = False,
 ) -> FlushResult:
     """Move pending responses (and their tokens) into their tables, in whole shuffled batches.
 
     Per wave (only ``wave_id`` when given): a random choice of whole batches of
     ``batch`` when not all go; ``everything`` moves them all (end of a wave).
+    ``settled_only`` (a flush made by a submission) leaves out documents whose own
+    submission has not finished, so that submission still finds its document.
     A document that cannot be stored is quarantined (kept aside, named by its
     problem in the result) and the rest still go. Needs the product secret
     (``secret``, else the Database's).
@@ -277,17 +288,23 @@ async def flush(
         raise StorageError("flush needs the product secret")
     result = FlushResult()
     for wave, key in await _flush_keys(db, secret, wave_id):
-        result += await _flush_wave(db, wave, key, batch, everything, rng or _system_random)
+        result += await _flush_wave(db, wave, key, batch, everything, rng or _system_random, settled_only)
     return result
 
 
 async def _flush_wave(
-    db: Database, wave_id: int, key: bytes, batch: int, everything: bool, rng: random.Random
+    db: Database,
+    wave_id: int,
+    key: bytes,
+    batch: int,
+    everything: bool,
+    rng: random.Random,
+    settled_only: bool = False,
 ) -> FlushResult:
     problems: list[str] = []
     for _attempt in range(3):
         try:
-            return await _flush_batch(db, wave_id, key, batch, everything, rng, problems)
+            return await _flush_batch(db, wave_id, key, batch, everything, rng, problems, settled_only)
         except StorageError:
             raise
         except Exception as exc:  # the database refused the batch for a reason no check foresaw
@@ -310,6 +327,7 @@ async def _flush_batch(
     everything: bool,
     rng: random.Random,
     problems: list[str],
+    settled_only: bool = False,
 ) -> FlushResult:
     async with db.transaction() as session:
         # FOR UPDATE (PostgreSQL) makes a concurrent flush wait and then see what is left.
@@ -326,6 +344,8 @@ async def _flush_batch(
                 ready.append(_ready(opener(wave_id, key, state_key), document, key))
             except InvalidSubmission as exc:
                 await _quarantine(session, state_key, document, wave_id, str(exc), problems)
+        if settled_only:
+            ready = [one for one in ready if one.settled]
         count = len(ready) if everything else len(ready) - len(ready) % batch
         chosen = rng.sample(ready, count)
         tokens = [{"token": one.token, "wave_id": wave_id} for one in chosen]

@@ -22,8 +22,9 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -31,10 +32,11 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.errors import StorageError
-from storage.models import WaveKeyRow, WaveRow
+from storage.models import BotStateRow, WaveKeyRow, WaveRow
 from storage.tokens import open_wave_key, wave_key
 
 SURVEY_PREFIX = "survey/"
@@ -48,6 +50,16 @@ class SealBroken(StorageError):
 
 def _derive(wave_key: bytes, info: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(wave_key)
+
+
+@lru_cache(maxsize=16)
+def _wave_keys(wave_key: bytes) -> tuple[bytes, bytes]:
+    """(index key, seal key) of a wave key, derived once per process rather than on every turn.
+
+    Only a cache of arithmetic: whether a wave still has its key is read from
+    the database on every turn, so a closed wave's key is never used again.
+    """
+    return _derive(wave_key, _INDEX_INFO), _derive(wave_key, _SEAL_INFO)
 
 
 def wave_prefix(wave_id: int) -> str:
@@ -84,22 +96,32 @@ class Sealer:
 
 def sealer(wave_id: int, wave_key: bytes, person: str) -> Sealer:
     """The row key and cipher key of ``person``'s survey document in a wave with this key."""
-    digest = hmac.new(_derive(wave_key, _INDEX_INFO), person.encode("utf-8", "surrogatepass"), hashlib.sha256)
-    return Sealer(wave_id, f"{wave_prefix(wave_id)}{digest.hexdigest()}", _derive(wave_key, _SEAL_INFO))
+    index_key, seal_key = _wave_keys(wave_key)
+    digest = hmac.new(index_key, person.encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return Sealer(wave_id, f"{wave_prefix(wave_id)}{digest.hexdigest()}", seal_key)
 
 
 def opener(wave_id: int, wave_key: bytes, key: str) -> Sealer:
     """A Sealer for a row found by prefix (flushing, recovery): opens it without knowing the person."""
-    return Sealer(wave_id, key, _derive(wave_key, _SEAL_INFO))
+    return Sealer(wave_id, key, _wave_keys(wave_key)[1])
+
+
+_OPEN_WAVE_KEYS = (
+    select(WaveKeyRow.wave_id, WaveKeyRow.sealed)
+    .join(WaveRow, WaveRow.id == WaveKeyRow.wave_id)
+    .where(WaveRow.closed.is_(False))
+)
+
+
+def _sealers(session: Session, secret: bytes, person: str) -> dict[str, Sealer]:
+    rows = list(session.execute(_OPEN_WAVE_KEYS))
+    found = (sealer(wave_id, open_wave_key(wave_id, sealed, secret), person) for wave_id, sealed in rows)
+    return {one.key: one for one in found}
 
 
 async def sealers_for(db: Database, secret: bytes, person: str) -> dict[str, Sealer]:
     """Where ``person``'s document could be in each wave that still has a key (open waves), by row key."""
-    query = select(WaveKeyRow.wave_id, WaveKeyRow.sealed).join(WaveRow, WaveRow.id == WaveKeyRow.wave_id)
-    async with db.transaction(read_only=True) as session:
-        rows = list(await session.execute(query.where(WaveRow.closed.is_(False))))
-    found = (sealer(wave_id, open_wave_key(wave_id, sealed, secret), person) for wave_id, sealed in rows)
-    return {one.key: one for one in found}
+    return await db.run(partial(_sealers, secret=secret, person=person), read_only=True)
 
 
 async def sealer_for(db: Database, secret: bytes, wave_id: int, person: str) -> Sealer:
@@ -116,30 +138,40 @@ async def sealer_for(db: Database, secret: bytes, wave_id: int, person: str) -> 
     return sealer(wave_id, key, person)
 
 
-Read = Callable[[list[str]], Awaitable[Mapping[str, Mapping[str, Any]]]]
-
-
 @dataclass(frozen=True)
 class Opened:
-    """A person's survey document found and opened: its row key, wave, content and the row as read."""
+    """A person's survey document found and opened: its row key, wave, content, the row as read
+    (with its ``e_tag``, for writing it back) and the Sealer that opened it (to seal it again)."""
 
     key: str
     wave_id: int
     content: dict[str, Any]
     document: Mapping[str, Any]
+    sealer: Sealer
 
 
-async def read_surveys(db: Database, secret: bytes, person: str, read: Read) -> list[Opened]:
+async def read_surveys(db: Database, secret: bytes, person: str) -> list[Opened]:
     """``person``'s survey documents in open waves (one per wave at most), opened, by wave id.
 
-    ``read`` reads state rows by key (the bot's state storage, so its
-    concurrency rules apply); each row it returns is kept in ``document``
-    (with its e_tag).
+    The open waves' keys and the person's rows are read in one transaction (a
+    turn's only read); each row is kept in ``document`` with its e_tag, as the
+    state store (storage.state) hands it out, so writing it back follows that
+    store's concurrency rules.
     """
-    sealers = await sealers_for(db, secret, person)
-    found = await read(list(sealers)) if sealers else {}
-    keys = sorted(found, key=lambda one: sealers[one].wave_id)
-    return [Opened(k, sealers[k].wave_id, sealers[k].open(dict(found[k])), found[k]) for k in keys]
+
+    def read(session: Session) -> tuple[dict[str, Sealer], list[Any]]:
+        sealers = _sealers(session, secret, person)
+        if not sealers:
+            return sealers, []
+        query = select(BotStateRow.key, BotStateRow.document, BotStateRow.e_tag)
+        return sealers, list(session.execute(query.where(BotStateRow.key.in_(list(sealers)))))
+
+    sealers, rows = await db.run(read, read_only=True)
+    opened = []
+    for key, document, e_tag in sorted(rows, key=lambda row: sealers[row[0]].wave_id):
+        found = {**document, "e_tag": e_tag}
+        opened.append(Opened(key, sealers[key].wave_id, sealers[key].open(found), found, sealers[key]))
+    return opened
 
 
 async def sealed_survey(

@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -27,7 +28,9 @@ from storage.upsert import insert_if_absent
 _HKDF_INFO = b"safeguarding-bot/wave-keys/v1"
 
 
+@lru_cache(maxsize=4)
 def _sealer(secret: bytes) -> Fernet:
+    """The Fernet of the product secret (derived once per process: it is asked for on every turn)."""
     derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret)
     return Fernet(base64.urlsafe_b64encode(derived))
 

@@ -7,11 +7,17 @@ from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 
-def _insert(session: AsyncSession, model: Any) -> Any:
+def _insert(session: AsyncSession | Session, model: Any) -> Any:
     dialect = session.bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+
+
+def if_absent(session: AsyncSession | Session, model: Any, row: Mapping[str, Any]) -> Any:
+    """The statement inserting ``row`` unless its primary key is there (rowcount 1 when it was new)."""
+    return _insert(session, model).values(**row).on_conflict_do_nothing()
 
 
 async def insert_if_absent(session: AsyncSession, model: Any, row: Mapping[str, Any]) -> bool:
@@ -20,7 +26,7 @@ async def insert_if_absent(session: AsyncSession, model: Any, row: Mapping[str, 
     This is what makes every write of a submission idempotent: a retried step
     finds its row already in place and changes nothing.
     """
-    result = await session.execute(_insert(session, model).values(**row).on_conflict_do_nothing())
+    result = await session.execute(if_absent(session, model, row))
     return result.rowcount == 1
 
 
@@ -30,12 +36,22 @@ async def insert_many_if_absent(session: AsyncSession, model: Any, rows: Sequenc
         await session.execute(_insert(session, model).on_conflict_do_nothing(), list(rows))
 
 
+def upserting(
+    session: AsyncSession | Session,
+    model: Any,
+    row: Mapping[str, Any],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> Any:
+    """The statement inserting ``row``, or updating its ``update`` columns where ``keys`` match a row."""
+    statement = _insert(session, model).values(**row)
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
+    )
+
+
 async def upsert(
     session: AsyncSession, model: Any, row: Mapping[str, Any], keys: Sequence[str], update: Sequence[str]
 ) -> None:
     """Insert ``row``, or update the ``update`` columns of the row with the same ``keys``."""
-    statement = _insert(session, model).values(**row)
-    statement = statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
-    )
-    await session.execute(statement)
+    await session.execute(upserting(session, model, row, keys, update))

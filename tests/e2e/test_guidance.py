@@ -319,6 +319,7 @@ async def test_emergency_guidance_is_given_even_when_the_database_is_down(
 
     monkeypatch.setattr(services.state, "read", unavailable)
     monkeypatch.setattr(services.db, "transaction", lambda: _failing())
+    monkeypatch.setattr(services.db, "run", unavailable)  # a turn's own reads and writes
     replies = await chat.say("someone is threatening to stab my colleague right now in the car park")
     assert "999" in text_of(replies[0])
     assert "Sorry, something went wrong" in texts(replies[1:])
