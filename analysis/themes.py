@@ -138,7 +138,7 @@ class Codebook:
         keywords = [(k.text.replace("*", ""), (t.id,)) for t in self.themes for k in t.keywords]
         return _Backstop([*keywords, *self.examples], self.fallback)
 
-    @property
+    @cached_property
     def theme_ids(self) -> tuple[str, ...]:
         return tuple(theme.id for theme in self.themes)
 
@@ -218,29 +218,31 @@ class Codebook:
         """Keywords whose first two words match a word and the next (None at the end)."""
         return {}
 
-    def _candidates_at(self, stems: Sequence[str], start: int) -> list[tuple[str, Keyword]]:
-        pair = (stems[start], stems[start + 1] if start + 1 < len(stems) else None)
-        known = self._by_pair.get(pair)
-        if known is None:
-            if len(self._by_pair) > MAX_CACHED_WORDS:
-                self._by_pair.clear()
-            known = self._by_pair[pair] = [
-                (theme_id, keyword)
-                for theme_id, keyword in self._candidates(pair[0])
-                if len(keyword.parts) == 1
-                or (pair[1] is not None and _part_matches(keyword.parts[1], pair[1]))
-            ]
+    def _pair_candidates(self, pair: tuple[str, str | None]) -> list[tuple[str, Keyword]]:
+        if len(self._by_pair) > MAX_CACHED_WORDS:
+            self._by_pair.clear()
+        known = self._by_pair[pair] = [
+            (theme_id, keyword)
+            for theme_id, keyword in self._candidates(pair[0])
+            if len(keyword.parts) == 1 or (pair[1] is not None and _part_matches(keyword.parts[1], pair[1]))
+        ]
         return known
 
     def _matches(self, stems: Sequence[str]) -> list[tuple[int, int, str, Keyword]]:
         """Every keyword occurrence as (start, end, theme id, keyword)."""
         # candidates already match the first two words, so only longer phrases need checking further
-        return [
-            (start, start + len(keyword.parts), theme_id, keyword)
-            for start in range(len(stems))
-            for theme_id, keyword in self._candidates_at(stems, start)
-            if len(keyword.parts) <= 2 or keyword.matches_at(stems, start)
-        ]
+        by_pair = self._by_pair
+        found: list[tuple[int, int, str, Keyword]] = []
+        if not stems:
+            return found
+        for start, pair in enumerate(zip(stems, (*stems[1:], None), strict=True)):
+            candidates = by_pair.get(pair)
+            if candidates is None:
+                candidates = self._pair_candidates(pair)
+            for theme_id, keyword in candidates:
+                if len(keyword.parts) <= 2 or keyword.matches_at(stems, start):
+                    found.append((start, start + len(keyword.parts), theme_id, keyword))
+        return found
 
     def _evidence(self, stems: Sequence[str]) -> dict[str, list[float]]:
         matches = self._matches(stems)
