@@ -67,21 +67,34 @@ def tidy_frame(
     ``response_id``, ``item``, ``ordinal`` and ``value`` (one row per answer,
     one per chosen option of a multi-choice item). Unknown items are ignored.
     """
+    position = pd.Index(responses["response_id"].astype("str"))
+    answers = answers.sort_values(["item", "ordinal"], kind="stable")
+    by_item = {}
+    for key, rows in answers.groupby("item", sort=False):
+        where = position.get_indexer(rows["response_id"])
+        keep = where >= 0
+        by_item[key] = (where[keep], rows["value"].to_numpy(dtype=object)[keep])
+    return frame_from_items(responses, by_item, definition, agencies)
+
+
+def frame_from_items(
+    responses: pd.DataFrame,
+    by_item: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    definition: Definition,
+    agencies: Sequence[str],
+) -> pd.DataFrame:
+    """The tidy frame from the responses (META_COLUMNS) and, per item id, the positions of
+    the responses that answered it and their values (a list's values in order, several rows
+    to one position). Unknown items are ignored."""
     frame = responses.loc[:, list(META_COLUMNS)].reset_index(drop=True)
     frame["response_id"] = frame["response_id"].astype("str")
     frame["wave"] = frame["wave"].astype("int64")
     frame["agency"] = pd.Categorical(frame["agency"], categories=list(agencies), ordered=True)
     frame["submitted_month"] = frame["submitted_month"].astype("str")
-    position = pd.Index(frame["response_id"])
-    answers = answers.sort_values(["item", "ordinal"], kind="stable")
-    by_item = {key: group for key, group in answers.groupby("item", sort=False)}
+    nothing = (np.array([], int), np.array([], object))
     columns: dict[str, Any] = {}
     for item in analysed_items(definition):
-        rows = by_item.get(item.id)
-        where = position.get_indexer(rows["response_id"]) if rows is not None else np.array([], int)
-        values = rows["value"].to_numpy(dtype=object) if rows is not None else np.array([], object)
-        keep = where >= 0
-        where, values = where[keep], values[keep]
+        where, values = by_item.get(item.id, nothing)
         columns.update(_item_columns(item, len(frame), where, values, agencies))
     return pd.concat([frame, pd.DataFrame(columns, index=frame.index)], axis=1)
 
@@ -104,7 +117,10 @@ def _item_columns(
         return {item.id: column}
     if item.type == "text":
         text = pd.Series([None] * size, dtype="object")
-        joined = pd.Series(values.astype(str)).groupby(where, sort=False).agg(JOIN.join)
+        values = values.astype(str)
+        several = pd.Index(where).duplicated(keep=False)  # most people give one answer: no join
+        text.iloc[where[~several]] = values[~several]
+        joined = pd.Series(values[several]).groupby(where[several], sort=False).agg(JOIN.join)
         text.iloc[joined.index.to_numpy()] = joined.to_numpy()
         return {item.id: text.astype("str").where(text.notna())}
     categories = choice_values(item, agencies)

@@ -1,8 +1,10 @@
-"""The only I/O of the analysis: one query per wave from the database to the tidy frame.
+"""The only I/O of the analysis: a wave from the database to the tidy frame.
 
-It reads the response and answer tables through storage's ORM models (the
-tables are storage's; this module only selects), joined in one query and
-pivoted in pandas by ``analysis.frame.tidy_frame``.
+Storage hands the wave over column-wise (``storage.responses.read_wave_columns``:
+its responses, then its answer rows in chunks, read with the driver's own
+cursor); each chunk is turned into typed arrays per item at once, so a big wave
+never sits in memory as millions of row objects. ``analysis.frame`` builds the
+columns from them.
 """
 
 from __future__ import annotations
@@ -10,17 +12,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
-from sqlalchemy import select
 
-from analysis.frame import META_COLUMNS, tidy_frame
+from analysis.frame import META_COLUMNS, analysed_items, frame_from_items
 from storage.agency_summaries import read_summaries
 from storage.database import Database
-from storage.models import AnswerRow, ResponseRow
+from storage.responses import AnswerColumns, WaveResponses, read_wave_columns
 from storage.waves import Wave, get_wave, latest_wave, list_waves, wave_agencies
 from surveys.model import Definition
-
-CHUNK_ROWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -35,48 +35,108 @@ class WaveData:
     agency_summaries: dict[str, str] = field(default_factory=dict)  # agencies' own, by code
 
 
+def _values(answers: AnswerColumns) -> pd.Series:
+    """The stored value of each answer row: the rating's number, else the text."""
+    number = pd.Series(answers.number, dtype=object)
+    return pd.Series(answers.value, dtype=object).where(number.isna(), number)
+
+
+class _Responses:
+    """The responses of a wave as a META_COLUMNS frame, from storage's column-wise hand-over."""
+
+    def __init__(self, wave_id: int) -> None:
+        self.wave_id = wave_id
+        self.meta = pd.DataFrame({key: [] for key in META_COLUMNS})
+
+    def begin(self, responses: WaveResponses) -> None:
+        self.meta = pd.DataFrame(
+            {
+                "response_id": responses.ids,
+                "wave": np.full(len(responses.ids), self.wave_id, dtype=np.int64),
+                "agency": responses.agency,
+                "submitted_month": responses.submitted_month,
+            }
+        )
+        self.position = pd.Index(responses.ids)
+
+
+class _Long(_Responses):
+    """Collects the answers too, one row per answer (``load_long``: for small waves)."""
+
+    def __init__(self, wave_id: int) -> None:
+        super().__init__(wave_id)
+        self.chunks: list[pd.DataFrame] = []
+
+    def take(self, answers: AnswerColumns) -> None:
+        self.chunks.append(
+            pd.DataFrame(
+                {
+                    "response_id": answers.response_id,
+                    "item": answers.item,
+                    "ordinal": answers.ordinal.astype(np.int64),
+                    "value": _values(answers),
+                }
+            )
+        )
+
+
+class _Columns(_Responses):
+    """Keeps each chunk's answers per item as positions, ordinals and values, where the values
+    of a choice or rating item are a categorical (codes, not millions of equal strings)."""
+
+    def __init__(self, wave_id: int, definition: Definition) -> None:
+        super().__init__(wave_id)
+        self.items = {item.id: item for item in analysed_items(definition)}
+        self.parts: dict[str, list[tuple[np.ndarray, np.ndarray, object]]] = {}
+
+    def take(self, answers: AnswerColumns) -> None:
+        chunk = pd.DataFrame(
+            {
+                "where": self.position.get_indexer(answers.response_id),
+                "item": answers.item,
+                "ordinal": answers.ordinal.astype(np.int64),
+                "value": _values(answers),
+            }
+        )
+        for item_id, rows in chunk.groupby("item", sort=False):
+            item = self.items.get(str(item_id))
+            if item is None:
+                continue
+            values = rows["value"].to_numpy(dtype=object)
+            kept = values if item.type == "text" else pd.Categorical(values)
+            self.parts.setdefault(item.id, []).append(
+                (rows["where"].to_numpy(), rows["ordinal"].to_numpy(), kept)
+            )
+
+    def by_item(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Per item, positions and values with a list's values in order (ordinals, stably)."""
+        out = {}
+        for item_id, parts in self.parts.items():
+            where = np.concatenate([p[0] for p in parts])
+            ordinal = np.concatenate([p[1] for p in parts])
+            values = np.concatenate([np.asarray(p[2], dtype=object) for p in parts])
+            order = np.argsort(ordinal, kind="stable")
+            keep = where[order] >= 0
+            out[item_id] = (where[order][keep], values[order][keep])
+        return out
+
+
 async def load_long(db: Database, wave_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(responses, answers) of one wave, in the layout ``analysis.frame.tidy_frame`` reads."""
-    query = (
-        select(
-            ResponseRow.id,
-            ResponseRow.agency,
-            ResponseRow.submitted_month,
-            AnswerRow.item_id,
-            AnswerRow.ordinal,
-            AnswerRow.value,
-            AnswerRow.number,
-        )
-        .outerjoin(AnswerRow, AnswerRow.response_id == ResponseRow.id)
-        .where(ResponseRow.wave_id == wave_id)
-    )
-    columns = ["response_id", "agency", "submitted_month", "item", "ordinal", "value", "number"]
-    chunks = []
-    async with db.transaction() as session:
-        result = await session.stream(query)
-        async for rows in result.partitions(CHUNK_ROWS):  # bounded memory for big waves
-            chunks.append(pd.DataFrame(rows, columns=columns))
-    long = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=columns)
-    responses = long.drop_duplicates("response_id").assign(wave=wave_id)[list(META_COLUMNS)]
-    answers = long[long["item"].notna()]
-    value = answers["value"].astype(object).where(answers["number"].isna(), answers["number"].astype(object))
-    answers = pd.DataFrame(
-        {
-            "response_id": answers["response_id"],
-            "item": answers["item"],
-            "ordinal": answers["ordinal"].astype("int64"),
-            "value": value,
-        }
-    )
-    return responses.reset_index(drop=True), answers.reset_index(drop=True)
+    reader = _Long(wave_id)
+    await read_wave_columns(db, wave_id, reader)
+    columns = ["response_id", "item", "ordinal", "value"]
+    answers = pd.concat(reader.chunks, ignore_index=True) if reader.chunks else pd.DataFrame(columns=columns)
+    return reader.meta, answers
 
 
 async def load_frame(
     db: Database, wave_id: int, definition: Definition, agencies: Sequence[str]
 ) -> pd.DataFrame:
     """The tidy frame of one wave (one row per response, typed columns)."""
-    responses, answers = await load_long(db, wave_id)
-    return tidy_frame(responses, answers, definition, agencies)
+    reader = _Columns(wave_id, definition)
+    await read_wave_columns(db, wave_id, reader)
+    return frame_from_items(reader.meta, reader.by_item(), definition, agencies)
 
 
 async def resolve_wave(db: Database, wave_id: int | None, questionnaire: str) -> Wave:

@@ -26,6 +26,9 @@ PARTNERSHIP_COLOUR = "#E69F00"  # Okabe-Ito orange
 TARGET_COLOUR = "#000000"
 MUTED = "#595959"
 SMALL = 9  # points; charts are drawn 4.6in wide (analysis.reports), so this is about 10px on a phone
+# x units (percentage points) one SMALL character takes on the agreement chart: its axes are
+# about 2.35in wide for about 230 units, a digit about 0.07in
+_UNITS_PER_CHAR = 7.5
 #: What a chart says where a figure is hidden, by suppression reason (see analysis.suppression).
 HIDDEN = {"too_few": "hidden: too few responses", "cover": "hidden: protects another small group"}
 
@@ -75,6 +78,7 @@ def plot_agree_scale(
     y_labels = []
     said = []
     labelled = False
+    longest = 0
     for y, (item_id, label) in enumerate(items):
         data = rows[rows["item"] == item_id]
         y_labels.append(_wrap(label))
@@ -98,7 +102,7 @@ def plot_agree_scale(
                 height=0.7,
                 label=None if labelled else str(data["label"].iloc[k]),
             )
-            if pct[k] >= 12:
+            if pct[k] >= _UNITS_PER_CHAR * len(str(counts[k])) + 2:  # only where the count fits
                 ax.text(
                     starts[k] + pct[k] / 2,
                     y,
@@ -111,11 +115,12 @@ def plot_agree_scale(
         labelled = True
         base = int(data["base"].iloc[0])
         ax.text(101, y, f"n={base}", va="center", fontsize=SMALL, color=MUTED)
+        longest = max(longest, len(f"n={base}"))
         said.append(f"{label}: {pct[0] + pct[1]:.0f}% agree, {pct[3] + pct[4]:.0f}% disagree (of {base})")
     ax.set_yticks(range(len(items)), y_labels, fontsize=SMALL)
     ax.invert_yaxis()
     ax.axvline(0, color=MUTED, linewidth=0.8)
-    ax.set_xlim(-100, 128)
+    ax.set_xlim(-100, max(128, 102 + _UNITS_PER_CHAR * longest))  # room for the widest "n=..." on the right
     ax.set_xticks([-100, -50, 0, 50, 100], ["100%", "50%", "0", "50%", "100%"], fontsize=SMALL)
     ax.set_xlabel("<- disagree   % of those asked   agree ->", fontsize=SMALL)
     handles, labels = ax.get_legend_handles_labels()

@@ -7,6 +7,13 @@ items hang together a little, conditions are respected (an item whose
 condition fails is left empty, as the engine would), "None of these" excludes
 the other tools, and free text is composed from a phrase bank
 (analysis/data/demo_phrases.yaml) with per-agency theme preferences.
+
+Demo data repeats its phrases a great deal (a few thousand distinct answers in
+a million). For benchmarks ``free_text="realistic"`` words answers as people
+do: a share (``SHORT_SHARE``) are the same few short words ("none", "n/a",
+"more training", commonest first), the rest are one or two phrases with a
+detail, a joiner and now and then a slipped letter, redrawn until no two are
+the same; ``free_text="distinct"`` makes every answer different.
 """
 
 from __future__ import annotations
@@ -22,6 +29,9 @@ from common.yamlfile import load_yaml, strip_lines
 from surveys.model import Definition, Item
 
 PHRASES_FILE = Path(__file__).resolve().parent / "data" / "demo_phrases.yaml"
+FREE_TEXT = ("phrases", "realistic", "distinct")
+SHORT_SHARE = 0.15  # answers that are one of the common short answers, in "realistic" free text
+TYPO_SHARE = 0.2  # composed answers with two neighbouring letters swapped
 
 
 def _shown(frame: dict[str, object], item: Item, size: int) -> np.ndarray:
@@ -59,6 +69,44 @@ def _texts(
     return out
 
 
+def _slip(rng: np.random.Generator, texts: np.ndarray) -> np.ndarray:
+    """Swap two neighbouring letters in some of the texts, as thumbs on a phone do."""
+    out = texts.copy()
+    for n in np.flatnonzero(rng.uniform(size=texts.size) < TYPO_SHARE):
+        text = out[n]
+        if len(text) > 3:
+            at = int(rng.integers(1, len(text) - 2))
+            out[n] = text[:at] + text[at + 1] + text[at] + text[at + 2 :]
+    return out
+
+
+def _varied(
+    rng: np.random.Generator, size: int, bank: dict, themes: list[str], weights: np.ndarray, short: float
+) -> np.ndarray:
+    """Answers worded as people word them (see the module docstring): ``short`` of them common
+    short answers, the rest composed and redrawn until no two composed answers are the same."""
+    common = np.array(bank["short_answers"], dtype=object)
+    zipf = 1.0 / np.arange(1, len(common) + 1)
+    is_short = rng.uniform(size=size) < short
+    out = np.empty(size, dtype=object)
+    out[is_short] = common[rng.choice(len(common), is_short.sum(), p=zipf / zipf.sum())]
+    joiners = np.array(bank["joiners"], dtype=object)
+    details = np.array(bank["details"], dtype=object)
+    todo = np.flatnonzero(~is_short)
+    for _ in range(20):  # a few rounds make a million composed answers distinct
+        first = _texts(rng, todo.size, bank, themes, weights[todo])
+        second = _texts(rng, todo.size, bank, themes, weights[todo])
+        both = rng.uniform(size=todo.size) < 0.5
+        composed = first + details[rng.integers(0, len(details), todo.size)]
+        composed[both] = composed[both] + joiners[rng.integers(0, len(joiners), both.sum())] + second[both]
+        out[todo] = _slip(rng, composed)
+        clash = pd.Series(out[~is_short]).duplicated().to_numpy() | pd.Series(out[~is_short]).isin(common)
+        todo = np.flatnonzero(~is_short)[clash]
+        if not todo.size:
+            break
+    return out
+
+
 def generate(
     definition: Definition,
     agencies: Sequence[tuple[str, int | None]],
@@ -67,8 +115,12 @@ def generate(
     wave: int,
     months: Sequence[str],
     seed: int = 1,
+    free_text: str = "phrases",
 ) -> pd.DataFrame:
-    """``size`` synthetic responses as a tidy frame (see analysis.frame), reproducible by ``seed``."""
+    """``size`` synthetic responses as a tidy frame (see analysis.frame), reproducible by ``seed``;
+    ``free_text`` is one of FREE_TEXT (see the module docstring)."""
+    if free_text not in FREE_TEXT:
+        raise ValueError(f"free_text should be one of {', '.join(FREE_TEXT)}, not {free_text!r}")
     rng = np.random.default_rng(seed)
     bank = strip_lines(load_yaml(PHRASES_FILE))
     codes = [code for code, _ in agencies]
@@ -119,8 +171,12 @@ def generate(
             if isinstance(bank.get(item.id), list):
                 pool = np.array(bank[item.id], dtype=object)
                 text[answered] = pool[rng.integers(0, len(pool), answered.sum())]
-            else:
+            elif free_text == "phrases":
                 rows = np.flatnonzero(answered)
                 text[rows] = _texts(rng, rows.size, bank, themes, theme_weights[agency[rows]])
+            else:
+                rows = np.flatnonzero(answered)
+                short = SHORT_SHARE if free_text == "realistic" else 0.0
+                text[rows] = _varied(rng, rows.size, bank, themes, theme_weights[agency[rows]], short)
             columns[item.id] = pd.array(text, dtype="str")
     return pd.DataFrame(columns)

@@ -63,12 +63,20 @@ _WORD = re.compile(r"[a-z0-9]+")
 _SHORT_ANSWER = 2  # words: an answer this short may rest on a hint
 _FUZZY_MIN = 6  # letters: shorter words are too easily another real word to be mended
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
+MAX_CACHED_WORDS = 100_000  # distinct words' stems remembered per codebook (bounded for a long-running bot)
+
+
+def _unquoted(text: str) -> str:
+    return text.lower().replace("’", "'").replace("'", "")
 
 
 def words(text: str) -> tuple[str, ...]:
     """Lower-case word stems of a text; apostrophes join ("don't" -> "dont")."""
-    folded = text.lower().replace("’", "'").replace("'", "")
-    return tuple(singular(w) for w in _WORD.findall(folded))
+    return tuple(singular(w) for w in _WORD.findall(_unquoted(text)))
+
+
+def _is_short(text: str) -> bool:
+    return len(_WORD.findall(text.lower())) <= _SHORT_ANSWER
 
 
 @dataclass(frozen=True)
@@ -82,10 +90,11 @@ class Keyword:
     def matches_at(self, stems: Sequence[str], start: int) -> bool:
         if start + len(self.parts) > len(stems):
             return False
-        return all(
-            stems[start + k].startswith(p[:-1]) if p.endswith("*") else stems[start + k] == p
-            for k, p in enumerate(self.parts)
-        )
+        return all(_part_matches(p, stems[start + k]) for k, p in enumerate(self.parts))
+
+
+def _part_matches(part: str, stem: str) -> bool:
+    return stem.startswith(part[:-1]) if part.endswith("*") else stem == part
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,7 @@ class Codebook:
         keywords = [(k.text.replace("*", ""), (t.id,)) for t in self.themes for k in t.keywords]
         return _Backstop([*keywords, *self.examples], self.fallback)
 
-    @property
+    @cached_property
     def theme_ids(self) -> tuple[str, ...]:
         return tuple(theme.id for theme in self.themes)
 
@@ -171,9 +180,23 @@ class Codebook:
             return word
         return self._typos.correct(word)
 
+    @cached_property
+    def _stem_of(self) -> dict[str, str]:
+        """Word as typed -> its stem as the keywords see it, worked out once per distinct word
+        (an answer's words are mostly the same few thousand, so coding costs per text, not per word)."""
+        return {}
+
+    def _stem(self, word: str) -> str:
+        known = self._stem_of.get(word)
+        if known is None:
+            if len(self._stem_of) > MAX_CACHED_WORDS:
+                self._stem_of.clear()
+            known = self._stem_of[word] = self._mend(singular(word))
+        return known
+
     def stems(self, text: str) -> tuple[str, ...]:
         """The text's word stems as the keywords see them: shorthand expanded, typos mended."""
-        return tuple(self._mend(w) for w in words(expand(text)))
+        return tuple(self._stem(w) for w in _WORD.findall(_unquoted(expand(text))))
 
     @cached_property
     def _starting(self) -> dict[str, list[tuple[str, Keyword]]]:
@@ -190,26 +213,44 @@ class Codebook:
             self._starting[stem] = known
         return known
 
+    @cached_property
+    def _by_pair(self) -> dict[tuple[str, str | None], list[tuple[str, Keyword]]]:
+        """Keywords whose first two words match a word and the next (None at the end)."""
+        return {}
+
+    def _pair_candidates(self, pair: tuple[str, str | None]) -> list[tuple[str, Keyword]]:
+        if len(self._by_pair) > MAX_CACHED_WORDS:
+            self._by_pair.clear()
+        known = self._by_pair[pair] = [
+            (theme_id, keyword)
+            for theme_id, keyword in self._candidates(pair[0])
+            if len(keyword.parts) == 1 or (pair[1] is not None and _part_matches(keyword.parts[1], pair[1]))
+        ]
+        return known
+
     def _matches(self, stems: Sequence[str]) -> list[tuple[int, int, str, Keyword]]:
         """Every keyword occurrence as (start, end, theme id, keyword)."""
-        return [
-            (start, start + len(keyword.parts), theme_id, keyword)
-            for start, stem in enumerate(stems)
-            for theme_id, keyword in self._candidates(stem)
-            if keyword.matches_at(stems, start)
-        ]
+        # candidates already match the first two words, so only longer phrases need checking further
+        by_pair = self._by_pair
+        found: list[tuple[int, int, str, Keyword]] = []
+        if not stems:
+            return found
+        for start, pair in enumerate(zip(stems, (*stems[1:], None), strict=True)):
+            candidates = by_pair.get(pair)
+            if candidates is None:
+                candidates = self._pair_candidates(pair)
+            for theme_id, keyword in candidates:
+                if len(keyword.parts) <= 2 or keyword.matches_at(stems, start):
+                    found.append((start, start + len(keyword.parts), theme_id, keyword))
+        return found
 
-    def evidence(self, text: str) -> dict[str, list[float]]:
-        """The weights of each theme's distinct keywords present in the text.
-
-        A keyword inside a longer phrase of another theme does not count:
-        "strategy meeting" is about meetings, not about a strategy*.
-        """
-        matches = self._matches(self.stems(text))
+    def _evidence(self, stems: Sequence[str]) -> dict[str, list[float]]:
+        matches = self._matches(stems)
         weights: dict[str, list[float]] = {tid: [] for tid in self.theme_ids}
+        phrases = any(end - start > 1 for start, end, _, _ in matches)  # else nothing is inside a longer one
         seen: set[int] = set()
         for start, end, theme_id, keyword in matches:
-            inside_longer = any(
+            inside_longer = phrases and any(
                 s <= start and end <= e and e - s > end - start and t != theme_id for s, e, t, _ in matches
             )
             if not inside_longer and id(keyword) not in seen:
@@ -217,24 +258,33 @@ class Codebook:
                 weights[theme_id].append(keyword.weight)
         return weights
 
+    def evidence(self, text: str) -> dict[str, list[float]]:
+        """The weights of each theme's distinct keywords present in the text.
+
+        A keyword inside a longer phrase of another theme does not count:
+        "strategy meeting" is about meetings, not about a strategy*.
+        """
+        return self._evidence(self.stems(text))
+
+    def _scores(self, text: str, short: bool) -> dict[str, float]:
+        evidence = self.evidence(text)
+        if short:
+            return {tid: sum(w) for tid, w in evidence.items()}
+        return {tid: sum(w) - (1.0 if w and max(w) <= 1 else 0.0) for tid, w in evidence.items()}
+
     def scores(self, text: str) -> dict[str, float]:
         """Each theme's score: the sum of the weights of its distinct keywords present.
 
         A theme resting only on weight-1 hints loses one point (it needs one
         hint more than the threshold), except in an answer of one or two words.
         """
-        evidence = self.evidence(text)
-        if self._is_short(text):
-            return {tid: sum(w) for tid, w in evidence.items()}
-        return {tid: sum(w) - (1.0 if w and max(w) <= 1 else 0.0) for tid, w in evidence.items()}
+        return self._scores(text, _is_short(text))
 
-    def _is_short(self, text: str) -> bool:
-        return len(_WORD.findall(text.lower())) <= _SHORT_ANSWER
-
-    def code(self, text: str) -> Coded:
-        """The themes of one text (see the module docstring for the rule)."""
-        scores = self.scores(text)
-        threshold = min(self.threshold, 1.0) if self._is_short(text) else self.threshold
+    def _by_keywords(self, text: str) -> Coded | None:
+        """The themes the keywords give one text, or None when only the backstop can say."""
+        short = _is_short(text)
+        scores = self._scores(text, short)
+        threshold = min(self.threshold, 1.0) if short else self.threshold
         # In a multi-theme codebook the fallback ("other") means "none of the
         # rest", so it never joins another theme; in a single-category one it
         # is a real category and competes like any other.
@@ -243,7 +293,7 @@ class Codebook:
         if best < threshold:
             if fallback_score >= threshold:
                 return Coded((self.fallback,), round(fallback_score / (fallback_score + self.threshold), 3))
-            return self._backstop.code(text, single=self.single)
+            return None
         ranked = sorted(
             (tid for tid, s in scores.items() if s >= threshold and s >= self.relative * best),
             key=lambda tid: -scores[tid],
@@ -251,6 +301,20 @@ class Codebook:
         chosen = ranked[:1] if self.single else ranked
         weakest = scores[chosen[-1]]
         return Coded(tuple(chosen), round(weakest / (weakest + self.threshold), 3))
+
+    def code_many(self, texts: Sequence[str]) -> list[Coded]:
+        """The themes of each text (see the module docstring for the rule); the texts the
+        keywords leave to the backstop go to it in one batch, which costs about what one does."""
+        coded = [self._by_keywords(text) for text in texts]
+        left = [n for n, c in enumerate(coded) if c is None]
+        backstop = self._backstop.code_many([texts[n] for n in left], self.single)
+        for n, one in zip(left, backstop, strict=True):
+            coded[n] = one
+        return coded  # type: ignore[return-value] - every None was filled just above
+
+    def code(self, text: str) -> Coded:
+        """The themes of one text (see the module docstring for the rule)."""
+        return self.code_many([text])[0]
 
 
 class _Backstop:
@@ -269,8 +333,14 @@ class _Backstop:
         matrix = self._features.fit_transform([text for text, _ in samples])
         self._model = OneVsRestClassifier(LinearSVC()).fit(matrix, targets)
 
-    def code(self, text: str, *, single: bool) -> Coded:
-        decision = self._model.decision_function(self._features.transform([text]))[0]
+    def code_many(self, texts: Sequence[str], single: bool) -> list[Coded]:
+        """Each text coded; one vectorised pass over all of them (features and decisions)."""
+        if not texts:
+            return []
+        decisions = self._model.decision_function(self._features.transform(texts))
+        return [self._coded(decision, single) for decision in decisions]
+
+    def _coded(self, decision: np.ndarray, single: bool) -> Coded:
         order = [
             i for i in np.argsort(-decision) if decision[i] > 0 and self._labels.classes_[i] != self._fallback
         ]
@@ -381,11 +451,11 @@ def code_texts(
     """Code many texts; an analyst's override (keyed by :func:`override_key`) wins."""
     overrides = overrides or {}
     codebook = codebook.taught(overrides)
-    out = []
-    for text in texts:
-        chosen = overrides.get(override_key(text))
-        out.append(Coded(chosen, 1.0, overridden=True) if chosen else codebook.code(text))
-    return out
+    texts = list(texts)
+    chosen = [overrides.get(override_key(text)) for text in texts] if overrides else [None] * len(texts)
+    left = [n for n, themes in enumerate(chosen) if not themes]
+    coded = dict(zip(left, codebook.code_many([texts[n] for n in left]), strict=True))
+    return [Coded(themes, 1.0, overridden=True) if themes else coded[n] for n, themes in enumerate(chosen)]
 
 
 def override_key(text: str) -> str:

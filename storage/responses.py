@@ -11,8 +11,9 @@ import random
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +23,7 @@ from storage.upsert import insert_many_if_absent
 from surveys.turns import AnswerValue, Submission
 
 ROLE_BANDS = ("works_with", "role_level")
+ANSWER_CHUNK = 200_000  # answer rows handed over at a time when a whole wave is read
 _system_random = random.SystemRandom()
 
 
@@ -146,6 +148,83 @@ async def read_responses(db: Database, wave_id: int | None = None) -> list[Store
         )
         for row in responses
     ]
+
+
+@dataclass(frozen=True)
+class WaveResponses:
+    """A wave's responses column-wise (same positions in each list), in no particular order."""
+
+    ids: list[str]
+    agency: list[str]
+    submitted_month: list[str]
+
+
+@dataclass(frozen=True)
+class AnswerColumns:
+    """Some of a wave's answer rows column-wise: the response's id, the item, the ordinal
+    (0 a single value, 1.. the values of a list in order), and the stored value: ``number``
+    for a rating (``value`` None), else ``value`` (``number`` None)."""
+
+    response_id: np.ndarray
+    item: np.ndarray
+    ordinal: np.ndarray
+    value: np.ndarray
+    number: np.ndarray
+
+    @classmethod
+    def of(cls, batch: Sequence[Sequence[Any]]) -> AnswerColumns:
+        """Columns (object arrays) of driver rows; numpy makes them in one pass, in C."""
+        rows = np.array(batch, dtype=object)
+        return cls(*(rows[:, n] for n in range(5)))
+
+
+class WaveReader(Protocol):
+    """What :func:`read_wave_columns` hands a wave to: first its responses, then its answers."""
+
+    def begin(self, responses: WaveResponses) -> None: ...
+
+    def take(self, answers: AnswerColumns) -> None: ...
+
+
+_WAVE_RESPONSES = "SELECT id, agency, submitted_month FROM responses WHERE wave_id = {p}"
+_WAVE_ANSWERS = (
+    "SELECT a.response_id, a.item_id, a.ordinal, a.value, a.number"
+    " FROM answers a JOIN responses r ON r.id = a.response_id WHERE r.wave_id = {p}"
+)
+
+
+async def read_wave_columns(
+    db: Database, wave_id: int, reader: WaveReader, chunk: int = ANSWER_CHUNK
+) -> None:
+    """Hand a whole wave to ``reader``: its responses, then its answers ``chunk`` rows at a time.
+
+    For analysis of whole waves (a million responses is about nineteen million
+    answer rows). It reads with the database driver's own cursor in one
+    read-only transaction, so the only per-row objects are the driver's tuples,
+    and the reader can turn each chunk into typed arrays before the next comes.
+    """
+    p = "$1" if db.dialect == "postgresql" else "?"
+    async with db.transaction(read_only=True) as session:
+        connection = await session.connection()
+        driver: Any = (await connection.get_raw_connection()).driver_connection
+        if db.dialect == "postgresql":
+            # SQLAlchemy opens the driver's transaction at its first statement; a cursor needs one
+            await connection.exec_driver_sql("SELECT 1")
+            reader.begin(_responses(await driver.fetch(_WAVE_RESPONSES.format(p=p), wave_id)))
+            cursor = await driver.cursor(_WAVE_ANSWERS.format(p=p), wave_id)
+            while batch := await cursor.fetch(chunk):
+                reader.take(AnswerColumns.of(batch))
+        else:
+            async with driver.execute(_WAVE_RESPONSES.format(p=p), (wave_id,)) as found:
+                reader.begin(_responses(await found.fetchall()))
+            async with driver.execute(_WAVE_ANSWERS.format(p=p), (wave_id,)) as found:
+                while batch := await found.fetchmany(chunk):
+                    reader.take(AnswerColumns.of(batch))
+
+
+def _responses(rows: Sequence[Sequence[Any]]) -> WaveResponses:
+    ids, agency, month = (list(column) for column in zip(*rows, strict=True)) if rows else ([], [], [])
+    return WaveResponses(ids, agency, month)
 
 
 async def count_by_agency(db: Database, wave_id: int) -> dict[str, int]:
