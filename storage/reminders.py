@@ -29,7 +29,7 @@ from storage.database import Database
 from storage.errors import NotFound
 from storage.models import BotStateRow, ReminderRow, SubmissionTokenRow, WaveReminderDaysRow, WaveRow
 from storage.survey_state import sealer, wave_prefix
-from storage.tokens import token_for, wave_key
+from storage.tokens import ensure_wave_key, token_for, wave_key
 from storage.upsert import insert_if_absent, upsert
 
 _INFO = b"safeguarding-bot/reminders/v1"
@@ -52,12 +52,7 @@ class PersonHasher:
 
 async def hasher(db: Database, wave_id: int, secret: bytes) -> PersonHasher:
     """The hasher of an open wave (making the wave's key on first use); WaveKeyGone once it closed."""
-    async with db.transaction(read_only=True) as session:
-        key = await wave_key(session, wave_id, secret, create=False)
-    if key is None:
-        async with db.transaction() as session:
-            key = await wave_key(session, wave_id, secret, create=True)
-    assert key is not None  # made above when missing
+    key = await ensure_wave_key(db, wave_id, secret)
     return PersonHasher(wave_id, key)
 
 

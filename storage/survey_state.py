@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from storage.database import Database
 from storage.errors import StorageError
 from storage.models import BotStateRow, WaveKeyRow, WaveRow
-from storage.tokens import open_wave_key, wave_key
+from storage.tokens import ensure_wave_key, open_wave_key
 
 SURVEY_PREFIX = "survey/"
 _INDEX_INFO = b"safeguarding-bot/survey-state/index/v1"
@@ -129,12 +129,7 @@ async def sealer_for(db: Database, secret: bytes, wave_id: int, person: str) -> 
 
     Raises WaveKeyGone once the wave has closed, NotFound for an unknown wave.
     """
-    async with db.transaction(read_only=True) as session:
-        key = await wave_key(session, wave_id, secret, create=False)
-    if key is None:
-        async with db.transaction() as session:
-            key = await wave_key(session, wave_id, secret, create=True)
-    assert key is not None  # made above when missing
+    key = await ensure_wave_key(db, wave_id, secret)
     return sealer(wave_id, key, person)
 
 

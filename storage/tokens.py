@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.database import Database
 from storage.errors import NotFound, StorageError, WaveKeyGone
 from storage.models import SubmissionTokenRow, WaveKeyRow, WaveRow
 from storage.upsert import insert_if_absent
@@ -60,6 +61,20 @@ async def wave_key(session: AsyncSession, wave_id: int, secret: bytes, *, create
     if stored is None:
         return None
     return open_wave_key(wave_id, stored, secret)
+
+
+async def ensure_wave_key(db: Database, wave_id: int, secret: bytes) -> bytes:
+    """An open wave's key, made on first use: read first, so most turns never take a write lock.
+
+    Raises WaveKeyGone once the wave has closed, NotFound for an unknown wave.
+    """
+    async with db.transaction(read_only=True) as session:
+        key = await wave_key(session, wave_id, secret, create=False)
+    if key is None:
+        async with db.transaction() as session:
+            key = await wave_key(session, wave_id, secret, create=True)
+    assert key is not None  # made above when missing
+    return key
 
 
 def open_wave_key(wave_id: int, sealed: str, secret: bytes) -> bytes:

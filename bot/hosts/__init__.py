@@ -84,6 +84,18 @@ class Turn(Protocol):
 OnTurn = Callable[[Turn], Awaitable[None]]
 
 
+class TurnOn:
+    """What both hosts' turns share: the SDK's turn context and the activity the handler reads."""
+
+    def __init__(self, ctx: Any, activity: Activity) -> None:
+        self._ctx = ctx
+        self._activity = activity
+
+    @property
+    def activity(self) -> Activity:
+        return self._activity
+
+
 class Host(Protocol):
     """An SDK hosting the bot: runs turns and sends proactive messages; ``close()`` at shutdown."""
 

@@ -56,6 +56,7 @@ from bot.hosts import (
     NotAConnector,
     OnTurn,
     SendFailed,
+    TurnOn,
     warn_if_open,
 )
 from bot.inbound import MalformedActivity
@@ -75,16 +76,10 @@ def to_agents(activity: Activity) -> AgentsActivity:
     return AgentsActivity.model_validate(activity.serialize())
 
 
-class AgentsTurn:
+class AgentsTurn(TurnOn):
     """One turn on an Agents SDK ``TurnContext``."""
 
-    def __init__(self, ctx: TurnContext, activity: Activity) -> None:
-        self._ctx = ctx
-        self._activity = activity
-
-    @property
-    def activity(self) -> Activity:
-        return self._activity
+    _ctx: TurnContext
 
     async def send(self, activities: Sequence[Activity]) -> None:
         if not activities:

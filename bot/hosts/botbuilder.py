@@ -17,7 +17,7 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
 from bot.adapter import ReusingCloudAdapter, create_adapter
-from bot.hosts import Answer, ConnectionFailed, NotAConnector, OnTurn, SendFailed
+from bot.hosts import Answer, ConnectionFailed, NotAConnector, OnTurn, SendFailed, TurnOn
 from common.settings import Settings
 
 WANTED_ID = "_wanted_id"  # a plain attribute: survives TurnContext's deepcopy, never serialised
@@ -32,16 +32,10 @@ async def _stamp_ids(ctx: TurnContext, activities: list[Activity], send: Callabl
     return await send()
 
 
-class BotbuilderTurn:
+class BotbuilderTurn(TurnOn):
     """One turn on a botbuilder ``TurnContext``."""
 
-    def __init__(self, ctx: TurnContext, activity: Activity) -> None:
-        self._ctx = ctx
-        self._activity = activity
-
-    @property
-    def activity(self) -> Activity:
-        return self._activity
+    _ctx: TurnContext
 
     async def send(self, activities: Sequence[Activity]) -> None:
         if not activities:
