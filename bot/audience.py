@@ -1,17 +1,29 @@
 """Who a survey wave is for: the people it is offered to, invited and reminded.
 
-Today that is everyone who has the bot installed in a personal chat. Kept in
-one place so that a wave with its own audience (say agency leads only) changes
-this function and nothing else.
+Everyone who has the bot installed in a personal chat and may take the wave's
+questionnaire (surveys.audience: the practitioner questionnaire is for everyone,
+the impact-assessment return for the agency leads of the wave's boards). The
+same rule decides what the bot offers a person, so nobody is invited or
+reminded to answer what they would not be offered.
 """
 
 from __future__ import annotations
 
+from common.partnership import Partnership
 from storage.conversations import StoredReference, installed_personal
 from storage.database import Database
 from storage.waves import Wave
+from surveys.audience import may_take
+from surveys.loader import load_definitions
 
 
-async def audience(db: Database, wave: Wave) -> list[StoredReference]:
+async def audience(db: Database, wave: Wave, partnership: Partnership) -> list[StoredReference]:
     """The personal conversations the wave's invitations and reminders go to."""
-    return await installed_personal(db)
+    definition = load_definitions(partnership).get(wave.questionnaire)
+    if definition is None:  # a questionnaire no longer defined is offered to nobody
+        return []
+    return [
+        ref
+        for ref in await installed_personal(db)
+        if may_take(definition, wave.boards, partnership, ref.user_id or "")
+    ]

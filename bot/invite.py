@@ -114,7 +114,7 @@ async def invite_wave(
     summary = InviteSummary(wave_id)
     done = await invitations.statuses(db, wave_id)
     people: list[StoredReference] = []
-    for ref in await audience(db, wave):
+    for ref in await audience(db, wave, partnership):
         if done.get(ref.key) == "sent":
             summary.already_invited += 1
         else:

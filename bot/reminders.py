@@ -118,7 +118,7 @@ async def remind_wave(
     hash_person = await reminders.hasher(db, wave.id, secret)
     summary = ReminderSummary(wave.id, due)
     people: dict[str, StoredReference] = {}
-    for ref in await audience(db, wave):
+    for ref in await audience(db, wave, partnership):
         if ref.user_id:
             people.setdefault(ref.user_id, ref)  # one person, one reminder, whatever their conversations
     rows = await reminders.marks(db, wave.id)

@@ -9,6 +9,7 @@ waves) are more calls of the same steps.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
@@ -34,6 +35,7 @@ from common.settings import ROOT, Settings
 from storage.database import Database
 from storage.responses import read_responses
 from storage.waves import Wave, current_wave, get_wave
+from surveys.waves_cli import open_command
 from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import Chat, texts
 from tests.helpers.fake_connector import FakeConnector
@@ -73,19 +75,32 @@ class Programme:
     def sender(self, adapter: Any) -> ProactiveSender:
         return ProactiveSender(self.settings, adapter, db=self.db, sleep=no_wait, rng=random.Random(1))
 
-    async def wave(self) -> Wave:
-        wave = await current_wave(self.db, self.partnership.default_questionnaire, self.today[0])
-        assert wave is not None
-        return wave
+    async def wave(self, questionnaire: str | None = None) -> Wave:
+        wanted = questionnaire or self.partnership.default_questionnaire
+        found = await current_wave(self.db, wanted, self.today[0])
+        assert found is not None
+        return found
 
-    async def invite(self) -> None:
+    async def open_wave(self, questionnaire: str, days: int) -> Wave:
+        """Opened today as the business manager does: ``python -m surveys waves open``."""
+        args = argparse.Namespace(
+            questionnaire=questionnaire,
+            opens=self.today[0],
+            closes=self.today[0] + timedelta(days=days),
+            agencies=None,
+            board=None,
+        )
+        await open_command(self.settings, self.partnership, args, self.today[0])
+        return await self.wave(questionnaire)
+
+    async def invite(self, wave: Wave | None = None) -> None:
         adapter = create_host(self.settings)
         try:
             summary = await invite_wave(
                 self.db,
                 self.settings,
                 self.sender(adapter),
-                (await self.wave()).id,
+                (wave or await self.wave()).id,
                 today=self.today[0],
                 partnership=self.partnership,
                 show_progress=False,
@@ -210,3 +225,22 @@ async def test_a_year_open_invite_remind_twice_close_on_the_date_and_report(prog
     await p.tick()
     assert p.reports_to_lead() == 1
     assert sum(p.reminded().values()) == 6  # and no reminder ever went to ann
+
+
+async def test_the_impact_return_invites_and_reminds_only_agency_leads(programme: Programme) -> None:
+    """Two waves open at once for different audiences: the practitioner questionnaire for everyone,
+    the impact-assessment return for agency leads only (regression: its invitations and
+    reminders went to everyone who had the bot installed)."""
+    p = programme
+    await p.install("ann", "bob", LEAD)
+    impact = await p.open_wave("impact-assessment", days=21)
+    await p.invite(impact)
+    invited = Counter(call.conversation_id.removeprefix("a:") for call in p.fake.of_kind("send"))
+    assert invited == {LEAD: 1}
+    await p.invite()  # the practitioner wave: everyone
+    invited = Counter(call.conversation_id.removeprefix("a:") for call in p.fake.of_kind("send"))
+    assert invited == {"ann": 1, "bob": 1, LEAD: 2}
+
+    p.on(impact.closes - timedelta(days=7))  # the impact return's first reminder round
+    await p.tick()
+    assert p.reminded() == {LEAD: 1}
