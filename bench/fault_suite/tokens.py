@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable
@@ -42,7 +43,13 @@ KEY_ID = "fault-suite-key"
 
 
 def metadata_setting() -> str | None:
-    """The environment variable that points the bot at OpenID metadata, if the settings table has one."""
+    """The environment variable that points the bot at OpenID metadata, if the settings table has one.
+
+    None on the Agents SDK host (BOT_HOST=agents), which takes the channel's keys from its own
+    configuration and refuses that setting: there the suite tries forged tokens only.
+    """
+    if os.environ.get("BOT_HOST", "").strip().lower() == "agents":
+        return None
     for row in SETTINGS:
         name = row.env.upper()
         if "OPENID" in name or "METADATA" in name:
@@ -165,7 +172,7 @@ async def forged_tokens(run: Run) -> Result:
             bots["keys unreachable"] = BotProcess(f"tokens-nokeys-{run.backend}", bot_environment(
                 url, run.workdir, **base, **{setting: nowhere}), run.workdir)
         else:
-            result.notes.append("no OpenID metadata setting in common/settings.py: the bot looks for the "
+            result.notes.append("no OpenID metadata setting for this host: the bot looks for the "
                                 "real Bot Framework keys (unreachable here); no valid token can be tried")
         for bot in bots.values():
             await bot.start()
