@@ -24,6 +24,7 @@ reminders, report cards, expert answers) goes through the one
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
@@ -31,22 +32,34 @@ MARGIN = 0.96  # of the configured rate: room for the jitter between a slot and 
 
 
 class Pacer:
-    """Waits until the next message to ``tenant`` may leave; ``per_second`` 0 means no pacing."""
+    """Waits until the next message to ``tenant`` may leave; ``per_second`` 0 means no pacing.
 
-    def __init__(self, per_second: float) -> None:
+    ``clock`` and ``sleep`` are the sender's own (a monotonic clock in seconds and its sleep), so
+    a test can run the schedule on a clock of its own instead of timing real sends.
+    """
+
+    def __init__(
+        self,
+        per_second: float,
+        *,
+        clock: Callable[[], float],
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         if per_second < 0:
             raise ValueError("per_second must be 0 (no pacing) or more")
         self.interval = 1 / (per_second * MARGIN) if per_second else 0.0
-        self._next: dict[str, float] = {}  # tenant -> the event loop time of its next free slot
+        self._clock = clock
+        self._sleep = sleep
+        self._next: dict[str, float] = {}  # tenant -> the clock time of its next free slot
 
     async def wait(self, tenant: str) -> None:
         if not self.interval:
             return
-        now = asyncio.get_running_loop().time()
+        now = self._clock()
         slot = max(now, self._next.get(tenant, now))
         self._next[tenant] = slot + self.interval
         if slot > now:
-            await asyncio.sleep(slot - now)
+            await self._sleep(slot - now)
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:

@@ -97,7 +97,7 @@ class ProactiveSender:
         self._sleep = sleep
         self._clock = clock
         self._rng = rng or random.Random()  # noqa: S311 - jitter, not cryptography
-        self._pacer = Pacer(settings.teams_sends_per_second)
+        self._pacer = Pacer(settings.teams_sends_per_second, clock=clock, sleep=sleep)
         self._resume_at = 0.0  # clock time before which nobody sends (set by a 429)
 
     async def send(self, reference: Mapping[str, Any], activity: Activity | str) -> Delivery:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.hosts import Host, create_host
-from bot.pacing import retry_after_seconds
+from bot.pacing import MARGIN, Pacer, retry_after_seconds
 from bot.proactive import ProactiveSender, SendPolicy, summary_card
 from common.partnership import AgencyLead
 from common.settings import BOT_HOSTS, Settings
@@ -292,26 +292,47 @@ def test_a_leads_card_asks_for_the_agencys_summary_and_a_boards_card_does_not() 
     assert [action["type"] for action in board["actions"]] == ["Action.OpenUrl"]
 
 
-async def test_sends_to_one_tenant_never_exceed_the_pace(fake: FakeConnector) -> None:
-    """Sends leave evenly spaced: no second holds more than TEAMS_SENDS_PER_SECOND to one tenant.
+async def test_sends_to_one_tenant_are_paced_on_the_senders_clock(fake: FakeConnector) -> None:
+    """Every send waits for its own slot, 1/(rate x 0.96) s after the one before, per tenant.
 
-    Checked from the arrival times the connector recorded, so a slow machine
-    only spreads them further apart; nothing here asserts how fast it went.
+    Run on a clock that moves only when the sender sleeps: what is checked is the schedule the
+    sender keeps, not how fast this machine happens to be.
     """
+    time = FakeTime()
+    start = time.now
     settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "20"})
     default = create_host(settings)
     try:
-        send = ProactiveSender(settings, default, policy=SendPolicy(concurrency=16))
-        results = await asyncio.gather(
-            *(send.send(reference(fake.url, conversation=f"a:p{i}"), "hi") for i in range(30))
+        send = ProactiveSender(
+            settings, default, policy=SendPolicy(concurrency=16), sleep=time.sleep, clock=time.clock
         )
+        one_tenant = [send.send(reference(fake.url, conversation=f"a:p{i}"), "hi") for i in range(30)]
+        elsewhere = reference(fake.url, conversation="a:q")
+        elsewhere["conversation"]["tenantId"] = "tenant-2"
+        other = [send.send(elsewhere, "hi")]
+        results = await asyncio.gather(*one_tenant, *other)
     finally:
         await default.close()
     assert all(r.ok for r in results)
-    arrivals = sorted(call.at for call in fake.calls)
-    assert len(arrivals) == 30
-    # 21 consecutive sends are 20 slots of 1/(20 x 0.96) s apart: 1.04 s, less a sender's lateness
-    assert min(b - a for a, b in zip(arrivals, arrivals[20:], strict=False)) >= 0.9
+    assert len(fake.calls) == 31
+    interval = 1 / (20 * MARGIN)
+    # 29 sends waited for their slots; the first, and the other tenant's, left at once
+    assert time.now - start == pytest.approx(29 * interval)
+    assert len(time.sleeps) == 29
+
+
+async def test_a_late_sender_does_not_let_the_next_ones_burst() -> None:
+    """Slots follow the schedule, not the moment a sender woke: lateness never adds up to a burst."""
+    time = FakeTime()
+    pacer = Pacer(20, clock=time.clock, sleep=time.sleep)
+    departures = []
+    for late in [0.0, 0.03, 0.0, 0.2, 0.0, 0.0, 0.01, 0.0, 0.5, 0.0] * 3:
+        await pacer.wait("tenant")
+        departures.append(time.now)
+        time.now += late  # the sender woke late, or the send itself took this long
+    window = 20  # any 21 consecutive sends span at least 20 intervals
+    spans = [b - a for a, b in zip(departures, departures[window:], strict=False)]
+    assert min(spans) >= window / (20 * MARGIN) - 1e-9
 
 
 async def test_pacing_off_meets_the_connectors_limit_and_recovers(host: Any) -> None:
