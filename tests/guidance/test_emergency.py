@@ -155,6 +155,7 @@ LABELLED_SETS = (
     "dev-emergency-blind-d.jsonl",
     "dev-emergency-blind-e.jsonl",
     "dev-emergency-blind-f.jsonl",
+    "dev-emergency-g.jsonl",
 )
 
 
