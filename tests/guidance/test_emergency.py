@@ -156,6 +156,7 @@ LABELLED_SETS = (
     "dev-emergency-blind-e.jsonl",
     "dev-emergency-blind-f.jsonl",
     "dev-emergency-g.jsonl",
+    "dev-emergency-h.jsonl",
 )
 
 
