@@ -157,6 +157,7 @@ LABELLED_SETS = (
     "dev-emergency-blind-f.jsonl",
     "dev-emergency-g.jsonl",
     "dev-emergency-h.jsonl",
+    "dev-emergency-i.jsonl",
 )
 
 
