@@ -287,13 +287,29 @@ _PLACE_BEFORE = re.compile(r"\b(?i:in|near|around|across|outside|towards)\s+$")
 _PLACE_WORD_BEFORE = re.compile(r"\b(?:St|Saint|Royal|Mount|Port|Fort)\.?\s+$")
 
 
+# "Wiktoria's attendance": an owner written with a capital mid-sentence.
+_OWNS = re.compile(r"'s\s+[a-z]")
+
+
+def _unknown_name_owns_something(name: str, text: str, end: int, before: str) -> bool:
+    """A capitalised word in no list, mid-sentence, owning something ("Eilidh's school"):
+    a person unless it is an everyday word, an agency, app or place word."""
+    return (
+        _OWNS.match(text, end) is not None
+        and not _SENTENCE_START.search(before)
+        and name.lower() not in everyday_words()
+        and _is_person(name)
+        and not _PLACE_WORD_BEFORE.search(before)
+    )
+
+
 def _bare_name(found: re.Match[str]) -> str:
     """A known given name with no cue: kept when the words around it make it a place or a
     thing, or when it is also an everyday word that only starts the sentence ("Grace period")."""
     name, text = found.group("name"), found.string
-    if name not in given_names() and name.split("-")[0] not in given_names():
-        return name
     before = text[max(0, found.start() - 40) : found.start()]
+    if name not in given_names() and name.split("-")[0] not in given_names():
+        return NAME if _unknown_name_owns_something(name, text, found.end(), before) else name
     if (
         not _is_person(name)
         or _PROPER_NOUN_GOES_ON.match(text, found.end())

@@ -96,6 +96,11 @@ FOUND = [
     ("nobody asked Grace what she wanted", "nobody asked [name] what she wanted"),
     ("Oliwia Nowak moved schools", "[name] moved schools"),
     ("Nurse Okonkwo raised the alert", "[name] raised the alert"),
+    # A name in no list, owning something mid-sentence.
+    (
+        "the family moved and Rahim's records never followed",
+        "the family moved and [name]'s records never followed",
+    ),
     # Lists and initials after one cue; a bracket after a cue.
     ("the children are Leah, Mason and Ava Clarke", "the children are [name], [name] and [name]"),
     ("thanks to Sarah and the Early Help team", "thanks to [name] and the Early Help team"),
@@ -192,6 +197,8 @@ LEFT_ALONE = [
     "The Victoria Road office is not accessible",
     "Clare's Law requests take too long",
     "we moved to a new office in Jordan Street",
+    "we reported it through Snapchat's safety centre",
+    "the school checked Roblox's chat settings",
 ]
 
 
