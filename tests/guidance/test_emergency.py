@@ -165,6 +165,7 @@ LABELLED_SETS = (
     "dev-emergency-g.jsonl",
     "dev-emergency-h.jsonl",
     "dev-emergency-i.jsonl",
+    "dev-emergency-j.jsonl",
 )
 
 
