@@ -3,8 +3,10 @@
 Practitioners are asked not to name anyone, but some will. Before a free-text
 answer is kept, email addresses, UK phone numbers, NHS numbers (only with a
 valid check digit), postcodes, dates of birth (only where a cue says it is one)
-and names (only where a cue makes them clear: a relation, role or verb before
-it, a title, or a role, age, reported speech or contact detail after it) become
+and names (where a cue makes them clear: a relation, role or verb before it, a
+title, or a role, age, reported speech or contact detail after it; or a given name
+from the lists of many cultures in ``given_names``, unless the words around it make
+it a place, a thing or an everyday word opening a sentence) become
 ``[email]``, ``[phone]``, ``[NHS number]``, ``[postcode]``, ``[date of birth]``
 and ``[name]``.
 
@@ -18,10 +20,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
+from functools import cache, partial
 
-_WORDLISTS = Path(__file__).resolve().parent / "wordlists"
+from surveys.given_names import everyday_words, given_names, wordlist
 
 EMAIL = "[email]"
 PHONE = "[phone]"
@@ -150,21 +151,12 @@ def _dob(found: re.Match[str]) -> str:
 
 
 @cache
-def _words(name: str) -> frozenset[str]:
-    lines = (_WORDLISTS / name).read_text(encoding="utf-8").splitlines()
-    return frozenset(w.strip() for w in lines if w.strip() and not w.startswith("#"))
-
-
-def _given_names() -> frozenset[str]:
-    return _words("first_names.txt")
-
-
 def _not_names() -> frozenset[str]:
-    return _words("not_names.txt")
+    return frozenset(wordlist("not_names.txt"))
 
 
 _WORD = r"(?:[A-Z]'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)?)(?:-[A-Z][a-z]+)?"
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|PC|DC|DS|DI|DCI|Sgt|Insp|PCSO|Cllr|Rev|Revd)\.?"
+_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Nurse|PC|DC|DS|DI|DCI|Sgt|Insp|PCSO|Cllr|Rev|Revd)\.?"
 _PERSON = rf"{_WORD}(?:\s+{_WORD}){{0,2}}"
 # Cues before a name: relationships, roles, "called"; case-insensitive, the name is not.
 _BEFORE = (
@@ -252,28 +244,81 @@ def _whole_name(found: re.Match[str]) -> str:
     return NAME if _is_person(found.group("name")) else found.group(0)
 
 
-@cache
-def _given_and_surname() -> re.Pattern[str]:
-    given = "|".join(sorted(_given_names(), key=len, reverse=True))
-    return re.compile(
-        rf"\b(?=[A-Z][a-z])(?:{given})(?:-[A-Z][a-z]+)?\s+(?P<surname>{_WORD})(?=(?:\s+(?P<next>{_WORD}))?)"
+# Every capitalised word followed by another: a given name then a surname ("Hannah Okafor").
+# A lookahead, so that a word which is not a given name does not hide the one after it.
+_CAPITALISED_PAIR = re.compile(
+    rf"\b(?=(?P<given>[A-Z][a-z]+)(?P<pair>(?:-[A-Z][a-z]+)?\s+(?P<surname>{_WORD}))"
+    rf"(?:\s+(?P<next>{_WORD}))?)"
+)
+
+
+def _given_and_surname(text: str) -> str:
+    """Each known given name with a surname after it becomes a marker, unless the pair is a
+    place or a thing ("Victoria Road", "Grace Hospital")."""
+    kept, at = [], 0
+    for found in _CAPITALISED_PAIR.finditer(text):
+        place = found.group("surname") + " " + (found.group("next") or "")
+        if found.start() >= at and found.group("given") in given_names() and _is_person(place):
+            kept += [text[at : found.start()], NAME]
+            at = found.end("pair")
+    return "".join(kept) + text[at:]
+
+
+# A known given name on its own, made clear by a role or an age after it ("Tracey (mum)",
+# "Jayden, 14, ran away") or by what the person said ("Shannon told the teacher").
+_GIVEN_NAME_CUED = re.compile(
+    rf"(?<![\w'-])(?P<given>[A-Z][a-z]+)(?![\w-]|'(?!s\b))(?={_ROLE_CUE}|,?\s+aged?\s+\d"
+    rf"|\s+(?:has\s+|had\s+)?(?i:{_SPEECH_AFTER})\b|'s\s+(?i:{_FAMILY})\b)"
+)
+
+
+def _given_name_cued(found: re.Match[str]) -> str:
+    return NAME if found.group("given") in given_names() else found.group(0)
+
+
+# A capitalised word on its own, the candidate for a bare given name ("we thought Kacper was...").
+_CAPITALISED = re.compile(r"(?<![\w\[-])(?<!\w')(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w-])")
+# Straight after it, another capitalised word makes it part of a place or a thing
+# ("Victoria Road", "Clare's Law"); a name with a surname is the rule above's.
+_PROPER_NOUN_GOES_ON = re.compile(r"(?:'s)?\s+[A-Z]")
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"(*\u2022]|\s-)\s*$")
+_PLACE_BEFORE = re.compile(r"\b(?i:in|near|around|across|outside|towards)\s+$")
+# Straight before it, a word that makes it part of a place ("St Mary's", "Royal Alexandra").
+_PLACE_WORD_BEFORE = re.compile(r"\b(?:St|Saint|Royal|Mount|Port|Fort)\.?\s+$")
+
+
+# "Wiktoria's attendance": an owner written with a capital mid-sentence.
+_OWNS = re.compile(r"'s\s+[a-z]")
+
+
+def _unknown_name_owns_something(name: str, text: str, end: int, before: str) -> bool:
+    """A capitalised word in no list, mid-sentence, owning something ("Eilidh's school"):
+    a person unless it is an everyday word, an agency, app or place word."""
+    return (
+        _OWNS.match(text, end) is not None
+        and not _SENTENCE_START.search(before)
+        and name.lower() not in everyday_words()
+        and _is_person(name)
+        and not _PLACE_WORD_BEFORE.search(before)
     )
 
 
-def _given_name(found: re.Match[str]) -> str:
-    place = found.group("next") or ""
-    return NAME if _is_person(found.group("surname") + " " + place) else found.group(0)
-
-
-@cache
-def _given_name_alone() -> re.Pattern[str]:
-    """A known given name on its own, made clear by a role or an age after it ("Tracey (mum)",
-    "Jayden, 14, ran away") or by what the person said ("Shannon told the teacher")."""
-    given = "|".join(sorted(_given_names(), key=len, reverse=True))
-    return re.compile(
-        rf"(?<![\w'-])(?=[A-Z][a-z])(?:{given})(?![\w-]|'(?!s\b))(?={_ROLE_CUE}|,?\s+aged?\s+\d"
-        rf"|\s+(?:has\s+|had\s+)?(?i:{_SPEECH_AFTER})\b|'s\s+(?i:{_FAMILY})\b)"
-    )
+def _bare_name(found: re.Match[str]) -> str:
+    """A known given name with no cue: kept when the words around it make it a place or a
+    thing, or when it is also an everyday word that only starts the sentence ("Grace period")."""
+    name, text = found.group("name"), found.string
+    before = text[max(0, found.start() - 40) : found.start()]
+    if name not in given_names() and name.split("-")[0] not in given_names():
+        return NAME if _unknown_name_owns_something(name, text, found.end(), before) else name
+    if (
+        not _is_person(name)
+        or _PROPER_NOUN_GOES_ON.match(text, found.end())
+        or _PLACE_BEFORE.search(before)
+        or _PLACE_WORD_BEFORE.search(before)
+        or (name.lower() in everyday_words() and _SENTENCE_START.search(before))
+    ):
+        return name
+    return NAME
 
 
 # -- all together ---------------------------------------------------------------------------
@@ -284,28 +329,29 @@ def _given_name_alone() -> re.Pattern[str]:
 _HAS_AT = re.compile("@")
 _HAS_DIGIT = re.compile(r"\d")
 _HAS_CAPITAL = re.compile("[A-Z]")
-_Rule = tuple[re.Pattern[str], re.Pattern[str], Callable[[re.Match[str]], str]]
+_Rule = tuple[re.Pattern[str], Callable[[str], str]]
 
 
 @cache
 def _rules() -> tuple[_Rule, ...]:
     return (
-        (_HAS_AT, _EMAIL, lambda _found: EMAIL),
-        (_HAS_DIGIT, _NHS, _nhs),
-        (_HAS_DIGIT, _PHONE, _phone),
-        (_HAS_DIGIT, _POSTCODE, _postcode),
-        (_HAS_DIGIT, _DOB, _dob),
-        (_HAS_CAPITAL, _NAME_AFTER_TITLE, _whole_name),
-        (_HAS_CAPITAL, _NAME_AFTER_CUE, _cued_name),
-        (_HAS_CAPITAL, _NAME_BEFORE_CUE, _whole_name),
-        (_HAS_CAPITAL, _given_and_surname(), _given_name),
-        (_HAS_CAPITAL, _given_name_alone(), lambda _found: NAME),
+        (_HAS_AT, partial(_EMAIL.sub, EMAIL)),
+        (_HAS_DIGIT, partial(_NHS.sub, _nhs)),
+        (_HAS_DIGIT, partial(_PHONE.sub, _phone)),
+        (_HAS_DIGIT, partial(_POSTCODE.sub, _postcode)),
+        (_HAS_DIGIT, partial(_DOB.sub, _dob)),
+        (_HAS_CAPITAL, partial(_NAME_AFTER_TITLE.sub, _whole_name)),
+        (_HAS_CAPITAL, partial(_NAME_AFTER_CUE.sub, _cued_name)),
+        (_HAS_CAPITAL, partial(_NAME_BEFORE_CUE.sub, _whole_name)),
+        (_HAS_CAPITAL, _given_and_surname),
+        (_HAS_CAPITAL, partial(_GIVEN_NAME_CUED.sub, _given_name_cued)),
+        (_HAS_CAPITAL, partial(_CAPITALISED.sub, _bare_name)),
     )
 
 
 def redact(text: str) -> str:
     """``text`` with personal data replaced by markers; everything else unchanged."""
-    for could_match, pattern, replace in _rules():
+    for could_match, replace in _rules():
         if could_match.search(text):
-            text = pattern.sub(replace, text)
+            text = replace(text)
     return text

@@ -51,6 +51,13 @@ NOT_AN_EMERGENCY = [
     "a pupil says the PE teacher touched her",
     "teenager has two phones and unexplained cash",
     "how do I support a colleague after a suicide on the ward last year",
+    # Hard guidance questions (dev-hard-o) that the rules once took for danger now.
+    "I'm a dentist and a 7 year old has rotten teeth and the parents keep missing appointments",
+    "girl says her aunty is taking her back home in the holidays for a special ceremony",
+    "a pupil's attendance has collapsed and nobody knows where the family went",
+    "my colleague keeps shouting at the residents and I'm scared of losing my job if I speak up",
+    "mum's new partner has a conviction for hurting a child, and he's moved in",
+    "an older lady is talking about someone 'looking after her money' who she's never met",
 ]
 
 
@@ -155,6 +162,10 @@ LABELLED_SETS = (
     "dev-emergency-blind-d.jsonl",
     "dev-emergency-blind-e.jsonl",
     "dev-emergency-blind-f.jsonl",
+    "dev-emergency-g.jsonl",
+    "dev-emergency-h.jsonl",
+    "dev-emergency-i.jsonl",
+    "dev-emergency-j.jsonl",
 )
 
 

@@ -12,7 +12,7 @@ import pytest
 from common.settings import ROOT
 from surveys.redaction import nhs_number_is_valid, redact
 from tests.helpers.shared import read_jsonl, shared_path
-from tests.surveys.data.score_pii import MARKERS
+from tests.surveys.data.score_pii import MARKERS, score
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -88,6 +88,19 @@ FOUND = [
     ("Tyler's mum rang the office", "[name]'s mum rang the office"),
     ("Leah (her sister) was there", "[name] (her sister) was there"),
     ("Shannon told the teacher", "[name] told the teacher"),
+    # A bare given name from many cultures, with no cue at all.
+    ("Natalie from the school", "[name] from the school"),
+    ("we thought Kacper was being exploited", "we thought [name] was being exploited"),
+    ("Zainab missed three appointments in a row", "[name] missed three appointments in a row"),
+    ("Fatima and Hamza were both on plans", "[name] and [name] were both on plans"),
+    ("nobody asked Grace what she wanted", "nobody asked [name] what she wanted"),
+    ("Oliwia Nowak moved schools", "[name] moved schools"),
+    ("Nurse Okonkwo raised the alert", "[name] raised the alert"),
+    # A name in no list, owning something mid-sentence.
+    (
+        "the family moved and Rahim's records never followed",
+        "the family moved and [name]'s records never followed",
+    ),
     # Lists and initials after one cue; a bracket after a cue.
     ("the children are Leah, Mason and Ava Clarke", "the children are [name], [name] and [name]"),
     ("thanks to Sarah and the Early Help team", "thanks to [name] and the Early Help team"),
@@ -149,7 +162,6 @@ LEFT_ALONE = [
     "contact Ruskin College",
     "South and Vale District Councils are great",
     "I think Oxford City Council should listen",
-    "Natalie from the school",
     "The Horton General A&E",
     "level 3 on the threshold document",
     "2 days a week isn't enough for 1400 pupils",
@@ -176,6 +188,17 @@ LEFT_ALONE = [
     "Stoke Mandeville said they had no beds",
     "Mr Men books in the waiting room",
     "referred by Early Help",
+    # Given names that are also everyday words, places, months or parts of a proper noun.
+    "Grace period for returning forms was too short",
+    "Will the new MASH process be explained to schools?",
+    "Amber alerts are not used here",
+    "In May we changed the referral form",
+    "Meetings in Chester are hard to get to",
+    "The Victoria Road office is not accessible",
+    "Clare's Law requests take too long",
+    "we moved to a new office in Jordan Street",
+    "we reported it through Snapchat's safety centre",
+    "the school checked Roblox's chat settings",
 ]
 
 
@@ -192,26 +215,32 @@ def test_redacting_twice_changes_nothing_more(text: str) -> None:
 # Sets written blind, each scored once before any tuning on it (tests/surveys/data/README.md).
 BLIND_SETS = ("g", "h", "i", "j", "k")
 BLIND_CASES = [case for name in BLIND_SETS for case in read_jsonl(DATA / f"dev-pii-blind-{name}.jsonl")]
-# Known misses, kept visible: a bare name with no cue at all, and a role word ("Nurse") that
-# the set's label counts as part of the name while the redactor keeps it as a cue.
-KNOWN_MISSES = {
-    "we thought Kacper was being exploited": "a bare given name with no cue is kept",
-    "Nurse Okonkwo on ward 6 raised the alert": "the role word stays: 'Nurse [name]'",
-}
 
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_MISSES[case["text"]]))
-        if case["text"] in KNOWN_MISSES
-        else case
-        for case in BLIND_CASES
-    ],
+    BLIND_CASES,
     ids=lambda case: case["text"][:40],
 )
 def test_every_blind_case_is_redacted_exactly(case: dict) -> None:
     assert redact(case["text"]) == _expected(case)
+
+
+# Bare first names from many cultures with no cue, and look-alikes (everyday words, places,
+# agencies, months) that must stay; names missing from every list are still missed.
+BARE_NAMES = read_jsonl(DATA / "dev-pii-names-l.jsonl")
+BARE_NAMES_FOUND = 0.85
+
+
+@pytest.mark.parametrize("text", [case["text"] for case in BARE_NAMES if not case["pii"]])
+def test_look_alikes_of_bare_names_are_left_alone(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_most_bare_first_names_are_redacted() -> None:
+    found, total, _ = score(BARE_NAMES)
+    assert total["name"] > 30
+    assert found["name"] / total["name"] >= BARE_NAMES_FOUND
 
 
 def test_the_blind_sets_have_every_kind_and_negatives() -> None:
