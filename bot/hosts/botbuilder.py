@@ -17,7 +17,8 @@ from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
 from bot.adapter import ReusingCloudAdapter, create_adapter
-from bot.hosts import Answer, ConnectionFailed, NotAConnector, OnTurn, SendFailed, TurnOn
+from bot.hosts.errors import ConnectionFailed, NotAConnector, SendFailed
+from bot.hosts.seam import Answer, OnTurn, TurnOn
 from common.settings import Settings
 
 WANTED_ID = "_wanted_id"  # a plain attribute: survives TurnContext's deepcopy, never serialised
