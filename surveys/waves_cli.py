@@ -5,7 +5,7 @@ for some agencies (their frontline headcounts copied from the partnership file
 when it opens, so later edits of the file do not rewrite past response rates)
 and one or more boards. Closing flushes every confirmed response and destroys
 the wave's key (``storage.submissions.close_wave``); ``--reports`` then builds
-and sends the reports as ``python -m analysis send`` does.
+and sends the reports as ``python -m bot send-reports`` does.
 
 Every problem is one line on stderr and exit status 2: an unknown
 questionnaire, agency, board or wave, a date in the past, a close before the
@@ -212,7 +212,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     close = sub.add_parser("close", help="store every confirmed response, destroy the wave's key")
     close.add_argument("wave_id", type=int, metavar="ID")
     close.add_argument(
-        "--reports", action="store_true", help="then build and send the reports (as python -m analysis send)"
+        "--reports", action="store_true", help="then build and send the reports (as python -m bot send-reports)"
     )
 
 
@@ -230,7 +230,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"python -m surveys waves {name}: {exc}", file=sys.stderr)
         return 2
     if name == "close" and args.reports:
-        from analysis.cli import main as analysis_main
+        from bot.send_reports import main as send_reports
 
-        return analysis_main(["send", "--wave", str(args.wave_id)])
+        return send_reports(["--wave", str(args.wave_id)])
     return 0
