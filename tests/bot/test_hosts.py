@@ -25,7 +25,7 @@ from common.settings import BOT_HOSTS, ROOT, Secret, Settings
 APP_ID = "11111111-2222-3333-4444-555555555555"
 SERVICE_URL = "https://smba.trafficmanager.net/amer/"
 CHANNEL = "https://api.botframework.com"
-PACKAGES = ("analysis", "assessments", "bot", "common", "guidance", "storage", "surveys", "text")
+PACKAGES = ("analysis", "assessments", "bot", "common", "guidance", "programme", "storage", "surveys", "text")
 
 # Where each SDK's runtime (not the activity schema) may be imported.
 RUNTIME_HOMES = {
