@@ -1,9 +1,9 @@
 """What a host raises and warns, the project's own, so the endpoint and ``bot.proactive`` treat
 both hosts alike.
 
-Kept apart from the seam's types and from ``create_host`` because the hosts'
-own modules (``bot.adapter`` among them) raise these: importing them must not
-import the package that chooses, and so imports, those very hosts.
+Kept apart from ``create_host`` (``bot.hosts``), which imports the host
+modules, because those modules (``bot.hosts.adapter`` among them) raise these:
+each imports only what is below it, so no import loops back (.importlinter).
 """
 
 from __future__ import annotations

@@ -31,9 +31,9 @@ PACKAGES = ("analysis", "assessments", "bot", "common", "guidance", "programme",
 RUNTIME_HOMES = {
     "microsoft_agents": {"bot/hosts/agents.py"},
     "botbuilder.core": {"bot/hosts/botbuilder.py"},
-    "botbuilder.integration": {"bot/adapter.py"},
-    "botframework": {"bot/adapter.py"},
-    "msrest": {"bot/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py"},
+    "botbuilder.integration": {"bot/hosts/adapter.py"},
+    "botframework": {"bot/hosts/adapter.py"},
+    "msrest": {"bot/hosts/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py"},
 }
 
 
