@@ -3,8 +3,9 @@ Bot Framework SDK, the default) and ``agents`` (the Microsoft 365 Agents SDK, it
 
 The seam both implement is in ``bot.hosts.seam`` and what they raise in
 ``bot.hosts.errors``; both are re-exported here for the turn logic. Each host
-module is imported only when chosen (its SDK is heavy), and the host modules
-import the seam and the errors, never this package, so nothing loops back.
+module (``botbuilder`` with its ``adapter``, ``agents``) is imported only when
+chosen (its SDK is heavy), and imports the seam and the errors, never this
+package, so nothing loops back.
 """
 
 from __future__ import annotations
