@@ -27,9 +27,10 @@ run: $(INSTALLED) node_modules/.installed pdf-libs
 	$(BIN)/python -m storage upgrade
 	$(BIN)/python -m bot
 
-## test: lint, the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
+## test: lint, the import contracts (.importlinter), the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
 test: $(INSTALLED) node_modules/.installed browser pdf-libs
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest
 	$(MAKE) runtime-check
 
@@ -66,11 +67,13 @@ pdf-libs:
 	      || echo "$(PDF_LIBS) could not be installed; PDF reports will fail"; \
 	  else echo "install $(PDF_LIBS) (as root, with apt-get) for PDF reports"; fi; }
 
+## lint: ruff, and the import contracts in .importlinter (which package may import which)
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
 
 bench: $(INSTALLED)
 	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .import_linter_cache .cache

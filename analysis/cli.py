@@ -1,4 +1,7 @@
-"""``python -m analysis``: reports, exports, demo data, theme coding and delivery to agency leads.
+"""``python -m analysis``: reports, exports, demo data and theme coding.
+
+Sending the reports to agency leads and boards is ``python -m bot send-reports``:
+Teams messages go through the bot, and analysis never imports the bot.
 
 Every command reads DATABASE_URL (and the other settings) from the
 environment and works on the most recent wave of the partnership's default
@@ -19,14 +22,14 @@ from pathlib import Path
 from tqdm import tqdm
 
 from analysis.collate import collate
-from analysis.delivery import Sent, deliver, routing
+from analysis.delivery import routing
 from analysis.exports import export_table, write_export
 from analysis.frame import submissions
 from analysis.impact import issues, write_impact_annex
 from analysis.load import WaveData, load_long, load_wave_data, resolve_wave
 from analysis.measures import load_measures
 from analysis.overrides import load_overrides, save_override
-from analysis.reports import report_dir, write_reports
+from analysis.reports import write_reports
 from analysis.summaries import PARTNERSHIP, Summary
 from analysis.synthetic import generate
 from analysis.themes import code_texts, codebook_names, load_codebook
@@ -63,7 +66,8 @@ class Context:
         return {a.code: a.name for a in self.partnership.agencies}
 
 
-async def _open(settings: Settings) -> Context:
+async def open_context(settings: Settings) -> Context:
+    """The partnership, its questionnaires and the database (at the current schema) for a command."""
     partnership = load_partnership(settings.partnership_file)
     db = await Database.open(settings.resolved_database_url)
     await db.require_current_schema()
@@ -236,7 +240,7 @@ async def cmd_impact(ctx: Context, args: argparse.Namespace) -> int:
 async def reports_to_send(ctx: Context, wave_id: int | None) -> tuple[Wave, Summary]:
     """Collate the wave and write the reports of every agency that has a lead, ready for ``deliver``.
 
-    Used by ``send`` here and by the bot's scheduled tick when a wave closes. A
+    Used by ``python -m bot send-reports`` and by the bot's scheduled tick when a wave closes. A
     demonstration wave is refused (LookupError): its reports never go to leads.
     """
     data, definition = await _wave_data(ctx, wave_id)
@@ -249,31 +253,6 @@ async def reports_to_send(ctx: Context, wave_id: int | None) -> tuple[Wave, Summ
     groups = sorted({lead.agency for lead in route.leads}) + ([PARTNERSHIP] if route.recipients else [])
     _write_reports(ctx, summary, definition, groups, ctx.settings.report_dir)
     return data.wave, summary
-
-
-async def cmd_send(ctx: Context, args: argparse.Namespace) -> int:
-    wave, summary = await reports_to_send(ctx, args.wave)
-    route = routing(ctx.partnership, wave.boards, set(summary.groups) - {PARTNERSHIP})
-    teams = host = None
-    if any(one.teams_user for one in (*route.leads, *route.recipients)):
-        # The bot layer implements analysis.delivery.TeamsSender; imported only when a reader uses Teams.
-        from bot.hosts import create_host
-        from bot.proactive import ProactiveSender
-
-        host = create_host(ctx.settings)
-        teams = ProactiveSender(ctx.settings, host, db=ctx.db)
-    try:
-        results: list[Sent] = await deliver(
-            ctx.settings, ctx.partnership, summary, datetime.now(UTC), teams, wave.boards
-        )
-    finally:
-        if host is not None:
-            await host.close()
-    for sent in results:
-        print(f"{sent.agency}\t{sent.channel}\t{sent.to}\t{'sent' if sent.ok else 'NOT SENT'}\t{sent.detail}")
-    folder = report_dir(ctx.settings.report_dir, wave.id, PARTNERSHIP).parent
-    print(f"reports for wave {wave.id} under {folder}", file=sys.stderr)
-    return 0 if all(s.ok for s in results) else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -296,8 +275,6 @@ def parser() -> argparse.ArgumentParser:
     impact = sub.add_parser("impact", help="the impact assessment annex: issues by category and agency")
     impact.add_argument("--wave", type=int)
     impact.add_argument("--out", required=True)
-    send = sub.add_parser("send", help="send each agency lead their summary and signed report link")
-    send.add_argument("--wave", type=int)
     themes = sub.add_parser("themes", help="code free text into themes; review and override codes")
     tsub = themes.add_subparsers(dest="themes_command", required=True)
     code = tsub.add_parser(
@@ -320,12 +297,11 @@ COMMANDS = {
     "export": cmd_export,
     "demo-data": cmd_demo_data,
     "impact": cmd_impact,
-    "send": cmd_send,
 }
 
 
 async def _run_with_db(settings: Settings, args: argparse.Namespace) -> int:
-    ctx = await _open(settings)
+    ctx = await open_context(settings)
     try:
         if args.command == "themes":
             return await cmd_themes_review(ctx, args)
@@ -334,8 +310,16 @@ async def _run_with_db(settings: Settings, args: argparse.Namespace) -> int:
         await ctx.db.close()
 
 
+# Sending goes through the bot's host, and analysis never imports the bot.
+MOVED = {"send": "python -m bot send-reports"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given and given[0] in MOVED:
+        print(f"python -m analysis {given[0]} is now {MOVED[given[0]]}", file=sys.stderr)
+        return 2
+    args = parser().parse_args(given)
     settings = settings_from_environment()
     try:
         if args.command == "themes" and args.themes_command == "code":

@@ -7,7 +7,7 @@ that echoes each message and greets members added.
   from a config object with no app id and ``CloudAdapter.process`` behind
   ``POST /api/messages``, untouched: whatever the stock adapter costs per turn.
 - ``--adapter ours``: the same bot behind the project's adapter
-  (``bot.adapter.create_adapter``, which reuses connector and token clients per
+  (``bot.hosts.adapter.create_adapter``, which reuses connector and token clients per
   service URL), the body read and deserialised the way ``bot.app`` does it.
   This is the floor a turn of our bot can reach on this framework: everything
   above it is the survey, the guidance and the storage.
@@ -72,9 +72,9 @@ def stock_app() -> web.Application:
 
 
 def our_adapter_app() -> web.Application:
-    """The echo bot on ``bot.adapter.create_adapter`` (open local mode, as the stock sample runs)."""
+    """The echo bot on ``bot.hosts.adapter.create_adapter`` (open local mode, as the stock sample runs)."""
     sys.path.insert(0, str(ROOT))
-    from bot.adapter import create_adapter
+    from bot.hosts.adapter import create_adapter
     from common.settings import settings_from_environment
 
     adapter = create_adapter(settings_from_environment())

@@ -1,4 +1,5 @@
-"""``python -m bot [serve | invite | tick | reminder-days | package | expert-questions | answer-expert]``.
+"""``python -m bot [serve | invite | tick | send-reports | reminder-days | package | expert-questions |
+answer-expert]``.
 
 serve is the default.
 """
@@ -80,6 +81,8 @@ USAGE = """usage: python -m bot [command]
   invite --wave ID           invite every installed user to a survey wave
   tick [--now ISO]           do what is due now (reminders, closing waves, reports, deadlines);
                              run it every few minutes from cron, a systemd timer or a CronJob
+  send-reports [--wave ID]   build a wave's reports and send each agency lead their summary and
+                             signed link, and each board its report (Teams and/or email)
   reminder-days --wave ID --days 7,2
                              set a wave's own reminder schedule (days before it closes)
   package                    build the Teams app package (zip)
@@ -125,6 +128,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.tick import main as tick
 
         return tick(args)
+    if command == "send-reports":
+        from bot.send_reports import main as send_reports
+
+        return send_reports(args)
     if command == "reminder-days":
         from bot.reminder_days import main as reminder_days
 

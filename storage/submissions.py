@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Select, delete, select, update
 
 from common.settings import Settings
 from storage.database import Database, unavailable_reason
@@ -288,23 +288,36 @@ async def flush(
         raise StorageError("flush needs the product secret")
     result = FlushResult()
     for wave, key in await _flush_keys(db, secret, wave_id):
-        result += await _flush_wave(db, wave, key, batch, everything, rng or _system_random, settled_only)
+        job = _WaveFlush(db, wave, key, batch, everything, rng or _system_random, settled_only)
+        result += await _flush_wave(job)
     return result
 
 
-async def _flush_wave(
-    db: Database,
-    wave_id: int,
-    key: bytes,
-    batch: int,
-    everything: bool,
-    rng: random.Random,
-    settled_only: bool = False,
-) -> FlushResult:
+@dataclass(frozen=True)
+class _WaveFlush:
+    """One wave's flush, as ``flush`` was asked for it (its batches are retried as one)."""
+
+    db: Database
+    wave_id: int
+    key: bytes
+    batch: int
+    everything: bool
+    rng: random.Random
+    settled_only: bool
+
+
+def _documents_of(wave_id: int) -> Select[tuple[str, Any]]:
+    """The state documents of a wave (its pending responses among them)."""
+    return select(BotStateRow.key, BotStateRow.document).where(
+        BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True)
+    )
+
+
+async def _flush_wave(job: _WaveFlush) -> FlushResult:
     problems: list[str] = []
     for _attempt in range(3):
         try:
-            return await _flush_batch(db, wave_id, key, batch, everything, rng, problems, settled_only)
+            return await _flush_batch(job, problems)
         except StorageError:
             raise
         except Exception as exc:  # the database refused the batch for a reason no check foresaw
@@ -312,30 +325,18 @@ async def _flush_wave(
                 raise
             log.warning(
                 "wave %s: the database refused a batch (%s); trying its documents one by one",
-                wave_id,
+                job.wave_id,
                 type(exc).__name__,
             )
-            await _find_refused(db, wave_id, key, problems, rng)
+            await _find_refused(job, problems)
     return FlushResult(0, tuple(problems))
 
 
-async def _flush_batch(
-    db: Database,
-    wave_id: int,
-    key: bytes,
-    batch: int,
-    everything: bool,
-    rng: random.Random,
-    problems: list[str],
-    settled_only: bool = False,
-) -> FlushResult:
-    async with db.transaction() as session:
+async def _flush_batch(job: _WaveFlush, problems: list[str]) -> FlushResult:
+    wave_id, key, rng = job.wave_id, job.key, job.rng
+    async with job.db.transaction() as session:
         # FOR UPDATE (PostgreSQL) makes a concurrent flush wait and then see what is left.
-        rows = await session.execute(
-            select(BotStateRow.key, BotStateRow.document)
-            .where(BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True))
-            .with_for_update()
-        )
+        rows = await session.execute(_documents_of(wave_id).with_for_update())
         ready: list[_Ready] = []
         for state_key, document in rows:
             if not _is_pending(document):
@@ -344,9 +345,9 @@ async def _flush_batch(
                 ready.append(_ready(opener(wave_id, key, state_key), document, key))
             except InvalidSubmission as exc:
                 await _quarantine(session, state_key, document, wave_id, str(exc), problems)
-        if settled_only:
+        if job.settled_only:
             ready = [one for one in ready if one.settled]
-        count = len(ready) if everything else len(ready) - len(ready) % batch
+        count = len(ready) if job.everything else len(ready) - len(ready) % job.batch
         chosen = rng.sample(ready, count)
         tokens = [{"token": one.token, "wave_id": wave_id} for one in chosen]
         rng.shuffle(tokens)
@@ -375,18 +376,11 @@ class _Rollback(Exception):
     """Ends a trial transaction (nothing it wrote is kept)."""
 
 
-async def _find_refused(
-    db: Database, wave_id: int, key: bytes, problems: list[str], rng: random.Random
-) -> None:
+async def _find_refused(job: _WaveFlush, problems: list[str]) -> None:
     """Try each pending document alone, in a transaction always rolled back; quarantine the refused."""
+    db, wave_id, key, rng = job.db, job.wave_id, job.key, job.rng
     async with db.transaction(read_only=True) as session:
-        rows = list(
-            await session.execute(
-                select(BotStateRow.key, BotStateRow.document).where(
-                    BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True)
-                )
-            )
-        )
+        rows = list(await session.execute(_documents_of(wave_id)))
     pending = [(state_key, document) for state_key, document in rows if _is_pending(document)]
     rng.shuffle(pending)
     for state_key, document in pending:

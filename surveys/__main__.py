@@ -1,10 +1,11 @@
-"""Command line: ``python -m surveys redact``, ``python -m surveys run`` and ``python -m surveys waves``.
+"""Command line: ``python -m surveys redact`` and ``python -m surveys run``.
 
 ``redact`` reads one JSON string per line and writes each redacted, one JSON
 string per line, so redaction can be checked from outside. ``run`` answers a
 questionnaire in the terminal through the same engine the bot uses, and prints
-the confirmed Submission as JSON (nothing is stored). ``waves`` lists, opens,
-extends and closes survey waves (surveys.waves_cli).
+the confirmed Submission as JSON (nothing is stored). Waves are the
+programme's: ``python -m programme waves`` (surveys is the domain below storage
+and never reaches the database).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from surveys.loader import load_definitions
 from surveys.redaction import redact
 from surveys.rendering import render_text
 from surveys.turns import Said
-from surveys.waves_cli import add_parser as add_waves_parser
-from surveys.waves_cli import run as run_waves
 
 
 def redact_lines(lines: Iterable[str], out: TextIO) -> int:
@@ -74,18 +73,22 @@ def run_questionnaire(definition_id: str, lines: Iterable[str], out: TextIO) -> 
         said = Said(text=line.rstrip("\n"))
 
 
+MOVED = {"waves": "python -m programme waves"}
+
+
 def main(argv: list[str] | None = None) -> int:
+    given = sys.argv[1:] if argv is None else argv
+    if given and given[0] in MOVED:
+        sys.stderr.write(f"python -m surveys {given[0]} is now {MOVED[given[0]]}\n")
+        return 2
     parser = argparse.ArgumentParser(prog="python -m surveys", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("redact", help="redact JSON string lines from stdin to stdout")
     run = commands.add_parser("run", help="answer a questionnaire in the terminal")
     run.add_argument("--definition", default="practitioner", help="questionnaire id (default: practitioner)")
-    add_waves_parser(commands)
-    args = parser.parse_args(argv)
+    args = parser.parse_args(given)
     if args.command == "redact":
         return redact_lines(sys.stdin, sys.stdout)
-    if args.command == "waves":
-        return run_waves(args)
     try:
         return run_questionnaire(args.definition, sys.stdin, sys.stdout)
     except ContentError as exc:

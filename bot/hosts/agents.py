@@ -49,16 +49,14 @@ from microsoft_agents.hosting.core.authorization import (
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 from microsoft_agents.hosting.core.connector import ConnectorClientBase
 
-from bot.hosts import (
-    Answer,
+from bot.hosts.errors import (
     AuthenticationUnavailable,
     ConnectionFailed,
     NotAConnector,
-    OnTurn,
     SendFailed,
-    TurnOn,
     warn_if_open,
 )
+from bot.hosts.seam import Answer, OnTurn, TurnOn
 from bot.inbound import MalformedActivity
 from bot.tokens import KEYS_UNAVAILABLE, judge_without_keys
 from common.errors import SettingsError

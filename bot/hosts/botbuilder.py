@@ -1,5 +1,5 @@
 """The Bot Framework SDK host (``botbuilder-core``, the default): turns through the project's
-``ReusingCloudAdapter`` (bot.adapter), proactive sends through its reused connector clients.
+``ReusingCloudAdapter`` (bot.hosts.adapter), proactive sends through its reused connector clients.
 
 The SDK's ``TurnContext`` clears the id of every activity it sends; an
 expectReplies client needs ours (it quotes them back as a card submission's
@@ -16,8 +16,9 @@ from botbuilder.core import InvokeResponse, TurnContext, serializer_helper
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
 from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
 
-from bot.adapter import ReusingCloudAdapter, create_adapter
-from bot.hosts import Answer, ConnectionFailed, NotAConnector, OnTurn, SendFailed, TurnOn
+from bot.hosts.adapter import ReusingCloudAdapter, create_adapter
+from bot.hosts.errors import ConnectionFailed, NotAConnector, SendFailed
+from bot.hosts.seam import Answer, OnTurn, TurnOn
 from common.settings import Settings
 
 WANTED_ID = "_wanted_id"  # a plain attribute: survives TurnContext's deepcopy, never serialised

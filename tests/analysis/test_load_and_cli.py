@@ -67,9 +67,11 @@ async def test_the_previous_wave_is_found_and_loaded(db):
     assert dict((c, h) for c, _, h in data.agencies)["EDU"] == 3000
 
 
-def run(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    env: dict[str, str], *args: str, stdin: str | None = None, module: str = "analysis"
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - our own module with the test's own arguments
-        [sys.executable, "-m", "analysis", *args],
+        [sys.executable, "-m", module, *args],
         cwd=ROOT,
         env=env,
         input=stdin,
@@ -141,9 +143,12 @@ async def test_cli_demo_data_report_export_review(db, database_url, tmp_path):
     assert isinstance(sheet["B2"].value, int)
     assert "demonstration" not in [c.value for c in sheet[1]]
 
-    refused = run(env, "send", "--wave", str(demo_id))
+    refused = run(env, "send-reports", "--wave", str(demo_id), module="bot")
     assert refused.returncode == 2
     assert "demonstration wave" in refused.stderr
+    moved = run(env, "send", "--wave", str(demo_id))
+    assert moved.returncode == 2
+    assert moved.stderr == "python -m analysis send is now python -m bot send-reports\n"
 
     text = "a reply about the allocated worker that fits no theme at all"
     override = run(
@@ -160,7 +165,8 @@ async def test_cli_demo_data_report_export_review(db, database_url, tmp_path):
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     try:
-        sent = run({**env, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port)}, "send")
+        mail = {**env, "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(smtp.port)}
+        sent = run(mail, "send-reports", module="bot")
     finally:
         smtp.stop()
     assert sent.returncode == 0, sent.stdout + sent.stderr

@@ -24,7 +24,7 @@ from botframework.connector.models import ErrorResponseException
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from bot.adapter import AuthenticationUnavailable, ClientCache, create_adapter
+from bot.hosts.adapter import AuthenticationUnavailable, ClientCache, create_adapter
 from common.errors import SettingsError
 from common.settings import Secret, Settings
 from tests.helpers.fake_connector import FakeConnector

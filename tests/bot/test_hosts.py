@@ -25,15 +25,15 @@ from common.settings import BOT_HOSTS, ROOT, Secret, Settings
 APP_ID = "11111111-2222-3333-4444-555555555555"
 SERVICE_URL = "https://smba.trafficmanager.net/amer/"
 CHANNEL = "https://api.botframework.com"
-PACKAGES = ("analysis", "assessments", "bot", "common", "guidance", "storage", "surveys", "text")
+PACKAGES = ("analysis", "assessments", "bot", "common", "guidance", "programme", "storage", "surveys", "text")
 
 # Where each SDK's runtime (not the activity schema) may be imported.
 RUNTIME_HOMES = {
     "microsoft_agents": {"bot/hosts/agents.py"},
     "botbuilder.core": {"bot/hosts/botbuilder.py"},
-    "botbuilder.integration": {"bot/adapter.py"},
-    "botframework": {"bot/adapter.py"},
-    "msrest": {"bot/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py"},
+    "botbuilder.integration": {"bot/hosts/adapter.py"},
+    "botframework": {"bot/hosts/adapter.py"},
+    "msrest": {"bot/hosts/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py"},
 }
 
 

@@ -3,7 +3,7 @@ adults'; a lead sends the agency's summary from the results card and it appears 
 
 The app runs over HTTP on a real SQLite file; everyone installs the bot from
 Teams (so the bot keeps where to reach them: a local fake Bot Connector);
-``python -m surveys waves close --reports`` and ``python -m analysis report``
+``python -m programme waves close --reports`` and ``python -m analysis report``
 run as commands (their ``main``, in a thread) on the same database.
 """
 
@@ -23,11 +23,11 @@ from analysis.frame import submissions
 from analysis.synthetic import generate
 from bot.app import create_app
 from common.partnership import load_partnership
+from programme.__main__ import main as programme
 from storage.agency_summaries import read_summaries
 from storage.database import Database
 from storage.responses import add_responses
 from storage.waves import Wave, create_wave, get_wave
-from surveys.__main__ import main as surveys
 from surveys.loader import load_definitions
 from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import Chat, texts
@@ -143,7 +143,7 @@ async def test_a_boards_wave_is_routed_to_its_own_leads_and_recipients_and_summa
         await installed(client, fake, chair)
 
     # the business manager closes the wave and has its reports built and sent
-    code = await asyncio.to_thread(surveys, ["waves", "close", str(children_wave.id), "--reports"])
+    code = await asyncio.to_thread(programme, ["waves", "close", str(children_wave.id), "--reports"])
     assert code == 0
     assert (await get_wave(database, children_wave.id)).closed  # type: ignore[union-attr]
     cards = sent_to(fake)

@@ -21,9 +21,9 @@ from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEW
 
 from bench.fault_suite.tokens import KEY_ID, KeyServer
 from bot import inbound
-from bot.adapter import create_adapter
 from bot.app import SERVICES, create_app
 from bot.hosts import create_host
+from bot.hosts.adapter import create_adapter
 from common.errors import ContentError, SettingsError
 from common.settings import ROOT, Secret, Settings
 from guidance.emergency import EmergencyRules

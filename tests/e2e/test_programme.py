@@ -32,10 +32,10 @@ from bot.reminders import STOP_ACTION, STOPPED
 from bot.tick import TickOutcome, run_with_lease
 from common.partnership import Partnership, load_partnership
 from common.settings import ROOT, Settings
+from programme.waves import open_command
 from storage.database import Database
 from storage.responses import read_responses
 from storage.waves import Wave, current_wave, get_wave
-from surveys.waves_cli import open_command
 from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import Chat, texts
 from tests.helpers.fake_connector import FakeConnector
@@ -82,7 +82,7 @@ class Programme:
         return found
 
     async def open_wave(self, questionnaire: str, days: int) -> Wave:
-        """Opened today as the business manager does: ``python -m surveys waves open``."""
+        """Opened today as the business manager does: ``python -m programme waves open``."""
         args = argparse.Namespace(
             questionnaire=questionnaire,
             opens=self.today[0],

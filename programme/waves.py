@@ -1,11 +1,11 @@
-"""``python -m surveys waves``: list, open, extend and close survey waves, year after year.
+"""``python -m programme waves``: list, open, extend and close survey waves, year after year.
 
 A wave is one questionnaire (at its current version) open between two days,
 for some agencies (their frontline headcounts copied from the partnership file
 when it opens, so later edits of the file do not rewrite past response rates)
 and one or more boards. Closing flushes every confirmed response and destroys
 the wave's key (``storage.submissions.close_wave``); ``--reports`` then builds
-and sends the reports as ``python -m analysis send`` does.
+and sends the reports as ``python -m bot send-reports`` does.
 
 Every problem is one line on stderr and exit status 2: an unknown
 questionnaire, agency, board or wave, a date in the past, a close before the
@@ -19,16 +19,24 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING
 
 from common.errors import SafeguardingBotError
 from common.partnership import Agency, Partnership, load_partnership
 from common.settings import Settings, settings_from_environment
+from storage.cli import describe_close
+from storage.database import Database
+from storage.errors import StorageError
+from storage.submissions import close_wave
+from storage.waves import (
+    Wave,
+    create_wave,
+    extend_wave,
+    get_wave,
+    list_waves,
+    overlapping,
+    wave_agencies,
+)
 from surveys.loader import load_definitions
-
-if TYPE_CHECKING:  # storage (SQLAlchemy) is imported inside the commands: the rest of surveys/ never needs it
-    from storage.database import Database
-    from storage.waves import Wave
 
 
 class WaveProblem(Exception):
@@ -73,8 +81,6 @@ def check_period(opens: date, closes: date, today: date) -> None:
 
 
 async def _with_db(settings: Settings, run: Callable[[Database], Awaitable[str]]) -> str:
-    from storage.database import Database
-
     db = await Database.open(settings.resolved_database_url, secret=settings.secret_bytes())
     try:
         await db.require_current_schema()
@@ -94,12 +100,10 @@ def _state(wave: Wave, today: date) -> str:
 async def list_command(
     settings: Settings, partnership: Partnership, args: argparse.Namespace, today: date
 ) -> str:
-    from storage.waves import list_waves, wave_agencies
-
     async def run(db: Database) -> str:
         waves = await list_waves(db)
         if not waves:
-            return "no waves yet: open one with python -m surveys waves open"
+            return "no waves yet: open one with python -m programme waves open"
         lines = ["id\tquestionnaire\topens\tcloses\tstate\tboards\tagencies"]
         for wave in waves:
             agencies = await wave_agencies(db, wave.id)
@@ -116,8 +120,6 @@ async def list_command(
 async def open_command(
     settings: Settings, partnership: Partnership, args: argparse.Namespace, today: date
 ) -> str:
-    from storage.waves import create_wave, overlapping
-
     definitions = load_definitions(partnership)
     definition = definitions.get(args.questionnaire)
     if definition is None:
@@ -155,8 +157,6 @@ async def open_command(
 async def extend_command(
     settings: Settings, partnership: Partnership, args: argparse.Namespace, today: date
 ) -> str:
-    from storage.waves import extend_wave
-
     if args.closes < today:
         raise WaveProblem(f"--closes {args.closes} is in the past (today is {today})")
 
@@ -173,14 +173,10 @@ async def extend_command(
 async def close_command(
     settings: Settings, partnership: Partnership, args: argparse.Namespace, today: date
 ) -> str:
-    from storage.cli import describe_close
-    from storage.submissions import close_wave
-    from storage.waves import get_wave
-
     async def run(db: Database) -> str:
         wave = await get_wave(db, args.wave_id)
         if wave is None or wave.demo:
-            raise WaveProblem(f"no live wave {args.wave_id} (see python -m surveys waves list)")
+            raise WaveProblem(f"no live wave {args.wave_id} (see python -m programme waves list)")
         closed = await close_wave(db, wave.id, secret=settings.secret_bytes())
         return describe_close(wave.id, closed)
 
@@ -191,7 +187,7 @@ COMMANDS = {"list": list_command, "open": open_command, "extend": extend_command
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """The ``waves`` command and its subcommands, added to ``python -m surveys``."""
+    """The ``waves`` command and its subcommands, added to ``python -m programme``."""
     waves = commands.add_parser("waves", help="list, open, extend and close survey waves")
     waves.add_argument("--today", type=_day, help="the date to act as of (default: today)")
     sub = waves.add_subparsers(dest="waves_command", required=True)
@@ -212,14 +208,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     close = sub.add_parser("close", help="store every confirmed response, destroy the wave's key")
     close.add_argument("wave_id", type=int, metavar="ID")
     close.add_argument(
-        "--reports", action="store_true", help="then build and send the reports (as python -m analysis send)"
+        "--reports",
+        action="store_true",
+        help="then build and send the reports (as python -m bot send-reports)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Run one ``waves`` subcommand; 0 on success, 2 with one line on stderr when it is refused."""
-    from storage.errors import StorageError
-
     name = args.waves_command
     try:
         settings = settings_from_environment()
@@ -227,10 +223,11 @@ def run(args: argparse.Namespace) -> int:
         day = args.today or datetime.now(UTC).date()
         print(asyncio.run(COMMANDS[name](settings, partnership, args, day)))
     except (WaveProblem, SafeguardingBotError, StorageError) as exc:
-        print(f"python -m surveys waves {name}: {exc}", file=sys.stderr)
+        print(f"python -m programme waves {name}: {exc}", file=sys.stderr)
         return 2
     if name == "close" and args.reports:
-        from analysis.cli import main as analysis_main
+        # Imported only now: sending loads the analysis stack (pandas, charts, PDF) and a bot host.
+        from bot.send_reports import main as send_reports
 
-        return analysis_main(["send", "--wave", str(args.wave_id)])
+        return send_reports(["--wave", str(args.wave_id)])
     return 0

@@ -55,7 +55,7 @@ from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Req
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
-from bot.hosts import AuthenticationUnavailable, warn_if_open
+from bot.hosts.errors import AuthenticationUnavailable, warn_if_open
 from bot.pacing import retry_after_seconds
 from bot.tokens import KEYS_UNAVAILABLE, judge_without_keys
 from common.errors import SettingsError

@@ -1,4 +1,4 @@
-"""``python -m surveys waves``: waves opened, listed, extended and closed on a real database.
+"""``python -m programme waves``: waves opened, listed, extended and closed on a real database.
 
 The command runs in a worker thread (it starts its own event loop), against
 the same SQLite file or PostgreSQL database the test then reads.
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from programme.__main__ import main
 from storage.database import Database
 from storage.migrate import upgrade_async
 from storage.waves import create_wave, get_wave, list_waves, wave_agencies
-from surveys.__main__ import main
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -220,14 +220,18 @@ async def test_extend_and_close_then_a_new_wave_of_the_same_questionnaire(
     refused(await waves(capsys, "close", "999"), "no live wave 999")
 
 
-def test_python_dash_m_surveys_waves_runs_and_refuses_without_a_traceback(tmp_path: Path) -> None:
+def test_python_dash_m_programme_waves_runs_and_refuses_without_a_traceback(tmp_path: Path) -> None:
     """From a shell, as a business manager would: a schema that is not there is one line, exit 2."""
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
-        [sys.executable, "-m", "surveys", "waves", "list"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "programme", "waves", "list"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     refused((done.returncode, done.stdout, done.stderr), "python -m storage upgrade")
-    assert done.stderr.startswith("python -m surveys waves list:")
+    assert done.stderr.startswith("python -m programme waves list:")
 
 
 async def test_a_period_held_by_a_demonstration_wave_is_refused_in_one_line(
@@ -237,3 +241,12 @@ async def test_a_period_held_by_a_demonstration_wave_is_refused_in_one_line(
     opening = ["open", "--questionnaire", "practitioner", "--opens", "2026-12-05", "--closes", "2027-01-10"]
     refused(await waves(capsys, *opening), "a demonstration wave")
     assert await list_waves(db) == []
+
+
+def test_python_dash_m_surveys_waves_says_where_the_command_went() -> None:
+    """The old command is one line naming the new one, exit 2, and does not run the new one."""
+    done = subprocess.run(
+        [sys.executable, "-m", "surveys", "waves", "list"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == "python -m surveys waves is now python -m programme waves\n"
