@@ -25,7 +25,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -272,7 +271,7 @@ async def bench_backend(
 ) -> list[tuple[str, str, float, float]]:
     await upgrade_async(url)
     settings = Settings.from_env({}, database_url=url, secret_key=Secret("bench-secret"))
-    settings = replace(settings, response_batch=5)
+    settings = settings.model_copy(update=dict(response_batch=5))
     db = await Database.open(url)
     store = StateStore(db)
     raw = Raw(url)
