@@ -70,7 +70,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
 bench: $(INSTALLED)
-	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
+	for b in bench/*_bench.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .cache
