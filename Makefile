@@ -27,9 +27,10 @@ run: $(INSTALLED) node_modules/.installed pdf-libs
 	$(BIN)/python -m storage upgrade
 	$(BIN)/python -m bot
 
-## test: lint, the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
+## test: lint, type checks, the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
 test: $(INSTALLED) node_modules/.installed browser pdf-libs
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(MAKE) runtime-check
 
@@ -68,6 +69,7 @@ pdf-libs:
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(INSTALLED)
 	for b in bench/*_bench.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
