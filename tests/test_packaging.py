@@ -9,6 +9,7 @@ have come from the wheel.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -33,13 +34,22 @@ def _run(command: list[str], cwd: Path, **extra: str) -> subprocess.CompletedPro
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The bin folder of a fresh environment with only the project's wheel installed in it."""
     work = tmp_path_factory.mktemp("packaging")
+    # Built from a copy of what the wheel is made of, so no build folder is left in the checkout
+    # (nor an old one's files carried into the wheel).
+    source = work / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "requirements.txt"):
+        shutil.copy2(ROOT / name, source / name)
+    for package in (p.parent for p in ROOT.glob("*/__init__.py")):
+        if package.name not in {"tests", "bench"}:
+            shutil.copytree(package, source / package.name, ignore=shutil.ignore_patterns("__pycache__"))
     built = _run(
         [
             sys.executable,
             "-m",
             "pip",
             "wheel",
-            str(ROOT),
+            str(source),
             "--no-deps",
             "--no-build-isolation",
             "-q",
