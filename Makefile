@@ -27,10 +27,11 @@ run: $(INSTALLED) node_modules/.installed pdf-libs
 	$(BIN)/python -m storage upgrade
 	$(BIN)/python -m bot
 
-## test: lint, the import contracts (.importlinter), the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
+## test: lint, the import contracts (.importlinter), type checks, the whole test suite (PostgreSQL tests need TEST_DATABASE_URL), then the bot started from requirements.txt alone
 test: $(INSTALLED) node_modules/.installed browser pdf-libs
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 	$(MAKE) runtime-check
 
@@ -67,13 +68,14 @@ pdf-libs:
 	      || echo "$(PDF_LIBS) could not be installed; PDF reports will fail"; \
 	  else echo "install $(PDF_LIBS) (as root, with apt-get) for PDF reports"; fi; }
 
-## lint: ruff, and the import contracts in .importlinter (which package may import which)
+## lint: ruff, the import contracts in .importlinter (which package may import which), and mypy
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 bench: $(INSTALLED)
-	for b in bench/*_bench.py; do $(BIN)/python $$b || exit 1; done
+	for b in bench/*_bench.py; do $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache .import_linter_cache .cache

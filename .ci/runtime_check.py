@@ -1,8 +1,10 @@
-"""Start the bot on a fresh SQLite file with the Python running this, and wait until /readyz answers.
+"""Start the bot as the container does, on a fresh SQLite file, and wait until /readyz answers.
 
 Run with the interpreter of an environment built from requirements.txt alone
-(``make runtime-check`` does): if a runtime dependency is missing there, the
-bot cannot start and this says so. Standard library only.
+(``make runtime-check`` does), which stands first on PATH: then the container's
+own start script, deployment/start.sh (migrations, then the bot), runs exactly
+as in the image. If a runtime dependency is missing there, or the script's
+steps fail, the bot cannot start and this says so. Standard library only.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+START = ROOT / "deployment" / "start.sh"  # the image's CMD
 READY_WITHIN = 90.0  # seconds
 
 
@@ -40,7 +43,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         port = _free_port()
         env = {
-            "PATH": os.environ.get("PATH", ""),
+            "PATH": os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
             "HOME": folder,
             "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/runtime-check.db",
             "PORT": str(port),
@@ -48,22 +51,17 @@ def main() -> int:
             "CONTENT_SUGGESTIONS_FILE": f"{folder}/suggestions.jsonl",
             "THEME_OVERRIDES_FILE": f"{folder}/overrides.csv",
         }
-        upgrade = subprocess.run(
-            [sys.executable, "-m", "storage", "upgrade"], cwd=ROOT, env=env, check=False
-        )
-        if upgrade.returncode:
-            print("runtime check: `python -m storage upgrade` failed in the requirements.txt environment")
-            return 1
-        bot = subprocess.Popen([sys.executable, "-m", "bot"], cwd=ROOT, env=env)
+        bot = subprocess.Popen(["sh", str(START)], cwd="/", env=env)  # noqa: S603, S607 (the image's own start)
         try:
             deadline = time.monotonic() + READY_WITHIN
             while time.monotonic() < deadline:
                 if bot.poll() is not None:
-                    print(f"runtime check: the bot exited ({bot.returncode}) before it was ready")
+                    print(f"runtime check: {START.name} exited ({bot.returncode}) before the bot was ready")
                     return 1
                 ready = _ready(f"http://127.0.0.1:{port}/readyz")
                 if ready is not None:
-                    print(f"runtime check: the bot started from requirements.txt alone and is ready: {ready}")
+                    print(f"runtime check: {START.name} migrated and started the bot from requirements.txt")
+                    print(f"runtime check: /readyz says {ready}")
                     return 0
                 time.sleep(0.5)
             print(f"runtime check: /readyz did not answer within {READY_WITHIN:.0f} s")

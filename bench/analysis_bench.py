@@ -25,7 +25,7 @@ Prints, from one run on one machine:
 
 Times are medians of ``--repeat`` interleaved runs, with their range.
 
-Run: .venv/bin/python bench/analysis_bench.py [--responses N] [--repeat R] [--render-sizes N ...]
+Run: .venv/bin/python -m bench.analysis_bench [--responses N] [--repeat R] [--render-sizes N ...]
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import asyncio
 import os
 import resource
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -45,23 +44,22 @@ from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from analysis.collate import collate
+from analysis.frame import submissions
+from analysis.load import load_frame
+from analysis.measures import Measure, load_measures
+from analysis.reports import write_reports
+from analysis.summaries import PARTNERSHIP, summarise
+from analysis.synthetic import generate
+from analysis.themes import code_column, load_codebook
+from common.partnership import load_partnership
+from storage.database import Database
+from storage.migrate import upgrade_async
+from storage.responses import add_responses, count_by_agency
+from storage.waves import create_wave
+from surveys.loader import load_definitions
 
-from analysis.collate import collate  # noqa: E402 - after the path set-up above
-from analysis.frame import submissions  # noqa: E402
-from analysis.load import load_frame  # noqa: E402
-from analysis.measures import Measure, load_measures  # noqa: E402
-from analysis.reports import write_reports  # noqa: E402
-from analysis.summaries import PARTNERSHIP, summarise  # noqa: E402
-from analysis.synthetic import generate  # noqa: E402
-from analysis.themes import code_column, load_codebook  # noqa: E402
-from common.partnership import load_partnership  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.migrate import upgrade_async  # noqa: E402
-from storage.responses import add_responses, count_by_agency  # noqa: E402
-from storage.waves import create_wave  # noqa: E402
-from surveys.loader import load_definitions  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MIN_GROUP_SIZE = 10
 MIN_QUOTE_SIZE = 20

@@ -12,7 +12,7 @@ that echoes each message and greets members added.
   This is the floor a turn of our bot can reach on this framework: everything
   above it is the survey, the guidance and the storage.
 
-    .venv/bin/python bench/echo_bot.py --port 3979 [--adapter ours]
+    .venv/bin/python -m bench.echo_bot --port 3979 [--adapter ours]
 """
 
 from __future__ import annotations
@@ -21,14 +21,11 @@ import argparse
 import json
 import sys
 import traceback
-from pathlib import Path
 
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity, ChannelAccount
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class DefaultConfig:
@@ -73,7 +70,6 @@ def stock_app() -> web.Application:
 
 def our_adapter_app() -> web.Application:
     """The echo bot on ``bot.hosts.adapter.create_adapter`` (open local mode, as the stock sample runs)."""
-    sys.path.insert(0, str(ROOT))
     from bot.hosts.adapter import create_adapter
     from common.settings import settings_from_environment
 

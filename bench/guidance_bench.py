@@ -9,7 +9,7 @@ alike; figures are medians per question with their quartiles and the 95th
 percentile, never a best run. ``kb.answer`` does more (emergency check,
 glossary, classifier, BM25, "not sure"), so read the ratio with that in mind.
 
-Run: .venv/bin/python bench/guidance_bench.py [--rounds N]
+Run: .venv/bin/python -m bench.guidance_bench [--rounds N]
 """
 
 from __future__ import annotations
@@ -18,19 +18,17 @@ import argparse
 import json
 import random
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import bm25s
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common.partnership import load_partnership
+from guidance.emergency import detect
+from guidance.knowledge import KnowledgeBase, load_knowledge_base
 
-from common.partnership import load_partnership  # noqa: E402 - after the path set-up above
-from guidance.emergency import detect  # noqa: E402
-from guidance.knowledge import KnowledgeBase, load_knowledge_base  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def questions(kb: KnowledgeBase) -> list[str]:

@@ -9,7 +9,7 @@ model (all-MiniLM-L6-v2, int8 ONNX on onnxruntime) scoring each topic by its
 nearest sample question, when the model and a tokenizer file are given; and
 the combinations (each score scaled to its best, then averaged).
 
-Run: .venv/bin/python bench/guidance_models.py [--onnx model.onnx --tokenizer tokenizer.json]
+Run: .venv/bin/python -m bench.guidance_models [--onnx model.onnx --tokenizer tokenizer.json]
 """
 
 from __future__ import annotations
@@ -17,24 +17,21 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy.sparse import hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.svm import LinearSVC
+
+from common.partnership import load_partnership
+from guidance.knowledge import load_knowledge_base
+from guidance.retrieval import training_samples
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scipy.sparse import hstack  # noqa: E402
-from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
-from sklearn.linear_model import LogisticRegression  # noqa: E402
-from sklearn.svm import LinearSVC  # noqa: E402
-
-from common.partnership import load_partnership  # noqa: E402 - after the path set-up above
-from guidance.knowledge import load_knowledge_base  # noqa: E402
-from guidance.retrieval import training_samples  # noqa: E402
 
 DATA = ROOT / "tests" / "guidance" / "data"
 SKIP = {"out-of-scope", "immediate-danger"}

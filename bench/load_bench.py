@@ -26,7 +26,7 @@ ratios (pairs measured side by side) with its min-max, and the targets:
 survey throughput >= 0.5x, CPU/turn <= 2.5x, p99 <= 3x, guidance CPU/question
 <= 2x. Finally every survey user's response is checked to be stored.
 
-    .venv/bin/python bench/load_bench.py [--users 50,200] [--rounds 3] [--seconds 120]
+    .venv/bin/python -m bench.load_bench [--users 50,200] [--rounds 3] [--seconds 120]
                                          [--database sqlite|postgres]
 """
 
@@ -434,7 +434,7 @@ async def main_async(args: argparse.Namespace) -> None:
         fake = [PYTHON, "-m", "tests.helpers.fake_connector", "--port", str(connector_port)]
         connector = Server("connector", fake, connector_port, "/_fake/counts", cores=client_cores)
         ports = {name: free_port() for name in ("echo-stock", "echo-ours", "survey")}
-        echo = [PYTHON, "bench/echo_bot.py", "--port"]
+        echo = [PYTHON, "-m", "bench.echo_bot", "--port"]
         servers = {
             "echo-stock": Server(
                 "echo-stock",

@@ -18,7 +18,7 @@ of every ratio see the same machine:
 Printed: per round, the medians; then the median over rounds with the spread
 (lowest and highest round), and the ratios.
 
-    .venv/bin/python bench/long_message_bench.py [--rounds 5] [--messages 20] [--polls 200] [--senders 4]
+    .venv/bin/python -m bench.long_message_bench [--rounds 5] [--messages 20] [--polls 200] [--senders 4]
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -36,11 +35,10 @@ from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from bench.load_bench import PYTHON, Server, activity, free_port
+from common.settings import Settings
 
-from bench.load_bench import PYTHON, Server, activity, free_port  # noqa: E402 - after the path set-up above
-from common.settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 QUESTION = "what is a LADO?"
 # Pasted case notes are what makes a message long in practice: ordinary words, not one repeated letter.

@@ -15,7 +15,7 @@ connector throttled, and whether anyone was messaged twice or missed.
 (TEAMS_SENDS_PER_SECOND=0), so the connector's 429s do the throttling, as the
 bot did before it paced itself: the strongest simple alternative.
 
-    .venv/bin/python bench/sends_bench.py [--people 15000] [--limit 50] [--baseline]
+    .venv/bin/python -m bench.sends_bench [--people 15000] [--limit 50] [--baseline]
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from load_bench import PYTHON, ROOT, Server, activity, free_port
+
+from bench.load_bench import PYTHON, ROOT, Server, activity, free_port
 
 
 async def install(session: aiohttp.ClientSession, bot: Server, service_url: str, people: int) -> None:

@@ -7,7 +7,7 @@ drops). Each figure is measured in the same run as its raw-SQL baseline
 and the ratio storage/raw is printed. Bounded by --submissions, --state-ops
 and --seconds per measurement.
 
-    .venv/bin/python bench/storage_bench.py [--pg-url URL] [--submissions N] [--state-ops N] [--seconds S]
+    .venv/bin/python -m bench.storage_bench [--pg-url URL] [--submissions N] [--state-ops N] [--seconds S]
 """
 
 from __future__ import annotations
@@ -21,32 +21,26 @@ import os
 import random
 import re
 import secrets
-import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import aiosqlite
+import asyncpg
+from sqlalchemy.engine import make_url
 
-import aiosqlite  # noqa: E402 - after the path set-up above
-import asyncpg  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-
-from common.partnership import Agency  # noqa: E402
-from common.settings import Secret, Settings  # noqa: E402
-from storage.database import Database  # noqa: E402
-from storage.migrate import upgrade_async  # noqa: E402
-from storage.responses import new_response_id, payload_for, rows_for  # noqa: E402
-from storage.state import StateItem, StateStore  # noqa: E402
-from storage.submissions import submit, to_submission  # noqa: E402
-from storage.survey_state import sealed_survey  # noqa: E402
-from storage.waves import create_wave  # noqa: E402
-from surveys.turns import Progress  # noqa: E402
+from common.partnership import Agency
+from common.settings import Secret, Settings
+from storage.database import Database
+from storage.migrate import upgrade_async
+from storage.responses import new_response_id, payload_for, rows_for
+from storage.state import StateItem, StateStore
+from storage.submissions import submit, to_submission
+from storage.survey_state import sealed_survey
+from storage.waves import create_wave
+from surveys.turns import Progress
 
 AGENCIES = (Agency("CSC", "Children's Social Care", 450), Agency("TVP", "Police", 1200))
 ANSWERS: dict[str, Any] = {
@@ -272,7 +266,7 @@ async def bench_backend(
 ) -> list[tuple[str, str, float, float]]:
     await upgrade_async(url)
     settings = Settings.from_env({}, database_url=url, secret_key=Secret("bench-secret"))
-    settings = replace(settings, response_batch=5)
+    settings = settings.model_copy(update=dict(response_batch=5))
     db = await Database.open(url)
     store = StateStore(db)
     raw = Raw(url)

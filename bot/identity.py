@@ -51,7 +51,7 @@ def reference_key(activity: Activity) -> str:
 
 def reference(activity: Activity) -> dict[str, Any]:
     """The conversation reference (as JSON) to reach this conversation later, outside a turn."""
-    ref = ConversationReference(
+    ref: dict[str, Any] = ConversationReference(
         user=activity.from_property,
         bot=activity.recipient,
         conversation=activity.conversation,
@@ -84,7 +84,8 @@ def without_mention(activity: Activity) -> str:
 def replied_to(activity: Activity) -> str | None:
     """The id of the bot message a card button was on (Teams puts it in channelData.legacy in channels)."""
     if activity.reply_to_id:
-        return activity.reply_to_id
+        reply_to: str = activity.reply_to_id
+        return reply_to
     channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
     legacy = channel_data.get("legacy")
     return legacy.get("replyToId") if isinstance(legacy, dict) else None

@@ -35,7 +35,7 @@ async def send_reports(ctx: Context, wave_id: int | None) -> int:
     wave, summary = await reports_to_send(ctx, wave_id)
     route = routing(ctx.partnership, wave.boards, set(summary.groups) - {PARTNERSHIP})
     teams = host = None
-    if any(one.teams_user for one in (*route.leads, *route.recipients)):
+    if any(lead.teams_user for lead in route.leads) or any(r.teams_user for r in route.recipients):
         host = create_host(ctx.settings)
         teams = ProactiveSender(ctx.settings, host, db=ctx.db)
     try:

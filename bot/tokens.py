@@ -5,6 +5,8 @@ that would break an SDK's own validation (no key id) never reaches it.
 
 from __future__ import annotations
 
+from typing import cast
+
 import jwt
 
 #: Who signs the tokens Teams' channel sends to a bot.
@@ -51,6 +53,7 @@ def judge_without_keys(auth_header: str, app_id: str, service_url: str | None, n
     for moment in (expires, not_before):
         if isinstance(moment, bool) or not isinstance(moment, int | float):
             raise PermissionError("the token's times are not numbers")
+    expires, not_before = cast(float, expires), cast(float, not_before)  # numbers, as checked above
     if expires + CLOCK_SKEW < now or not_before - CLOCK_SKEW > now:
         raise PermissionError("the token is expired or not yet valid")
     if claims.get(SERVICE_URL_CLAIM) != service_url:

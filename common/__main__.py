@@ -7,8 +7,8 @@ import sys
 from common.settings import settings_markdown
 
 
-def main(argv: list[str]) -> int:
-    if argv != ["settings-table"]:
+def main(argv: list[str] | None = None) -> int:
+    if (sys.argv[1:] if argv is None else argv) != ["settings-table"]:
         sys.stderr.write("usage: python -m common settings-table\n")
         return 2
     sys.stdout.write(settings_markdown())

@@ -1,17 +1,29 @@
-"""Every environment setting in one table, parsed once into a frozen Settings.
+"""Every environment setting declared once, as a frozen pydantic-settings model.
 
-The table drives parsing and the README's settings section (a test checks they
-agree), so a setting cannot exist without being documented.
+Each field carries its environment name (alias), type, default and description;
+the model parses the environment, refuses unusable values naming the variable,
+and writes the README's settings section (a test checks they agree), so a
+setting cannot exist without being documented.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+import sys
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from common.errors import SettingsError
 
@@ -36,371 +48,282 @@ def weak_secret_problem(secret: str) -> str | None:
     return None
 
 
-class Secret:
-    """A secret string that never shows itself in logs, reprs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
+class Secret(SecretStr):
+    """A secret string that never shows itself in logs, reprs or tracebacks (pydantic's SecretStr)."""
 
     def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('********')" if self._value else "Secret('')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
+        """The secret itself, for the one place that must use it."""
+        return self.get_secret_value()
 
 
-def _int(text: str) -> int:
-    return int(text)
+#: The SDKs the bot can be hosted on (bot/hosts): the Bot Framework SDK, or the Microsoft 365 Agents SDK.
+BotHost = Literal["botbuilder", "agents"]
+BOT_HOSTS: tuple[str, ...] = get_args(BotHost)
 
 
-def _bool(text: str) -> bool:
-    lowered = text.strip().lower()
+def _bool(value: object) -> object:
+    """The words operators write for on and off; empty is off."""
+    if not isinstance(value, str):
+        return value
+    lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
         return True
     if lowered in {"0", "false", "no", "off", ""}:
         return False
-    raise ValueError(f"expected true or false, got {text!r}")
+    raise ValueError("expected true or false")
 
 
-def _list(text: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in text.split(",") if part.strip())
+def _list(value: object) -> object:
+    """Comma-separated text as a tuple, blanks dropped (a tuple passes through)."""
+    if not isinstance(value, str):
+        return value
+    return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def _days(text: str) -> tuple[int, ...]:
-    days = tuple(int(part) for part in _list(text))
+def _days(days: tuple[int, ...]) -> tuple[int, ...]:
+    """Days before a date, largest first, each once."""
     if any(day < 0 for day in days):
         raise ValueError("days cannot be negative")
     return tuple(sorted(set(days), reverse=True))
 
 
-def _moment(text: str) -> datetime | None:
-    if not text.strip():
+def _moment(value: object) -> object:
+    """ISO 8601 text as an aware datetime (UTC unless it says); empty is None."""
+    if not isinstance(value, str):
+        return value
+    if not value.strip():
         return None
-    moment = datetime.fromisoformat(text.strip())
+    moment = datetime.fromisoformat(value.strip())
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-#: The SDKs the bot can be hosted on (bot/hosts): the Bot Framework SDK, or the Microsoft 365 Agents SDK.
-BOT_HOSTS = ("botbuilder", "agents")
 
 
-def _bot_host(text: str) -> str:
-    host = text.strip().lower()
+def _bot_host(value: object) -> object:
+    """BOT_HOST in any case; anything else names the hosts there are."""
+    host = value.strip().lower() if isinstance(value, str) else value
     if host not in BOT_HOSTS:
         raise ValueError(f"expected one of {', '.join(BOT_HOSTS)}")
     return host
 
 
-def _path(text: str) -> Path:
-    path = Path(text)
+def _under_root(path: Path) -> Path:
+    """A relative path is taken from the project folder, wherever the command runs."""
     return path if path.is_absolute() else ROOT / path
 
 
-@dataclass(frozen=True)
-class Setting:
-    """One row of the settings table: environment name, attribute, default, parser, help."""
-
-    env: str
-    attr: str
-    default: str
-    parse: Callable[[str], Any]
-    help: str
+Flag = Annotated[bool, BeforeValidator(_bool)]
+Names = Annotated[tuple[str, ...], NoDecode, BeforeValidator(_list)]
+Days = Annotated[tuple[int, ...], NoDecode, BeforeValidator(_list), AfterValidator(_days)]
+Moment = Annotated[datetime | None, BeforeValidator(_moment)]
+ProjectPath = Annotated[Path, AfterValidator(_under_root)]
 
 
-SETTINGS: tuple[Setting, ...] = (
-    Setting("HOST", "host", "127.0.0.1", str, "Address the bot's web server listens on."),
-    Setting("PORT", "port", "3978", _int, "Port the bot's web server listens on."),
-    Setting(
+def _setting(env: str, default: Any, description: str) -> Any:
+    """One declared setting: its environment variable, default and what it does."""
+    return Field(default, validation_alias=env, description=description)
+
+
+class _MappingSource(EnvSettingsSource):
+    """pydantic-settings' environment source reading a given mapping instead of os.environ."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._given = env
+        super().__init__(settings_cls, case_sensitive=True)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._given, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
+class Settings(BaseSettings):
+    """The product's settings; build with ``Settings.from_env(os.environ)``."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="forbid", case_sensitive=True, validate_default=True)
+
+    host: str = _setting("HOST", "127.0.0.1", "Address the bot's web server listens on.")
+    port: int = _setting("PORT", 3978, "Port the bot's web server listens on.")
+    database_url: str = _setting(
         "DATABASE_URL",
-        "database_url",
         "sqlite+aiosqlite:///data/safeguarding.db",
-        str,
         "SQLAlchemy async URL. SQLite (aiosqlite) by default, relative paths under the project; "
         "PostgreSQL as postgresql+asyncpg://user@host/db.",
-    ),
-    Setting(
+    )
+    partnership_file: ProjectPath = _setting(
         "PARTNERSHIP_FILE",
-        "partnership_file",
-        "config/partnership.example.yaml",
-        _path,
+        Path("config/partnership.example.yaml"),
         "The partnership settings file: agencies, headcounts, local contacts, agency leads.",
-    ),
-    Setting(
+    )
+    secret_key: Secret = _setting(
         "SECRET_KEY",
-        "secret_key",
-        "",
-        Secret,
+        Secret(""),
         "Secret that encrypts per-wave keys and signs report links: at least 32 characters, made with "
         "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`. Required outside open local "
         "use (the bot refuses to start without it); only there, when empty, a fixed development key is used.",
-    ),
-    Setting("MicrosoftAppId", "app_id", "", str, "Bot's Microsoft app id. Empty: run open for local use."),
-    Setting("MicrosoftAppPassword", "app_password", "", Secret, "Bot's client secret."),
-    Setting(
-        "MicrosoftAppType",
-        "app_type",
-        "MultiTenant",
-        str,
-        "MultiTenant, SingleTenant or UserAssignedMSI.",
-    ),
-    Setting("MicrosoftAppTenantId", "app_tenant_id", "", str, "Tenant of a single-tenant or MSI bot."),
-    Setting(
+    )
+    app_id: str = _setting("MicrosoftAppId", "", "Bot's Microsoft app id. Empty: run open for local use.")
+    app_password: Secret = _setting("MicrosoftAppPassword", Secret(""), "Bot's client secret.")
+    app_type: str = _setting(
+        "MicrosoftAppType", "MultiTenant", "MultiTenant, SingleTenant or UserAssignedMSI."
+    )
+    app_tenant_id: str = _setting("MicrosoftAppTenantId", "", "Tenant of a single-tenant or MSI bot.")
+    openid_metadata_url: str = _setting(
         "BotOpenIdMetadata",
-        "openid_metadata_url",
         "https://login.botframework.com/v1/.well-known/openidconfiguration",
-        str,
         "OpenID metadata of the Bot Framework channel, naming the keys its tokens are signed with. "
         "Change it only to test against a local key server (plain http only on the loopback address).",
-    ),
-    Setting(
+    )
+    bot_host: Annotated[BotHost, BeforeValidator(_bot_host)] = _setting(
         "BOT_HOST",
-        "bot_host",
         "botbuilder",
-        _bot_host,
         "The SDK that hosts the bot: botbuilder (Bot Framework SDK, the default) or agents (Microsoft 365 "
         "Agents SDK). Same endpoint, app registration and conversations; see deployment/README.md.",
-    ),
-    Setting(
-        "ALLOWED_TENANTS",
-        "allowed_tenants",
-        "",
-        _list,
-        "Comma-separated Teams tenant ids allowed to use the bot; empty allows any.",
-    ),
-    Setting(
-        "MAX_BODY_BYTES",
-        "max_body_bytes",
-        "262144",
-        _int,
-        "Largest request body /api/messages accepts; larger gets 413.",
-    ),
-    Setting(
+    )
+    allowed_tenants: Names = _setting(
+        "ALLOWED_TENANTS", (), "Comma-separated Teams tenant ids allowed to use the bot; empty allows any."
+    )
+    max_body_bytes: int = _setting(
+        "MAX_BODY_BYTES", 262144, "Largest request body /api/messages accepts; larger gets 413."
+    )
+    turn_workers: int = _setting(
         "TURN_WORKERS",
-        "turn_workers",
-        "1",
-        _int,
+        1,
         "Worker processes for the CPU-heavy work of long messages (reading a large body, emergency "
         "detection, answering), so they never hold up other requests; 0 does that work in threads.",
-    ),
-    Setting(
+    )
+    response_batch: int = _setting(
         "RESPONSE_BATCH",
-        "response_batch",
-        "5",
-        _int,
+        5,
         "Staged responses are moved to the response table, shuffled, only in batches this big.",
-    ),
-    Setting(
+    )
+    state_ttl_days: int = _setting(
         "STATE_TTL_DAYS",
-        "state_ttl_days",
-        "30",
-        _int,
+        30,
         "In-progress surveys untouched this many days are purged (confirmed ones wait for their batch).",
-    ),
-    Setting(
+    )
+    expert_route_days: int = _setting(
         "EXPERT_ROUTE_DAYS",
-        "expert_route_days",
-        "60",
-        _int,
+        60,
         "The way back to an expert question's asker is deleted on delivery, or after this many days.",
-    ),
-    Setting(
+    )
+    expert_question_months: int = _setting(
         "EXPERT_QUESTION_MONTHS",
-        "expert_question_months",
-        "24",
-        _int,
+        24,
         "Expert questions and answers (never who asked) are deleted this many months after asking.",
-    ),
-    Setting(
+    )
+    guidance_log_months: int = _setting(
         "GUIDANCE_LOG_MONTHS",
-        "guidance_log_months",
-        "24",
-        _int,
+        24,
         "Guidance log rows (topic, confidence, helpful, plain questions) are kept this many months.",
-    ),
-    Setting(
+    )
+    reference_months: int = _setting(
         "REFERENCE_MONTHS",
-        "reference_months",
-        "13",
-        _int,
+        13,
         "Conversation references (Teams ids, names) not seen for this many months are deleted.",
-    ),
-    Setting(
-        "MIN_GROUP_SIZE",
-        "min_group_size",
-        "10",
-        _int,
-        "Any figure resting on fewer responses than this is suppressed in every output.",
-    ),
-    Setting(
+    )
+    min_group_size: int = _setting(
+        "MIN_GROUP_SIZE", 10, "Any figure resting on fewer responses than this is suppressed in every output."
+    )
+    min_quote_size: int = _setting(
         "MIN_QUOTE_GROUP_SIZE",
-        "min_quote_size",
-        "20",
-        _int,
+        20,
         "Free-text quotes are shown only for groups where at least this many people answered the question.",
-    ),
-    Setting(
+    )
+    public_base_url: str = _setting(
         "PUBLIC_BASE_URL",
-        "public_base_url",
         "http://127.0.0.1:3978",
-        str,
         "Public address of the bot's web app, used in report links sent to agency leads.",
-    ),
-    Setting(
+    )
+    report_dir: ProjectPath = _setting(
         "REPORT_DIR",
-        "report_dir",
-        "data/reports",
-        _path,
+        Path("data/reports"),
         "Where generated reports are kept and served from by signed links.",
-    ),
-    Setting(
-        "REPORT_LINK_HOURS",
-        "report_link_hours",
-        "336",
-        _int,
-        "How long a signed report link stays valid (hours).",
-    ),
-    Setting(
-        "SMTP_HOST", "smtp_host", "", str, "SMTP server for emailing agency leads; empty disables email."
-    ),
-    Setting("SMTP_PORT", "smtp_port", "25", _int, "SMTP server port."),
-    Setting("SMTP_FROM", "smtp_from", "safeguarding-bot@localhost", str, "Sender address of report emails."),
-    Setting(
+    )
+    report_link_hours: int = _setting(
+        "REPORT_LINK_HOURS", 336, "How long a signed report link stays valid (hours)."
+    )
+    smtp_host: str = _setting("SMTP_HOST", "", "SMTP server for emailing agency leads; empty disables email.")
+    smtp_port: int = _setting("SMTP_PORT", 25, "SMTP server port.")
+    smtp_from: str = _setting("SMTP_FROM", "safeguarding-bot@localhost", "Sender address of report emails.")
+    teams_sends_per_second: int = _setting(
         "TEAMS_SENDS_PER_SECOND",
-        "teams_sends_per_second",
-        "50",
-        _int,
+        50,
         "Messages the bot starts itself (invitations, reminders, report cards, expert answers) per "
         "second to one tenant: Teams' limit per bot per tenant. 0 turns pacing off.",
-    ),
-    Setting(
+    )
+    reminder_days: Days = _setting(
         "REMINDER_DAYS",
-        "reminder_days",
-        "7,2",
-        _days,
+        (7, 2),
         "Days before a wave closes on which people who have not answered get a reminder (at most one a "
         "day), unless the wave has its own schedule (`python -m bot reminder-days`). Empty: no reminders.",
-    ),
-    Setting(
+    )
+    deadline_reminder_days: int = _setting(
         "DEADLINE_REMINDER_DAYS",
-        "deadline_reminder_days",
-        "7",
-        _int,
+        7,
         "Days before a self-assessment return date, and before an action falls due, on which the agency "
         "lead gets one reminder (from `python -m bot tick`).",
-    ),
-    Setting(
+    )
+    tick_lease_seconds: int = _setting(
         "TICK_LEASE_SECONDS",
-        "tick_lease_seconds",
-        "600",
-        _int,
+        600,
         "How long one `python -m bot tick` holds the lease that keeps other replicas' ticks out; it is "
         "renewed while the tick works, so this is how soon another may take over after a crash.",
-    ),
-    Setting(
+    )
+    dev_clock: Moment = _setting(
         "DEV_CLOCK",
-        "dev_clock",
-        "",
-        _moment,
+        None,
         "Open local use only (ignored otherwise, with a warning): the date and time, ISO 8601, the bot "
         "takes as now when it starts, running on from there; for trying out a wave's dates and reminders.",
-    ),
-    Setting(
-        "LOG_LEVEL",
-        "log_level",
-        "INFO",
-        str,
-        "Python logging level.",
-    ),
-    Setting(
+    )
+    log_level: str = _setting("LOG_LEVEL", "INFO", "Python logging level.")
+    dev_open_endpoint: Flag = _setting(
         "DEV_OPEN_ENDPOINT",
-        "dev_open_endpoint",
-        "true",
-        _bool,
+        True,
         "With no app id configured, accept unauthenticated requests (local use). Set false to refuse.",
-    ),
-    Setting(
+    )
+    theme_overrides_file: ProjectPath = _setting(
         "THEME_OVERRIDES_FILE",
-        "theme_overrides_file",
-        "data/theme-overrides.csv",
-        _path,
+        Path("data/theme-overrides.csv"),
         "Analysts' theme codes for free-text answers (CSV: codebook, text, themes); they win over the coder.",
-    ),
-    Setting(
+    )
+    content_suggestions_file: ProjectPath = _setting(
         "CONTENT_SUGGESTIONS_FILE",
-        "content_suggestions_file",
-        "data/content-suggestions.jsonl",
-        _path,
+        Path("data/content-suggestions.jsonl"),
         "Where experts' suggested sample questions are appended (JSON lines) for the content owner "
         "to review.",
-    ),
-)
+    )
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Only the values given: ``from_env`` reads the environment it is handed, not os.environ."""
+        return (init_settings,)
 
-@dataclass(frozen=True)
-class Settings:
-    """The product's settings; build with ``Settings.from_env(os.environ)``."""
-
-    host: str
-    port: int
-    database_url: str
-    partnership_file: Path
-    secret_key: Secret
-    app_id: str
-    app_password: Secret
-    app_type: str
-    app_tenant_id: str
-    openid_metadata_url: str
-    bot_host: str
-    allowed_tenants: tuple[str, ...]
-    max_body_bytes: int
-    turn_workers: int
-    response_batch: int
-    state_ttl_days: int
-    expert_route_days: int
-    expert_question_months: int
-    guidance_log_months: int
-    reference_months: int
-    min_group_size: int
-    min_quote_size: int
-    public_base_url: str
-    report_dir: Path
-    report_link_hours: int
-    smtp_host: str
-    smtp_port: int
-    smtp_from: str
-    teams_sends_per_second: int
-    reminder_days: tuple[int, ...]
-    deadline_reminder_days: int
-    tick_lease_seconds: int
-    dev_clock: datetime | None
-    log_level: str
-    dev_open_endpoint: bool
-    theme_overrides_file: Path
-    content_suggestions_file: Path
+    @classmethod
+    def variables(cls) -> tuple[str, ...]:
+        """The environment variable of every setting, in the README's order."""
+        return tuple(str(field.validation_alias) for field in cls.model_fields.values())
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: Any) -> Settings:
-        """Parse every row of SETTINGS from ``env`` (defaults where unset); overrides win."""
-        values: dict[str, Any] = {}
-        for row in SETTINGS:
-            raw = env.get(row.env, row.default)
-            try:
-                values[row.attr] = row.parse(raw)
-            except ValueError as exc:
-                raise SettingsError(f"{row.env}={raw!r} is not usable: {exc}") from exc
-        values.update(overrides)
-        return cls(**values)
+        """Parse every setting from ``env`` (defaults where unset); overrides, by attribute name, win.
+
+        SettingsError names the first unusable variable and its value.
+        """
+        values = dict(_MappingSource(cls, env)())
+        for name, value in overrides.items():
+            values[str(cls.model_fields[name].validation_alias)] = value
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            problem = error["ctx"]["error"] if error["type"] == "value_error" else error["msg"]
+            raise SettingsError(f"{error['loc'][0]}={error['input']!r} is not usable: {problem}") from None
 
     @property
     def resolved_database_url(self) -> str:
@@ -452,16 +375,37 @@ def load_dotenv_if_present(path: Path = ROOT / ".env") -> None:
 
 
 def settings_from_environment() -> Settings:
-    """Settings for a command-line entry point: .env (if any) then the process environment."""
+    """Settings for a command-line entry point: .env (if any) then the process environment.
+
+    An unusable value ends the command with one line naming the variable and
+    exit status 2: an operator's typo, not a fault in the code, so no traceback.
+    """
     load_dotenv_if_present()
-    return Settings.from_env(os.environ)
+    try:
+        return Settings.from_env(os.environ)
+    except SettingsError as exc:
+        sys.stderr.write(f"The settings are not usable: {exc}\n")
+        raise SystemExit(2) from None
+
+
+def _as_environment_text(value: object) -> str:
+    """A default written the way it would be set in the environment."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    if isinstance(value, Secret):
+        return value.reveal()
+    return str(value)
 
 
 def settings_markdown() -> str:
-    """The README's settings table, generated from SETTINGS so the two cannot drift."""
+    """The README's settings table, generated from the model so the two cannot drift."""
     lines = ["| Variable | Default | What it does |", "|---|---|---|"]
-    for row in SETTINGS:
-        default = f"`{row.default}`" if row.default else "(empty)"
-        lines.append(f"| `{row.env}` | {default} | {row.help} |")
+    for field in Settings.model_fields.values():
+        default = _as_environment_text(field.default)
+        shown = f"`{default}`" if default else "(empty)"
+        lines.append(f"| `{field.validation_alias}` | {shown} | {field.description} |")
     return "\n".join(lines) + "\n"
-

@@ -15,6 +15,7 @@ from datetime import date
 
 from sqlalchemy import delete, select, update
 
+from storage.affected import affected
 from storage.database import Database
 from storage.errors import NotFound
 from storage.models import AssessmentEntryRow, AssessmentReturnRow, AssessmentRoundRow
@@ -253,7 +254,7 @@ async def set_action_status(
             )
             .values(status=status, status_on=on)
         )
-        if result.rowcount != 1:
+        if affected(result) != 1:
             raise NotFound(f"no action for standard {standard!r} of {agency!r} in round {round_id}")
 
 

@@ -177,9 +177,9 @@ async def _xmin_findings(db: Database, batch: int) -> list[Finding]:
     tokens, responses = groups["submission_tokens"], groups["responses"]
     apart = [x for x in tokens if responses.get(x) != tokens[x]]
     if apart:
-        rows = sum(tokens[x] for x in apart)
+        count = sum(tokens[x] for x in apart)
         findings.append(
-            Finding("submission_tokens", "xmin", "tokens not written with their batch of responses", rows)
+            Finding("submission_tokens", "xmin", "tokens not written with their batch of responses", count)
         )
     adjacent = [x for x in tokens if x not in responses and (x - 1 in responses or x + 1 in responses)]
     if adjacent:

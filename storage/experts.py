@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import delete, select
 
+from storage.affected import affected
 from storage.database import Database
 from storage.errors import NotFound
 from storage.models import ExpertQuestionRow, ExpertRouteRow
@@ -129,7 +130,7 @@ async def purge_expired_routes(db: Database, *, today: date | None = None) -> in
     """Delete routes past their expiry; returns how many went."""
     async with db.transaction() as session:
         result = await session.execute(delete(ExpertRouteRow).where(ExpertRouteRow.expires < _today(today)))
-        return max(result.rowcount, 0)
+        return affected(result)
 
 
 async def pending(db: Database) -> list[ExpertQuestion]:

@@ -17,6 +17,7 @@ from typing import Literal
 
 from sqlalchemy import and_, or_, select, update
 
+from storage.affected import affected
 from storage.database import Database
 from storage.models import TickJobRow
 from storage.upsert import insert_if_absent
@@ -46,7 +47,7 @@ async def claim(db: Database, key: str, *, max_attempts: int = MAX_ATTEMPTS) -> 
             )
             .values(status=CLAIMED, attempts=TickJobRow.attempts + 1)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
 
 async def finish(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import or_, select, update
 
+from storage.affected import affected
 from storage.database import Database
 from storage.models import TickLeaseRow
 from storage.upsert import insert_if_absent
@@ -55,7 +56,7 @@ async def acquire(db: Database, name: str, holder: str, seconds: float, *, now: 
             )
             .values(holder=holder, expires=moment + seconds)
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
 
 async def release(db: Database, name: str, holder: str) -> None:

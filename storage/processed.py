@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.affected import affected
 from storage.database import Database
 from storage.errors import StorageError
 from storage.models import ProcessedActivityRow
@@ -61,7 +62,7 @@ def _row(key: str, today: date | None) -> dict[str, object]:
 def mark(session: Session, key: str, *, today: date | None = None) -> bool:
     """Record ``key`` inside the caller's transaction (``Database.run``); True when it was new
     (so the caller should act)."""
-    return session.execute(if_absent(session, ProcessedActivityRow, _row(key, today))).rowcount == 1
+    return affected(session.execute(if_absent(session, ProcessedActivityRow, _row(key, today)))) == 1
 
 
 def record(session: Session, key: str, *, today: date | None = None) -> None:
@@ -96,4 +97,4 @@ async def purge_expired(db: Database, *, today: date | None = None) -> int:
         result = await session.execute(
             delete(ProcessedActivityRow).where(ProcessedActivityRow.expires_on < (today or _today()))
         )
-        return max(result.rowcount, 0)
+        return affected(result)

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import and_, case, or_, select, update
 
+from storage.affected import affected
 from storage.database import Database
 from storage.errors import NotFound
 from storage.models import BotStateRow, ReminderRow, SubmissionTokenRow, WaveReminderDaysRow, WaveRow
@@ -138,7 +139,7 @@ async def claim(db: Database, wave_id: int, person: str, due: date, today: date)
                 status=SENDING,
             )
         )
-        return result.rowcount == 1
+        return affected(result) == 1
 
 
 async def finish(db: Database, wave_id: int, person: str, sent: bool, today: date) -> None:

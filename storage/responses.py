@@ -66,7 +66,9 @@ def _cell(value: Any) -> dict[str, Any]:
     return {"value": str(value), "number": None}
 
 
-def rows_for(response_id: str, wave_id: int, payload: Mapping[str, Any]) -> tuple[dict, list[dict]]:
+def rows_for(
+    response_id: str, wave_id: int, payload: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The response row and its answer rows for one staged payload."""
     answers: Mapping[str, Any] = payload["answers"]
     response = {
@@ -76,7 +78,7 @@ def rows_for(response_id: str, wave_id: int, payload: Mapping[str, Any]) -> tupl
         "submitted_month": payload["month"],
         **{band: _band(answers, band) for band in ROLE_BANDS},
     }
-    cells = []
+    cells: list[dict[str, Any]] = []
     for item, value in answers.items():
         values = list(enumerate(value, start=1)) if isinstance(value, list) else [(0, value)]
         cells.extend(

@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import delete, select
 
 from common.settings import Settings
+from storage.affected import affected
 from storage.database import Database
 from storage.experts import purge_expired_routes
 from storage.models import (
@@ -128,5 +129,5 @@ async def enforce(db: Database, retention: Retention, *, now: datetime | None = 
             ),
         }
         for table, statement in statements.items():
-            deleted[table] = max((await session.execute(statement)).rowcount, 0)
+            deleted[table] = affected(await session.execute(statement))
     return deleted

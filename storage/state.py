@@ -20,6 +20,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from storage.affected import affected
 from storage.database import Database
 from storage.errors import ETagConflict
 from storage.models import BotStateRow
@@ -100,7 +101,7 @@ class StateStore:
                         .where(BotStateRow.key == key, BotStateRow.e_tag == item.e_tag)
                         .values(**values)
                     )
-                    if result.rowcount != 1:
+                    if affected(result) != 1:
                         raise ETagConflict(key)
                 written[key] = new_tag
             return written

@@ -35,6 +35,7 @@ from typing import Any, Literal
 from sqlalchemy import Select, delete, select, update
 
 from common.settings import Settings
+from storage.affected import affected
 from storage.database import Database, unavailable_reason
 from storage.errors import ETagConflict, NotFound, StorageError, WaveKeyGone
 from storage.models import BotStateRow, SubmissionTokenRow, WaveKeyRow, WaveRow
@@ -431,7 +432,7 @@ async def close_wave(db: Database, wave_id: int, *, secret: bytes | None = None)
         result = await session.execute(
             delete(BotStateRow).where(BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True))
         )
-    return CloseResult(flushed, max(result.rowcount, 0))
+    return CloseResult(flushed, affected(result))
 
 
 async def recover(db: Database, settings: Settings) -> FlushResult:

@@ -9,9 +9,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from storage.affected import affected
+
 
 def _insert(session: AsyncSession | Session, model: Any) -> Any:
-    dialect = session.bind.dialect.name
+    bind = session.bind
+    assert bind is not None, "the project's sessions are always bound to its one engine"
+    dialect = bind.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
 
 
@@ -27,7 +31,7 @@ async def insert_if_absent(session: AsyncSession, model: Any, row: Mapping[str, 
     finds its row already in place and changes nothing.
     """
     result = await session.execute(if_absent(session, model, row))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
 async def insert_many_if_absent(session: AsyncSession, model: Any, rows: Sequence[Mapping[str, Any]]) -> None:

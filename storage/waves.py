@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from common.partnership import Agency, Partnership
+from storage.affected import affected
 from storage.database import Database
 from storage.errors import NotFound
 from storage.models import AgencyRow, WaveAgencyRow, WaveBoardRow, WaveRow
@@ -199,7 +200,7 @@ async def set_headcount(db: Database, wave_id: int, code: str, headcount: int | 
             .where(WaveAgencyRow.wave_id == wave_id, WaveAgencyRow.agency_code == code)
             .values(headcount=headcount)
         )
-        if result.rowcount != 1:
+        if affected(result) != 1:
             raise NotFound(f"agency {code!r} is not in wave {wave_id}")
 
 
@@ -232,5 +233,5 @@ async def mark_closed(db: Database, wave_id: int) -> None:
     """Flag the wave closed (storage.submissions.close_wave also flushes and destroys its key)."""
     async with db.transaction() as session:
         result = await session.execute(update(WaveRow).where(WaveRow.id == wave_id).values(closed=True))
-        if result.rowcount != 1:
+        if affected(result) != 1:
             raise NotFound(f"no wave {wave_id}")

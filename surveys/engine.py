@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import Any, cast
 
 from surveys import wording
 from surveys.matching import Match, match_answer, match_choice, match_rating, match_values, normalise
@@ -36,6 +36,7 @@ from surveys.turns import (
     Prompt,
     Said,
     ScreenVerdict,
+    Status,
     Step,
     Submission,
 )
@@ -189,7 +190,7 @@ def visible_items(definition: Definition, answers: Mapping[str, AnswerValue]) ->
     for item in definition.items:
         condition = item.when
         value = _UNKNOWN if condition is None else known[condition.item]
-        if condition is None or value is _UNKNOWN or _holds(condition, value):
+        if condition is None or value is _UNKNOWN or _holds(condition, cast(AnswerValue, value)):
             shown.append(item)
             known[item.id] = answers.get(item.id, _UNKNOWN)
         else:
@@ -603,7 +604,7 @@ def _restarting(turn: _Turn) -> Step:
         )
         return turn.step(fresh, "restarted", _message(wording.RESTARTED))
     if answer in ("no", "back"):
-        status = "in_progress" if progress.current else "confirming"
+        status: Status = "in_progress" if progress.current else "confirming"
         kept = replace(progress, status=status)
         return turn.step(kept, "restart_cancelled", _message(wording.RESTART_CANCELLED))
     return Step(progress, (_restart_question(),), "reprompt")
@@ -684,7 +685,7 @@ def _pause(turn: _Turn) -> Step:
 
 def _resume(turn: _Turn) -> Step:
     progress = turn.progress
-    status = "in_progress" if progress.current else "confirming"
+    status: Status = "in_progress" if progress.current else "confirming"
     return turn.step(replace(progress, status=status), "resumed", _message(wording.RESUMED))
 
 

@@ -11,9 +11,9 @@ typo. Anything that fits several choices, or none, comes back as a problem
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, cast
 
 from surveys.model import Choice, Item, Scale
 from surveys.turns import AnswerValue
@@ -194,13 +194,14 @@ def match_choice(choices: Sequence[Choice], text: str, *, by_number: bool = True
         return Match(problem="no_match")
     if not by_number and _number(text) is not None:
         return Match(problem="no_match")
-    for attempt in (
+    attempts: tuple[Callable[[], Match | None], ...] = (
         lambda: _exact(choices, said),
         lambda: _by_number(choices, text),
         lambda: _part_of_one(choices, said, fuzzy=False),
         lambda: _contained(choices, said),
         lambda: _typo(choices, said),
-    ):
+    )
+    for attempt in attempts:
         result = attempt()
         if result is not None:
             return result
@@ -222,10 +223,10 @@ def match_several(choices: Sequence[Choice], text: str) -> Match:
     whole = _exact(choices, said) or _by_number(choices, text)
     parts = _split(text)
     if whole is not None and whole.ok:
-        return Match(value=(whole.value,))
+        return Match(value=(cast(str, whole.value),))
     if len(parts) <= 1:
         single = match_choice(choices, text)
-        return Match(value=(single.value,)) if single.ok else single
+        return Match(value=(cast(str, single.value),)) if single.ok else single
     results = [(part, match_choice(choices, part)) for part in parts]
     failed = tuple(part for part, result in results if not result.ok)
     if failed:
@@ -248,9 +249,9 @@ def _combine(choices: Sequence[Choice], values: Iterable[AnswerValue]) -> Match:
 def match_rating(scale: Scale, text: str) -> Match:
     """A whole number on the scale: "4", "4/5", "4 out of 5", "four", or an end label."""
     said = _key(text)
-    for label, number in ((scale.min_label, scale.minimum), (scale.max_label, scale.maximum)):
+    for label, end in ((scale.min_label, scale.minimum), (scale.max_label, scale.maximum)):
         if label and said == _key(label):
-            return Match(value=number)
+            return Match(value=end)
     words = " ".join(str(NUMBER_WORDS.get(w, w)) for w in said.split())
     found = _RATING.match(normalise(text)) or _RATING.match(words)
     if not found:

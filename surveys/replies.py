@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from common.errors import ContentError
 from common.yamlfile import line_of, load_yaml
@@ -32,7 +32,7 @@ class Replies:
     question_starts: tuple[tuple[str, ...], ...]
 
 
-def _words(data: dict, key: str, where: str) -> list[str]:
+def _words(data: dict[str, Any], key: str, where: str) -> list[str]:
     words = data.get(key)
     if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
         raise ContentError(where, line_of(data), f"'{key}' should be a list of words")

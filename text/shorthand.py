@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +39,8 @@ class Shorthand:
 
     words: Mapping[str, str]
     cased: Mapping[str, str]
+    _words: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _cased: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_words", _whole(list(self.words), cased=False))

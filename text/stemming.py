@@ -18,7 +18,8 @@ _STEMMER = snowballstemmer.stemmer("english")
 @lru_cache(maxsize=50_000)
 def stem(word: str) -> str:
     """The stem of one lower-case word ("caseloads" -> "caseload", "training" -> "train")."""
-    return _STEMMER.stemWord(word)
+    stemmed: str = _STEMMER.stemWord(word)
+    return stemmed
 
 
 def singular(word: str) -> str:

@@ -2,7 +2,7 @@
 
 Run from the project folder::
 
-    python bench/faults.py [--faults crash,duplicates,...] [--backends sqlite,postgres] [--surveys 100]
+    python -m bench.fault_suite [--faults crash,duplicates,...] [--backends sqlite,postgres] [--surveys 100]
 
 (the same as ``python -m bench.fault_suite``). Each fault gets a fresh
 database (an SQLite file; a new database on TEST_DATABASE_URL's server; for the

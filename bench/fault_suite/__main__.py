@@ -1,4 +1,4 @@
-"""``python -m bench.fault_suite`` (or ``python bench/faults.py``): see bench/fault_suite/__init__.py."""
+"""``python -m bench.fault_suite`` (or ``python -m bench.fault_suite``): see bench/fault_suite/__init__.py."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bench.fault_suite.suite import run_faults
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python bench/faults.py", description="Faults and hostile input against a real bot process."
+        prog="python -m bench.fault_suite", description="Faults and hostile input against a real bot process."
     )
     parser.add_argument("--faults", default=",".join(FAULTS),
                         help=f"comma-separated subset of: {', '.join(FAULTS)}")

@@ -35,7 +35,7 @@ from bench.fault_suite.context import Run, finish_checks
 from bench.fault_suite.databases import fresh_database
 from bench.fault_suite.process import BotProcess, bot_environment, free_port
 from bench.fault_suite.results import Result
-from common.settings import SETTINGS
+from common.settings import Settings
 
 APP_ID = "6b1d2c3e-fault-suite-app"
 CHANNEL_ISSUER = "https://api.botframework.com"
@@ -50,10 +50,10 @@ def metadata_setting() -> str | None:
     """
     if os.environ.get("BOT_HOST", "").strip().lower() == "agents":
         return None
-    for row in SETTINGS:
-        name = row.env.upper()
+    for variable in Settings.variables():
+        name = variable.upper()
         if "OPENID" in name or "METADATA" in name:
-            return row.env
+            return variable
     return None
 
 

@@ -51,7 +51,8 @@ from botframework.connector.auth import (
 from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from botframework.connector.skills import BotFrameworkClient
 from msrest.exceptions import ClientRequestError
-from msrest.pipeline import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline, Request, Response
+from msrest.pipeline import Request, Response
+from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
 
@@ -98,7 +99,7 @@ class OutboundHttp:
             self._session = None
 
 
-class _AiohttpSender(AsyncHTTPSender):
+class _AiohttpSender(AsyncHTTPSender[Any, Any]):
     """msrest's last pipeline step, sending with aiohttp in the event loop."""
 
     def __init__(self, http: OutboundHttp) -> None:
@@ -110,7 +111,7 @@ class _AiohttpSender(AsyncHTTPSender):
     async def __aexit__(self, *exc: object) -> None:
         """The session belongs to the adapter, which closes it."""
 
-    async def send(self, request: Request, **config: Any) -> Response:
+    async def send(self, request: Request[Any], **config: Any) -> Response[Any, Any]:
         outgoing = request.http_request
         try:
             async with self._http.session().request(
@@ -123,32 +124,38 @@ class _AiohttpSender(AsyncHTTPSender):
         return Response(request, response)
 
 
-class _BearerToken(AsyncHTTPPolicy):
+def _following(policy: AsyncHTTPPolicy[Any, Any]) -> AsyncHTTPPolicy[Any, Any] | AsyncHTTPSender[Any, Any]:
+    """The pipeline's step after ``policy`` (msrest types it optional; a built pipeline has one)."""
+    assert policy.next is not None, "a policy used outside msrest's pipeline"
+    return policy.next
+
+
+class _BearerToken(AsyncHTTPPolicy[Any, Any]):
     """Adds the bot's access token, as the SDK credentials' own signed session would."""
 
     def __init__(self, credentials: Any) -> None:
         super().__init__()
         self._credentials = credentials
 
-    async def send(self, request: Request, **kwargs: Any) -> Response:
+    async def send(self, request: Request[Any], **kwargs: Any) -> Response[Any, Any]:
         app_id = getattr(self._credentials, "microsoft_app_id", None)
         if app_id and app_id != AuthenticationConstants.ANONYMOUS_SKILL_APP_ID:
             token = await asyncio.to_thread(self._credentials.get_access_token)
             request.http_request.headers["Authorization"] = f"Bearer {token}"
-        return await self.next.send(request, **kwargs)
+        return await _following(self).send(request, **kwargs)
 
 
-class _RetryTransient(AsyncHTTPPolicy):
+class _RetryTransient(AsyncHTTPPolicy[Any, Any]):
     """Retries a reply in a turn a couple of times, briefly, on a dropped connection, 429 or 502-504."""
 
     def __init__(self, delays: tuple[float, ...] = TURN_RETRY_DELAYS) -> None:
         super().__init__()
         self._delays = delays
 
-    async def send(self, request: Request, **kwargs: Any) -> Response:
+    async def send(self, request: Request[Any], **kwargs: Any) -> Response[Any, Any]:
         for delay in self._delays:
             try:
-                response = await self.next.send(request, **kwargs)
+                response = await _following(self).send(request, **kwargs)
             except ClientRequestError:
                 await asyncio.sleep(delay)
                 continue
@@ -159,7 +166,7 @@ class _RetryTransient(AsyncHTTPPolicy):
             if asked is not None and asked > self._delays[-1]:
                 return response  # asked to wait longer than a person should wait for a reply
             await asyncio.sleep(max(delay, asked or 0.0))
-        return await self.next.send(request, **kwargs)
+        return await _following(self).send(request, **kwargs)
 
 
 def send_with_aiohttp(client: ConnectorClient, http: OutboundHttp, *, retry: bool) -> ConnectorClient:
@@ -271,7 +278,7 @@ class ClientCache:
         self._clients.clear()
 
 
-class ReusingConnectorFactory(ConnectorFactory):
+class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbuilder is untyped
     """Wraps the SDK's per-request factory; builds a client only the first time a key is seen."""
 
     def __init__(
@@ -297,7 +304,7 @@ class ReusingConnectorFactory(ConnectorFactory):
         return client
 
 
-class ReusingAuthentication(BotFrameworkAuthentication):
+class ReusingAuthentication(BotFrameworkAuthentication):  # type: ignore[misc]  # botbuilder is untyped
     """The SDK's authentication, unchanged, handing out connector factories that reuse clients.
 
     Every failure to authenticate becomes ``PermissionError`` (the SDK raises
@@ -361,13 +368,14 @@ class ReusingAuthentication(BotFrameworkAuthentication):
         return self.inner.create_bot_framework_client()
 
     def get_originating_audience(self) -> str:
-        return self.inner.get_originating_audience()
+        audience: str = self.inner.get_originating_audience()
+        return audience
 
     async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
         return await self.inner.authenticate_channel_request(auth_header)
 
 
-class ReusingCloudAdapter(CloudAdapter):
+class ReusingCloudAdapter(CloudAdapter):  # type: ignore[misc]  # botbuilder is untyped
     """``CloudAdapter`` whose outbound clients are reused; call ``close()`` at shutdown."""
 
     def __init__(self, authentication: ReusingAuthentication, app_id: str) -> None:

@@ -9,7 +9,6 @@ import signal
 import sys
 from collections import Counter
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ async def wave(db: Database, partnership: Partnership) -> Wave:
 @pytest.fixture(params=BOT_HOSTS)
 async def host(request: pytest.FixtureRequest, settings: Settings) -> AsyncIterator[Host]:
     """Invitations go out through each host (BOT_HOST): the Bot Framework SDK and the Agents SDK."""
-    host = create_host(replace(settings, bot_host=request.param))
+    host = create_host(settings.model_copy(update=dict(bot_host=request.param)))
     yield host
     await host.close()
 

@@ -1,13 +1,17 @@
-"""The settings table parses the environment and documents itself in the README."""
+"""The declared settings model parses the environment and documents itself in the README."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from common.errors import SettingsError
-from common.settings import SETTINGS, Secret, Settings, settings_markdown
+from common.settings import Secret, Settings, settings_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,6 +45,52 @@ def test_secrets_never_show_themselves():
     assert "pa55" not in repr(settings)
     assert settings.secret_key.reveal() == "hunter2"
     assert repr(Secret("")) == "Secret('')"
+    secrets = [name for name, field in Settings.model_fields.items() if field.annotation is Secret]
+    assert secrets == ["secret_key", "app_password"]
+    assert all(isinstance(getattr(settings, name), SecretStr) for name in secrets)
+
+
+def test_every_setting_declares_its_variable_type_and_description():
+    for name, field in Settings.model_fields.items():
+        assert field.validation_alias, f"{name} has no environment variable"
+        assert field.description, f"{name} says nothing of what it does"
+    assert len(set(Settings.variables())) == len(Settings.model_fields)
+
+
+def test_settings_cannot_change_once_made():
+    settings = Settings.from_env({})
+    with pytest.raises(ValueError, match="frozen"):
+        settings.port = 1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("PORT", "eighty", "valid integer"),
+        ("DEV_OPEN_ENDPOINT", "maybe", "expected true or false"),
+        ("REMINDER_DAYS", "7,-2", "days cannot be negative"),
+        ("BOT_HOST", "teams", "expected one of botbuilder, agents"),
+    ],
+)
+def test_an_unusable_value_stops_the_bot_at_start_up_with_one_line_naming_it(
+    tmp_path: Path, variable: str, value: str, problem: str
+) -> None:
+    environment = {key: item for key, item in os.environ.items() if key != variable} | {variable: value}
+    started = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert started.returncode == 2
+    assert started.stdout == ""
+    assert started.stderr.count("\n") == 1, started.stderr
+    assert f"{variable}={value!r}" in started.stderr
+    assert problem in started.stderr
+    assert "Traceback" not in started.stderr
 
 
 def test_relative_sqlite_path_is_made_absolute_under_the_project():
@@ -52,7 +102,7 @@ def test_relative_sqlite_path_is_made_absolute_under_the_project():
 
 def test_every_setting_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = [row.env for row in SETTINGS if f"`{row.env}`" not in readme]
+    missing = [name for name in Settings.variables() if f"`{name}`" not in readme]
     assert not missing, f"README lacks settings {missing}: paste `python -m common settings-table`"
     assert settings_markdown() in readme, "README's settings table is out of date"
 

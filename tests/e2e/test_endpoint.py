@@ -6,7 +6,6 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -147,7 +146,9 @@ async def test_with_an_app_id_unauthenticated_requests_get_401(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
     client = await aiohttp_client(
-        create_app(replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
+        create_app(
+            settings.model_copy(update=dict(app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET))
+        )
     )
     activity = expecting_replies("17_personal_message_plain_2026.json")
     assert (await client.post("/api/messages", json=activity)).status == 401
@@ -159,7 +160,9 @@ async def test_with_an_app_id_unauthenticated_requests_get_401(
 async def test_tenants_not_on_the_allow_list_are_refused(
     aiohttp_client: AiohttpClient, settings: Settings
 ) -> None:
-    client = await aiohttp_client(create_app(replace(settings, allowed_tenants=("allowed-tenant",))))
+    client = await aiohttp_client(
+        create_app(settings.model_copy(update=dict(allowed_tenants=("allowed-tenant",))))
+    )
     outsider = Chat(client, tenant="another-tenant")
     await outsider.post(outsider.message("hello"), status=403)
     member = Chat(client, tenant="allowed-tenant")
@@ -280,11 +283,11 @@ async def test_start_up_refuses_a_database_whose_schema_is_behind(tmp_path: Path
 
 
 async def test_start_up_refuses_an_app_id_without_a_strong_secret(settings: Settings) -> None:
-    secured = replace(settings, app_id=APP_ID, app_type="MultiTenant")
+    secured = settings.model_copy(update=dict(app_id=APP_ID, app_type="MultiTenant"))
     for weak in (Secret(""), Secret("e2e-test-secret")):
         with pytest.raises(SettingsError, match=r"secrets\.token_urlsafe"):
-            await start(create_app(replace(secured, secret_key=weak)))
-    await start(create_app(replace(secured, secret_key=STRONG_SECRET)))
+            await start(create_app(secured.model_copy(update=dict(secret_key=weak))))
+    await start(create_app(secured.model_copy(update=dict(secret_key=STRONG_SECRET))))
 
 
 async def test_start_up_names_the_file_and_line_of_broken_content(settings: Settings, tmp_path: Path) -> None:
@@ -294,7 +297,7 @@ async def test_start_up_names_the_file_and_line_of_broken_content(settings: Sett
         broken.write_text, text.replace("headcount: 1200", "headcount: lots"), encoding="utf-8"
     )
     with pytest.raises(ContentError, match=r"partnership\.yaml:\d+"):
-        await start(create_app(replace(settings, partnership_file=broken)))
+        await start(create_app(settings.model_copy(update=dict(partnership_file=broken))))
 
 
 # -- health and the chat page ------------------------------------------------------------------------
@@ -552,10 +555,12 @@ def _secured(settings: Settings, metadata_url: str) -> Settings:
     Only the Bot Framework host reads that setting (the Agents SDK host refuses it); on that host
     the tests point the SDK's own key addresses (BOTFRAMEWORK_JWKS_URIS) instead.
     """
-    secured = replace(settings, app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET)
+    secured = settings.model_copy(
+        update=dict(app_id=APP_ID, app_type="MultiTenant", secret_key=STRONG_SECRET)
+    )
     if settings.bot_host != "botbuilder":
         return secured
-    return replace(secured, openid_metadata_url=metadata_url)
+    return secured.model_copy(update=dict(openid_metadata_url=metadata_url))
 
 
 async def test_a_token_signed_with_the_keys_the_metadata_names_is_accepted_and_others_refused(
@@ -564,7 +569,11 @@ async def test_a_token_signed_with_the_keys_the_metadata_names_is_accepted_and_o
     """BotOpenIdMetadata points the bot at a local key server; its key signs a sound token (200)."""
     if settings.bot_host == "agents":
         with pytest.raises(SettingsError, match="BotOpenIdMetadata applies only to BOT_HOST=botbuilder"):
-            create_host(replace(settings, app_id=APP_ID, openid_metadata_url="http://127.0.0.1:9/metadata"))
+            create_host(
+                settings.model_copy(
+                    update=dict(app_id=APP_ID, openid_metadata_url="http://127.0.0.1:9/metadata")
+                )
+            )
         return
     monkeypatch.setattr(JwtTokenExtractor, "metadataCache", {})
     async with KeyServer() as keys:
@@ -601,7 +610,9 @@ async def test_a_token_signed_with_the_keys_the_metadata_names_is_accepted_and_o
 def test_signing_keys_are_fetched_over_https_only_but_from_the_loopback_address() -> None:
     for unsafe in ("http://keys.example.org/v1/.well-known/openidconfiguration", "file:///etc/keys", ""):
         with pytest.raises(SettingsError, match="BotOpenIdMetadata"):
-            create_adapter(replace(Settings.from_env({}), app_id=APP_ID, openid_metadata_url=unsafe))
+            create_adapter(
+                Settings.from_env({}).model_copy(update=dict(app_id=APP_ID, openid_metadata_url=unsafe))
+            )
     assert Settings.from_env({}).openid_metadata_url.startswith("https://login.botframework.com/")
 
 

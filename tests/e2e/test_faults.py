@@ -214,7 +214,11 @@ async def test_tokens_refused_today_stay_refused_and_nothing_fails_open(tmp_path
 
 def test_the_suite_runs_from_its_documented_command() -> None:
     done = subprocess.run(
-        [sys.executable, "bench/faults.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=False
+        [sys.executable, "-m", "bench.fault_suite", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "--faults" in done.stdout

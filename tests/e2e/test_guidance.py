@@ -6,7 +6,6 @@ import asyncio
 import itertools
 import json
 import sqlite3
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -166,7 +165,8 @@ async def test_the_experts_channel_gets_the_question_and_answers_it_there(
     partnership_file = tmp_path / "partnership.yaml"
     await asyncio.to_thread(partnership_file.write_text, yaml.safe_dump(partnership), encoding="utf-8")
     async with FakeConnector() as teams:
-        client = await aiohttp_client(create_app(replace(settings, partnership_file=partnership_file)))
+        changed = settings.model_copy(update=dict(partnership_file=partnership_file))
+        client = await aiohttp_client(create_app(changed))
         team = Chat(client, connector=teams.url)
         added = await team.post(_in_channel(TEAM_ADDED, teams.url))
         assert "Mention me with a question" in texts(added)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -194,7 +193,7 @@ async def test_tokens_cannot_be_tested_without_the_product_secret(
 async def test_one_unstorable_response_is_quarantined_and_the_others_are_stored(
     db: Database, wave: Wave, settings: Settings, answers: dict[str, Any], problem: str
 ) -> None:
-    later = replace(settings, response_batch=1000)  # flushed below, all at once
+    later = settings.model_copy(update=dict(response_batch=1000))  # flushed below, all at once
     good = []
     for person in ("a", "b"):
         key, response_id = await confirm(db, settings, person, wave)
@@ -265,7 +264,7 @@ async def test_a_failure_in_the_middle_of_a_flush_loses_nothing(
         0,
         3,
     )
-    assert (await recover(db, replace(settings, response_batch=3))).moved == 3
+    assert (await recover(db, settings.model_copy(update=dict(response_batch=3)))).moved == 3
     assert await pending(db, wave) == 0
 
 
@@ -321,7 +320,7 @@ async def test_flush_moves_only_whole_batches_chosen_at_random(
     for n in range(7):
         key, response_id = await confirm(db, settings, f"p{n}", wave)
         kept.append(response_id)
-        await submit(db, key, replace(settings, response_batch=1000))
+        await submit(db, key, settings.model_copy(update=dict(response_batch=1000)))
     assert (await flush(db, 5, rng=random.Random(7))).moved == 5
     assert await pending(db, wave) == 2
     assert (await flush(db, 5)).moved == 0
@@ -364,7 +363,7 @@ async def test_flush_all_and_close_wave_on_the_command_line_get_past_an_unstorab
     cli = Settings.from_env({}, database_url=database_url, secret_key=Secret("cli-test-secret"))
     for person, words in (("a", "fine"), ("b", "abc\ud800def"), ("c", "also fine")):
         key, _ = await confirm(db, cli, person, wave, one_change=words)
-        await submit(db, key, replace(cli, response_batch=1000))
+        await submit(db, key, cli.model_copy(update=dict(response_batch=1000)))
     code, out, err = await run_cli(monkeypatch, capsys, database_url, "flush", "--all")
     assert code == 0, err
     assert "moved 2 confirmed response(s)" in out

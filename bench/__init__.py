@@ -1,0 +1,1 @@
+"""Benchmarks, run from the project folder as modules: ``python -m bench.<name>``."""

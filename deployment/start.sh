@@ -1,0 +1,11 @@
+#!/bin/sh
+# The bot's one way to start, in the container (its CMD) and in `make runtime-check`, which runs
+# this script from an environment built from requirements.txt alone: bring the database up to the
+# current schema, then become the bot (exec, so it receives the container's stop signal).
+#
+# In compose the one-shot `migrate` service has already upgraded before any replica starts, so
+# here the upgrade finds nothing to do; replicas never race to alter the schema.
+set -eu
+cd "$(dirname "$0")/.."
+python -m storage upgrade
+exec python -m bot "$@"
