@@ -33,7 +33,7 @@ RUNTIME_HOMES = {
     "botbuilder.core": {"bot/hosts/botbuilder.py"},
     "botbuilder.integration": {"bot/adapter.py"},
     "botframework": {"bot/adapter.py"},
-    "msrest": {"bot/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py"},
+    "msrest": {"bot/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py", "bot/reply_json.py"},
 }
 
 
