@@ -228,7 +228,7 @@ async def messages(request: web.Request) -> web.StreamResponse:
     except web.HTTPRequestEntityTooLarge:
         return _problem(413, f"the body is larger than {settings.max_body_bytes} bytes")
     try:
-        # Off the event loop (and for a large body off this process): other requests must not wait.
+        # A large body is read off the event loop (in a worker process where there is one).
         body, activity = await request.app[WORKERS].read(raw)
     except MalformedActivity as exc:
         log.warning("refused a malformed activity: %s", exc.reason)

@@ -14,6 +14,7 @@ Cards hold no logic beyond layout: the engine decides what is asked.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -53,9 +54,22 @@ def card(body: list[dict[str, Any]], fallback: str) -> dict[str, Any]:
     }
 
 
+class CardAttachment(Attachment):  # type: ignore[misc]  # botbuilder.schema is untyped
+    """An Adaptive Card attachment whose card is shared, not copied, when the activity is deep-copied.
+
+    The SDK's ``TurnContext.send_activities`` deep-copies every activity it sends, so that
+    what it stamps on the copy (conversation, ids) never reaches the caller's object; a card
+    is the bulk of a reply and nothing changes it once built, so copying it key by key was
+    pure cost. The attachment itself is still copied.
+    """
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> CardAttachment:
+        return copy.copy(self)
+
+
 def attachment(content: dict[str, Any]) -> Attachment:
     """An Adaptive Card as a message attachment."""
-    return Attachment(content_type=ADAPTIVE_CARD, content=content)
+    return CardAttachment(content_type=ADAPTIVE_CARD, content=content)
 
 
 def card_activity(content: dict[str, Any], *, summary: str = "", urgent: bool = False) -> Activity:

@@ -11,9 +11,11 @@ only.
 
 Only large inputs go to a worker (a body of ``LARGE_BODY`` bytes or more, a
 text of ``LARGE_TEXT`` characters or more): nearly every turn is small, and
-costs less than the round trip to another process, so it runs in a thread as
-before. With ``TURN_WORKERS=0``, or when the pool cannot be used, everything
-runs in threads: slower for the others under load, never wrong.
+costs less than the round trip to another process, so it runs in the event
+loop itself: in a thread it would hold the same GIL for the same time, and the
+hop there and back cost more CPU than reading a small body. With
+``TURN_WORKERS=0``, or when the pool cannot be used, large inputs run in
+threads: slower for the others under load, never wrong.
 
 Workers are spawned, not forked (the bot has threads and open database
 connections), each loads its own copy of the knowledge base once, and the pool
@@ -177,8 +179,10 @@ class TurnWorkers:
         )
 
     async def _run(self, large: bool, remote: Callable[[], T], local: Callable[[], T]) -> T:
+        if not large:
+            return local()  # see the module's docstring: a thread would only add a hop
         pool = self._pool
-        if large and pool is not None:
+        if pool is not None:
             try:
                 return await asyncio.get_running_loop().run_in_executor(pool, remote)
             except BrokenProcessPool:

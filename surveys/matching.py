@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, cast
 
 from surveys.model import Choice, Item, Scale
@@ -84,8 +85,11 @@ def _key(text: str) -> str:
     return " ".join(tokens(text))
 
 
+@lru_cache(maxsize=4096)
 def _phrases(choice: Choice) -> tuple[tuple[str, ...], ...]:
-    return tuple(tokens(p) for p in (choice.label, *choice.synonyms) if tokens(p))
+    """The words of a choice's label and synonyms; kept, as every answer to a question compares
+    against the same choices, and they are read from content that does not change while running."""
+    return tuple(words for words in (tokens(p) for p in (choice.label, *choice.synonyms)) if words)
 
 
 def _same_word(typed: str, word: str, *, fuzzy: bool) -> bool:

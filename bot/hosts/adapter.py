@@ -20,7 +20,8 @@ The kept clients also send over one shared aiohttp session instead of msrest's
 ``requests`` driver, which runs every call in a worker thread (6 of them on a
 2-core machine, so replies queue behind each other under load) at about 1.5 ms
 more CPU per call. The token is still the SDK credentials' own, fetched in a
-thread because MSAL may have to call Entra ID to renew it.
+thread because MSAL may have to call Entra ID to renew it. Their serialiser
+writes ordinary replies without msrest's per-value passes (bot.reply_json).
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ from msrest.universal_http.aiohttp import AioHttpClientResponse
 
 from bot.hosts.errors import AuthenticationUnavailable, warn_if_open
 from bot.pacing import retry_after_seconds
+from bot.reply_json import ReplySerializer
 from bot.tokens import KEYS_UNAVAILABLE, judge_without_keys
 from common.errors import SettingsError
 from common.settings import Settings
@@ -170,7 +172,13 @@ class _RetryTransient(AsyncHTTPPolicy[Any, Any]):
 
 
 def send_with_aiohttp(client: ConnectorClient, http: OutboundHttp, *, retry: bool) -> ConnectorClient:
-    """Give ``client`` a pipeline that sends through ``http`` (its credentials and policies kept)."""
+    """Give ``client`` a pipeline that sends through ``http`` (its credentials and policies kept),
+    and a serialiser that writes ordinary replies directly (bot.reply_json)."""
+    serializer = ReplySerializer(client._serialize.dependencies)  # type: ignore[no-untyped-call]
+    serializer.client_side_validation = client._serialize.client_side_validation
+    client._serialize = serializer
+    for operations in (client.conversations, client.attachments):
+        operations._serialize = serializer
     config = client.config
     policies: list[Any] = [
         config.user_agent_policy,

@@ -33,7 +33,7 @@ RUNTIME_HOMES = {
     "botbuilder.core": {"bot/hosts/botbuilder.py"},
     "botbuilder.integration": {"bot/hosts/adapter.py"},
     "botframework": {"bot/hosts/adapter.py"},
-    "msrest": {"bot/hosts/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py"},
+    "msrest": {"bot/hosts/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py", "bot/reply_json.py"},
 }
 
 
