@@ -27,7 +27,7 @@ from analysis.exports import export_table, write_export
 from analysis.frame import submissions
 from analysis.impact import issues, write_impact_annex
 from analysis.load import WaveData, load_long, load_wave_data, resolve_wave
-from analysis.measures import load_measures
+from analysis.measures import collated_questionnaire, load_measures
 from analysis.overrides import load_overrides, save_override
 from analysis.reports import write_reports
 from analysis.summaries import PARTNERSHIP, Summary
@@ -47,6 +47,11 @@ REPORT_TITLE = "Safeguarding practitioner survey"
 INSERT_BATCH = 5000
 DEMO_DAYS = 42  # a demonstration wave runs six weeks, ending the day it is made
 LOW_CONFIDENCE = 0.6
+
+
+class NotCollated(LookupError):
+    """A wave of a questionnaire without collated reports (the impact return: its annex is built
+    on request with ``python -m analysis impact``), so there is nothing to send its leads."""
 
 
 @dataclass(frozen=True)
@@ -241,9 +246,15 @@ async def reports_to_send(ctx: Context, wave_id: int | None) -> tuple[Wave, Summ
     """Collate the wave and write the reports of every agency that has a lead, ready for ``deliver``.
 
     Used by ``python -m bot send-reports`` and by the bot's scheduled tick when a wave closes. A
-    demonstration wave is refused (LookupError): its reports never go to leads.
+    demonstration wave is refused (LookupError): its reports never go to leads; so is a wave of a
+    questionnaire that is not collated (NotCollated).
     """
     data, definition = await _wave_data(ctx, wave_id)
+    if data.wave.questionnaire != collated_questionnaire():
+        raise NotCollated(
+            f"wave {data.wave.id} ({data.wave.questionnaire}) has no collated reports to send; "
+            f"its annex: python -m analysis impact --wave {data.wave.id} --out DIR"
+        )
     if data.wave.demo:
         raise LookupError(
             f"wave {data.wave.id} is a demonstration wave: its reports are not sent to agency leads"

@@ -38,6 +38,13 @@ class Measure:
     column: str | None = None
 
 
+def collated_questionnaire(path: Path = MEASURES_FILE) -> str:
+    """The questionnaire whose waves are collated into agency and board reports (the file's
+    ``questionnaire``): the measures fit no other; the impact return has its own annex."""
+    data = load_yaml(path)
+    return str(data.get("questionnaire") or "") if isinstance(data, dict) else ""
+
+
 def load_measures(
     definition: Definition, agencies: Sequence[str], path: Path = MEASURES_FILE
 ) -> tuple[Measure, ...]:

@@ -149,8 +149,7 @@ class ProactiveSender:
         status: int | None = None
         while True:
             attempt += 1
-            await self._wait_for_quiet()
-            await self._pacer.wait(tenant)
+            await self._turn(tenant)
             try:
                 activity_id = await self._host.send_proactive(reference, message)
             except SendFailed as exc:
@@ -201,6 +200,21 @@ class ProactiveSender:
 
     def _with_jitter(self, delay: float) -> float:
         return delay + delay * self._policy.jitter * self._rng.random()
+
+    async def _turn(self, tenant: str) -> None:
+        """Wait out any hold (a 429's Retry-After), then this send's slot in the tenant's pace.
+
+        A 429 that comes while a send waits for its slot holds it too: the
+        senders queued behind the throttled one hold slots up to a second
+        ahead, and sending in them would meet the same full window at the
+        connector (each 429 more holds everyone back again). So the slot is
+        given up, and the send waits for the hold and takes a fresh one.
+        """
+        await self._wait_for_quiet()
+        await self._pacer.wait(tenant)
+        if self._resume_at > self._clock():
+            await self._wait_for_quiet()
+            await self._pacer.wait(tenant)
 
     def _hold_everyone(self, delay: float) -> None:
         self._resume_at = max(self._resume_at, self._clock() + delay)

@@ -11,7 +11,8 @@ order, each step independent of the others' failures:
 2. closing every live wave whose close date has passed (storage.submissions.close_wave:
    flush, then destroy the key), its reports first put down as due;
 3. building and sending the reports of waves the tick closed (the analysis
-   package's own report and delivery code), each lead once (storage.jobs);
+   package's own report and delivery code), each lead once (storage.jobs); a
+   wave of a questionnaire that is not collated (the impact return) has none;
 4. survey reminders for open waves (bot.reminders);
 5. the agencies' self-assessment deadlines (bot.deadlines).
 
@@ -122,7 +123,7 @@ async def send_reports(tick: Tick) -> list[str]:
     if not due:
         return []
     # Imported only now: the analysis stack (pandas, matplotlib, PDF) is needed only when reports are due.
-    from analysis.cli import Context, reports_to_send
+    from analysis.cli import Context, NotCollated, reports_to_send
     from analysis.delivery import outgoing, send_one
     from surveys.loader import load_definitions
 
@@ -130,7 +131,12 @@ async def send_reports(tick: Tick) -> list[str]:
     lines = []
     for key in due:
         wave_id = int(key.removeprefix(REPORTS))
-        wave, summary = await reports_to_send(ctx, wave_id)
+        try:
+            wave, summary = await reports_to_send(ctx, wave_id)
+        except NotCollated as exc:  # done: a rerun would only fail again, every tick
+            await jobs.finish(tick.db, key, "done", str(exc), tick.today)
+            lines.append(f"Reports of wave {wave_id}: none: {exc}.")
+            continue
         readers = [
             (one, f"{REPORT_TO_LEAD}{wave_id}/{one.reader.agency}/{lead_key(one.reader)}")
             for one in outgoing(tick.settings, tick.partnership, summary, tick.now, wave.boards)

@@ -197,6 +197,25 @@ async def test_one_429_holds_back_every_sender(host: Any, fake: FakeConnector) -
     assert all(call.at - throttled_at >= 0.95 for call in fake.calls)
 
 
+async def test_a_429_holds_back_the_senders_already_waiting_for_their_slots(fake: FakeConnector) -> None:
+    """Paced senders queue for slots up to a second ahead; when the one in front is throttled they
+    give their slots up and wait out its Retry-After too, instead of meeting the full window again."""
+    fake.fail(429, retry_after=1, conversation="a:first")
+    settings = Settings.from_env({"TEAMS_SENDS_PER_SECOND": "2"})  # slots about half a second apart
+    default = create_host(settings)
+    try:
+        send = ProactiveSender(settings, default, policy=SendPolicy(concurrency=8, jitter=0.0))
+        queued = [reference(fake.url, conversation="a:first")]
+        queued += [reference(fake.url, conversation=f"a:q{i}") for i in range(3)]
+        results = await asyncio.gather(*(send.send(ref, "hi") for ref in queued))
+    finally:
+        await default.close()
+    assert all(r.ok for r in results)
+    throttled_at = fake.refused[0].at
+    assert len(fake.calls) == 4
+    assert all(call.at - throttled_at >= 0.95 for call in fake.calls)
+
+
 def test_retry_after_reads_seconds_and_http_dates() -> None:
     from datetime import UTC, datetime
 

@@ -59,6 +59,16 @@ async def client(aiohttp_client: AiohttpClient, settings: Settings) -> TestClien
 
 
 @pytest.fixture
+async def partnership_client(
+    aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path, partnership_file: Path
+) -> TestClient:
+    """The app on the test module's own partnership file: the module defines the ``partnership_file``
+    fixture (tests.helpers.partnership.write_partnership) and the app opens its default wave on start."""
+    settings = e2e_settings(sqlite_url, tmp_path, partnership_file=partnership_file)
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture
 def chat(client: TestClient) -> Chat:
     return Chat(client)
 

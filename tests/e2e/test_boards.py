@@ -15,13 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiohttp.test_utils import TestClient
 
 from analysis.cli import main as analysis
 from analysis.frame import submissions
 from analysis.synthetic import generate
-from bot.app import create_app
 from common.partnership import load_partnership
 from programme.__main__ import main as programme
 from storage.agency_summaries import read_summaries
@@ -29,39 +27,19 @@ from storage.database import Database
 from storage.responses import add_responses
 from storage.waves import Wave, create_wave, get_wave
 from surveys.loader import load_definitions
-from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import Chat, texts
 from tests.helpers.fake_connector import FakeConnector
+from tests.helpers.partnership import (
+    ADULTS_CHAIR,
+    ASC_LEAD,
+    CHILDREN_CHAIR,
+    CSC_LEAD,
+    POLICE_LEAD,
+    TWO_BOARDS,
+    write_partnership,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "e2e-test-secret"
-CSC_LEAD, ASC_LEAD, POLICE_LEAD = "lead-csc-0001", "lead-asc-0002", "lead-tvp-0003"
-CHILDREN_CHAIR, ADULTS_CHAIR = "chair-children-0004", "chair-adults-0005"
-PARTNERSHIP = f"""\
-name: Test Safeguarding Partnership
-short_name: TSP
-agencies:
-  - {{code: CSC, name: Children's Social Care, headcount: 300}}
-  - {{code: ASC, name: Adult Social Care, headcount: 250}}
-  - {{code: TVP, name: Police, headcount: 600}}
-agency_leads:
-  - {{agency: TVP, teams_user: {POLICE_LEAD}}}
-boards:
-  - name: children
-    title: Children's Safeguarding Partnership
-    agencies: [CSC, TVP]
-    agency_leads:
-      - {{agency: CSC, teams_user: {CSC_LEAD}}}
-    report_recipients:
-      - {{teams_user: {CHILDREN_CHAIR}}}
-  - name: adults
-    title: Safeguarding Adults Board
-    agencies: [ASC, TVP]
-    agency_leads:
-      - {{agency: ASC, teams_user: {ASC_LEAD}}}
-    report_recipients:
-      - {{teams_user: {ADULTS_CHAIR}}}
-"""
 SUMMARY = (
     "Training reached most of our frontline staff.\n"
     "We will brief every team on escalation; ask Jane Smith on 07700 900123 for the plan."
@@ -76,20 +54,8 @@ async def fake() -> Any:
 
 @pytest.fixture
 def partnership_file(tmp_path: Path) -> Path:
-    """The example file's contacts and settings, with these agencies, leads and boards."""
-    data = yaml.safe_load((ROOT / "config" / "partnership.example.yaml").read_text(encoding="utf-8"))
-    data.update(yaml.safe_load(PARTNERSHIP))
-    path = tmp_path / "partnership.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-async def client(
-    aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path, partnership_file: Path
-) -> TestClient:
-    settings = e2e_settings(sqlite_url, tmp_path, partnership_file=partnership_file)
-    return await aiohttp_client(create_app(settings))
+    """The example file's contacts and settings, with three agencies, their leads and two boards."""
+    return write_partnership(tmp_path, **TWO_BOARDS)
 
 
 @pytest.fixture
@@ -102,7 +68,7 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, partnership_file: 
 
 
 @pytest.fixture
-async def children_wave(client: TestClient, database: Database, partnership_file: Path) -> Wave:
+async def children_wave(partnership_client: TestClient, database: Database, partnership_file: Path) -> Wave:
     """Last term's practitioner wave of the children's board, with 120 synthetic responses in it."""
     partnership = load_partnership(partnership_file)
     definition = load_definitions(partnership)["practitioner"]
@@ -136,8 +102,13 @@ def submit_button(card: dict[str, Any]) -> dict[str, Any]:
 
 
 async def test_a_boards_wave_is_routed_to_its_own_leads_and_recipients_and_summaries_reach_its_report(
-    client: TestClient, fake: FakeConnector, database: Database, children_wave: Wave, cli_env: Path
+    partnership_client: TestClient,
+    fake: FakeConnector,
+    database: Database,
+    children_wave: Wave,
+    cli_env: Path,
 ) -> None:
+    client = partnership_client
     people = {user: await installed(client, fake, user) for user in (CSC_LEAD, ASC_LEAD, POLICE_LEAD)}
     for chair in (CHILDREN_CHAIR, ADULTS_CHAIR):
         await installed(client, fake, chair)

@@ -11,18 +11,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from aiohttp.test_utils import TestClient
 
-from bot.app import create_app
 from common.partnership import load_partnership
 from storage.database import Database
 from storage.responses import read_responses
 from storage.waves import Wave, create_wave
-from tests.e2e.conftest import AiohttpClient, e2e_settings
 from tests.helpers.chat import Chat, texts, titles
+from tests.helpers.partnership import write_partnership
 
-ROOT = Path(__file__).resolve().parents[2]
 LEAD = "6f1c2d3e-0000-4000-8000-00000000c5c0"
 PRACTITIONER = "Safeguarding practitioner questionnaire"
 IMPACT = "Safeguarding impact assessment (agency return)"
@@ -30,19 +27,12 @@ IMPACT = "Safeguarding impact assessment (agency return)"
 
 @pytest.fixture
 def partnership_file(tmp_path: Path) -> Path:
-    data = yaml.safe_load((ROOT / "config" / "partnership.example.yaml").read_text(encoding="utf-8"))
-    data["agency_leads"] = [{"agency": "CSC", "teams_user": LEAD}]
-    path = tmp_path / "partnership.yaml"
-    path.write_text(yaml.safe_dump(data), encoding="utf-8")
-    return path
+    return write_partnership(tmp_path, agency_leads=[{"agency": "CSC", "teams_user": LEAD}])
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: AiohttpClient, sqlite_url: str, tmp_path: Path, partnership_file: Path
-) -> TestClient:
-    settings = e2e_settings(sqlite_url, tmp_path, partnership_file=partnership_file)
-    return await aiohttp_client(create_app(settings))  # opens the practitioner wave
+def client(partnership_client: TestClient) -> TestClient:
+    return partnership_client  # the app opened the practitioner wave when it started
 
 
 @pytest.fixture
