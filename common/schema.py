@@ -54,9 +54,9 @@ class At(ValueError):
     """A problem with one entry of a list or mapping (say, the second of two equal ids): raised in
     a validator of the whole list, it is reported at that entry's line."""
 
-    def __init__(self, key: int | str, problem: str) -> None:
+    def __init__(self, problem: str, *keys: int | str) -> None:
         super().__init__(problem)
-        self.key = key
+        self.keys = keys
 
 
 def unique(values: Sequence[Hashable], what: str) -> None:
@@ -64,7 +64,7 @@ def unique(values: Sequence[Hashable], what: str) -> None:
     seen: set[Hashable] = set()
     for index, value in enumerate(values):
         if value in seen:
-            raise At(index, f"duplicate {what} '{value}'")
+            raise At(f"duplicate {what} '{value}'", index)
         seen.add(value)
 
 
@@ -96,7 +96,7 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 def _loc(error: ErrorDetails) -> tuple[int | str, ...]:
     cause = error.get("ctx", {}).get("error")
-    return (*error["loc"], cause.key) if isinstance(cause, At) else tuple(error["loc"])
+    return (*error["loc"], *cause.keys) if isinstance(cause, At) else tuple(error["loc"])
 
 
 def describe(error: ErrorDetails) -> str:
