@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import AfterValidator, ConfigDict, field_validator, model_validator
+from pydantic import AfterValidator, field_validator, model_validator
 
 from common.schema import Schema, Text, parse
 from common.yamlfile import load_yaml
@@ -70,9 +70,7 @@ _Lower = Annotated[Text, AfterValidator(str.lower)]
 
 
 class _Messages(Schema):
-    """What the bot says without a confident answer; these three are needed, others may be added."""
-
-    model_config = ConfigDict(extra="allow")
+    """What the bot says without a confident answer."""
 
     not_sure: Text
     no_match: Text

@@ -51,3 +51,21 @@ def test_a_measure_on_an_unknown_item_is_refused(tmp_path):
     path.write_text("measures:\n  - {id: x, item: nothing, counts: [A], label: X}\n", encoding="utf-8")
     with pytest.raises(ContentError, match="needs a choice item"):
         load_measures(SMALL, AGENCIES, path)
+
+
+def test_a_measure_listed_twice_is_refused_at_the_second_with_its_field(tmp_path):
+    path = tmp_path / "m.yaml"
+    row = "{id: x, item: recency, counts: [Recent], label: X}"
+    path.write_text(f"measures:\n  - {row}\n  - {row}\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"m\.yaml:3: duplicate measure id 'x' \(at measures\.1\)"):
+        load_measures(SMALL, AGENCIES, path)
+
+
+def test_a_misspelt_field_of_a_measure_names_file_line_and_field(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "measures:\n  - {id: x, item: recency, counts: [Recent], label: X, labl: Y}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError, match=r"m\.yaml:2: unknown key 'labl' in measures\.0"):
+        load_measures(SMALL, AGENCIES, path)
