@@ -69,3 +69,15 @@ def test_a_misspelt_field_of_a_measure_names_file_line_and_field(tmp_path):
     )
     with pytest.raises(ContentError, match=r"m\.yaml:2: unknown key 'labl' in measures\.0"):
         load_measures(SMALL, AGENCIES, path)
+
+
+def test_the_response_rate_target_is_data_and_a_bad_one_names_file_line_and_field(tmp_path):
+    from analysis.targets import load_targets
+
+    assert load_targets().response_rate_percent == 10.0
+    path = tmp_path / "targets.yaml"
+    path.write_text("# targets\nresponse_rate_percent: ten\n", encoding="utf-8")
+    with pytest.raises(
+        ContentError, match=r"targets\.yaml:2: should be a number \(at response_rate_percent\)"
+    ):
+        load_targets(path)
