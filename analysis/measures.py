@@ -12,11 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from analysis.frame import choice_values, multi_column
-from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml
+from common.schema import At, Schema, Text, context_of, parse, unique
+from common.yamlfile import load_yaml
 from surveys.model import Definition
 
 MEASURES_FILE = Path(__file__).resolve().parent / "measures.yaml"
@@ -38,6 +40,57 @@ class Measure:
     column: str | None = None
 
 
+class _Listed(Schema):
+    """A measure listed in the file: the share of an item's answerers who chose one of ``counts``."""
+
+    id: Annotated[Text, Field(pattern=r"^[^:]+$")]  # derived measures' ids have colons ("agree:x")
+    item: str
+    counts: tuple[Text, ...]
+    label: Text
+    of: Text | None = None
+
+    @model_validator(mode="after")
+    def _on_a_choice_item(self, info: ValidationInfo) -> _Listed:
+        item = context_of(info)["items"].get(self.item)
+        if item is None or item.type not in {"single", "likert"}:
+            raise ValueError(f"measure '{self.id}' needs a choice item")
+        unknown = set(self.counts) - set(choice_values(item, context_of(info)["agencies"]))
+        if not self.counts or unknown:
+            raise ValueError(f"measure '{self.id}' counts unknown {sorted(unknown)}")
+        return self
+
+
+class _MeasuresFile(Schema):
+    questionnaire: str | None = None
+    agree: tuple[Text, ...] = ()
+    measures: tuple[_Listed, ...]
+    denominators: dict[str, Text] = Field(default_factory=dict)
+    default_denominator: Text = "of respondents"
+
+    @field_validator("agree")
+    @classmethod
+    def _agree_on_every_likert_item(cls, agree: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        for item in context_of(info)["items"].values():
+            missing = set(agree) - set(choice_values(item, context_of(info)["agencies"]))
+            if item.type == "likert" and missing:
+                raise ValueError(f"agree choices {sorted(missing)} not in '{item.id}'")
+        return agree
+
+    @field_validator("measures")
+    @classmethod
+    def _listed_once(cls, measures: tuple[_Listed, ...]) -> tuple[_Listed, ...]:
+        unique([m.id for m in measures], "measure id")
+        return measures
+
+    @field_validator("denominators")
+    @classmethod
+    def _of_known_items(cls, denominators: dict[str, str], info: ValidationInfo) -> dict[str, str]:
+        for key in denominators:
+            if key not in context_of(info)["items"]:
+                raise At(f"denominator for unknown item '{key}'", key)
+        return denominators
+
+
 def collated_questionnaire(path: Path = MEASURES_FILE) -> str:
     """The questionnaire whose waves are collated into agency and board reports (the file's
     ``questionnaire``): the measures fit no other; the impact return has its own annex."""
@@ -49,60 +102,28 @@ def load_measures(
     definition: Definition, agencies: Sequence[str], path: Path = MEASURES_FILE
 ) -> tuple[Measure, ...]:
     """Every headline measure for ``definition``; ContentError names file and line of a bad entry."""
-    where = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("measures"), list):
-        raise ContentError(where, 1, "expected a mapping with a 'measures' list")
-    ids = {item.id: item for item in definition.items}
-    agree = tuple(str(v) for v in data.get("agree") or ())
-    denominators = {k: str(v) for k, v in (data.get("denominators") or {}).items() if k != "__line__"}
-    default_of = str(data.get("default_denominator") or "of respondents")
-    for key in denominators:
-        if key not in ids:
-            raise ContentError(where, line_of(data["denominators"]), f"denominator for unknown item '{key}'")
-
-    measures: list[Measure] = []
-    for row in data["measures"]:
-        item = ids.get(str(row.get("item")))
-        if item is None or item.type not in {"single", "likert"}:
-            raise ContentError(where, line_of(row), f"measure '{row.get('id')}' needs a choice item")
-        counts = tuple(str(v) for v in row.get("counts") or ())
-        unknown = set(counts) - set(choice_values(item, agencies))
-        if not counts or unknown:
-            raise ContentError(
-                where, line_of(row), f"measure '{row.get('id')}' counts unknown {sorted(unknown)}"
-            )
-        measures.append(
-            Measure(
-                str(row["id"]), item.id, str(row["label"]), str(row.get("of") or default_of), "share", counts
-            )
-        )
+    context = {"items": {item.id: item for item in definition.items}, "agencies": agencies}
+    data = parse(_MeasuresFile, load_yaml(path), str(path), context)
+    default_of = data.default_denominator
+    measures = [Measure(m.id, m.item, m.label, m.of or default_of, "share", m.counts) for m in data.measures]
     for item in definition.items:
-        of = denominators.get(item.id, default_of)
+        of = data.denominators.get(item.id, default_of)
         if item.type == "likert":
-            missing = set(agree) - set(choice_values(item, agencies))
-            if missing:
-                raise ContentError(
-                    where, line_of(data), f"agree choices {sorted(missing)} not in '{item.id}'"
-                )
-            measures.append(Measure(f"agree:{item.id}", item.id, f"Agree: {item.text}", of, "share", agree))
+            measures.append(
+                Measure(f"agree:{item.id}", item.id, f"Agree: {item.text}", of, "share", data.agree)
+            )
         elif item.type == "multi":
-            for choice in item.choices:
-                measures.append(
-                    Measure(
-                        f"use:{item.id}:{choice.value}",
-                        item.id,
-                        f"Used: {choice.label}",
-                        of,
-                        "use",
-                        column=multi_column(item.id, choice.value),
-                    )
+            measures.extend(
+                Measure(
+                    f"use:{item.id}:{choice.value}",
+                    item.id,
+                    f"Used: {choice.label}",
+                    of,
+                    "use",
+                    column=multi_column(item.id, choice.value),
                 )
+                for choice in item.choices
+            )
         elif item.type == "rating":
             measures.append(Measure(f"mean:{item.id}", item.id, f"Mean rating: {item.text}", of, "mean"))
-    seen: set[str] = set()
-    for measure in measures:
-        if measure.id in seen:
-            raise ContentError(where, None, f"measure id '{measure.id}' appears twice")
-        seen.add(measure.id)
     return tuple(measures)

@@ -23,6 +23,7 @@ import pandas as pd
 from analysis.frame import analysed_items, choice_values, multi_column
 from analysis.measures import Measure
 from analysis.suppression import REASON_KEYS, SHOWN, TOO_FEW, suppressed_total, suppression_reasons
+from analysis.targets import load_targets
 from analysis.themes import Codebook
 from surveys.model import Definition, Item
 from surveys.redaction import redact
@@ -30,7 +31,7 @@ from surveys.redaction import redact
 PARTNERSHIP = "ALL"
 QUOTES = 3
 QUOTE_CHARS = 220
-TARGET_RATE = 10.0  # board target: responses from at least 10% of frontline staff
+TARGET_RATE = load_targets().response_rate_percent  # responses from at least this % of frontline staff
 Z_95 = 1.959963984540054
 
 FIGURE_COLUMNS = [

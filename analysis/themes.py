@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, ValidationInfo, field_validator
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import FeatureUnion
@@ -51,7 +52,8 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml
+from common.schema import At, Schema, Text, context_of, parse, unique
+from common.yamlfile import load_yaml
 from text.shorthand import expand
 from text.stemming import singular
 from text.typos import TypoCorrector
@@ -352,65 +354,109 @@ class _Backstop:
         return Coded(tuple(str(self._labels.classes_[i]) for i in chosen), round(min(confidence, 0.499), 3))
 
 
-def _keyword(raw: str, weight: object, where: str, line: int | None) -> Keyword:
+def _keyword(raw: str, weight: float) -> Keyword:
     parts = tuple(
         singular(p[:-1]) + "*" if p.endswith("*") else singular(p)
         for p in (w.lower().replace("'", "") for w in raw.split())
         for p in [re.sub(r"[^a-z0-9*]", "", p)]
         if p
     )
-    if not parts or not isinstance(weight, int | float) or weight <= 0:
-        raise ContentError(where, line, f"keyword '{raw}' needs some words and a positive weight")
-    return Keyword(raw, parts, float(weight))
+    if not parts or weight <= 0:
+        raise At(f"keyword '{raw}' needs some words and a positive weight", raw)
+    return Keyword(raw, parts, weight)
+
+
+class _Theme(Schema):
+    id: str
+    label: Text | None = None
+    covers: Text = ""
+    keywords: dict[Text, float] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _hyphenated(cls, theme_id: str) -> str:
+        if not _ID.match(theme_id):
+            raise ValueError(f"theme id '{theme_id}' should be lower-case-hyphenated")
+        return theme_id
+
+    @field_validator("keywords")
+    @classmethod
+    def _words_and_weights(cls, keywords: dict[str, float]) -> dict[str, float]:
+        for text, weight in keywords.items():
+            _keyword(text, weight)
+        return keywords
+
+    def theme(self) -> Theme:
+        keywords = tuple(_keyword(text, weight) for text, weight in self.keywords.items())
+        return Theme(self.id, self.label or self.id, self.covers, keywords)
+
+
+class _CodebookFile(Schema):
+    id: str | None = None
+    title: Text | None = None
+    item: str | None = None
+    threshold: float = 2
+    relative: float = 0.0
+    single: bool = False
+    themes: tuple[_Theme, ...]
+    fallback: str = "other"
+
+    @field_validator("themes")
+    @classmethod
+    def _listed_once(cls, themes: tuple[_Theme, ...]) -> tuple[_Theme, ...]:
+        unique([theme.id for theme in themes], "theme id")
+        return themes
+
+    @field_validator("fallback")
+    @classmethod
+    def _one_of_the_themes(cls, fallback: str, info: ValidationInfo) -> str:
+        if fallback not in {theme.id for theme in info.data.get("themes", ())}:
+            raise ValueError(f"fallback '{fallback}' is not one of the themes")
+        return fallback
 
 
 def load_codebook(name: str, directory: Path = CODEBOOK_DIR) -> Codebook:
     """Load and check one codebook; ContentError names file and line."""
     path = directory / f"{name}.yaml"
-    where = str(path)
     if not path.exists():
         known = ", ".join(codebook_names(directory))
-        raise ContentError(where, None, f"no codebook '{name}' (known: {known})")
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not isinstance(data.get("themes"), list):
-        raise ContentError(where, 1, "expected a mapping with a 'themes' list")
-    themes = []
-    for row in data["themes"]:
-        theme_id = str(row.get("id", ""))
-        if not _ID.match(theme_id):
-            raise ContentError(where, line_of(row), f"theme id '{theme_id}' should be lower-case-hyphenated")
-        keywords = row.get("keywords") or {}
-        if not isinstance(keywords, dict):
-            raise ContentError(where, line_of(row), f"keywords of '{theme_id}' should map phrase: weight")
-        themes.append(
-            Theme(
-                theme_id,
-                str(row.get("label") or theme_id),
-                str(row.get("covers") or ""),
-                tuple(
-                    _keyword(str(k), v, where, line_of(keywords))
-                    for k, v in keywords.items()
-                    if k != "__line__"
-                ),
-            )
-        )
-    ids = [t.id for t in themes]
-    if len(set(ids)) != len(ids):
-        raise ContentError(where, line_of(data), "a theme id appears twice")
-    fallback = str(data.get("fallback") or "other")
-    if fallback not in ids:
-        raise ContentError(where, line_of(data), f"fallback '{fallback}' is not one of the themes")
+        raise ContentError(str(path), None, f"no codebook '{name}' (known: {known})")
+    data = parse(_CodebookFile, load_yaml(path), str(path))
+    themes = tuple(theme.theme() for theme in data.themes)
     return Codebook(
-        examples=load_examples(name, ids, directory),
-        id=str(data.get("id") or name),
-        title=str(data.get("title") or name),
-        item=str(data.get("item") or name),
-        themes=tuple(themes),
-        fallback=fallback,
-        threshold=float(data.get("threshold", 2)),
-        relative=float(data.get("relative", 0.0)),
-        single=bool(data.get("single", False)),
+        examples=load_examples(name, [theme.id for theme in themes], directory),
+        id=data.id or name,
+        title=data.title or name,
+        item=data.item or name,
+        themes=themes,
+        fallback=data.fallback,
+        threshold=data.threshold,
+        relative=data.relative,
+        single=data.single,
     )
+
+
+class _Example(Schema):
+    text: str
+    themes: tuple[Text, ...]
+
+
+class _ExamplesFile(Schema):
+    """``_examples.yaml``: hand-coded answers per codebook id; a codebook's own are checked as it loads."""
+
+    examples: dict[str, tuple[_Example, ...]]
+
+    @field_validator("examples")
+    @classmethod
+    def _of_the_codebooks_themes(
+        cls, books: dict[str, tuple[_Example, ...]], info: ValidationInfo
+    ) -> dict[str, tuple[_Example, ...]]:
+        context = context_of(info)
+        name, theme_ids = context["codebook"], context["themes"]
+        for index, example in enumerate(books.get(name, ())):
+            if not set(example.themes) <= theme_ids:
+                raise At(f"an example of '{name}' needs a text and its theme ids", name, index)
+        return books
 
 
 def load_examples(
@@ -421,23 +467,9 @@ def load_examples(
     path = directory / EXAMPLES_FILE
     if not path.exists():
         return ()
-    data = load_yaml(path)
-    books = (data or {}).get("examples") if isinstance(data, dict) else None
-    if not isinstance(books, dict):
-        raise ContentError(str(path), line_of(data), "expected 'examples:' mapping codebook ids to lists")
-    out = []
-    for row in books.get(name) or []:
-        text, themes = (row.get("text"), row.get("themes")) if isinstance(row, dict) else (None, None)
-        if (
-            not isinstance(text, str)
-            or not isinstance(themes, list)
-            or not set(map(str, themes)) <= set(theme_ids)
-        ):
-            raise ContentError(
-                str(path), line_of(row), f"an example of '{name}' needs a text and its theme ids"
-            )
-        out.append((text, tuple(map(str, themes))))
-    return tuple(out)
+    context = {"codebook": name, "themes": set(theme_ids)}
+    data = parse(_ExamplesFile, load_yaml(path), str(path), context)
+    return tuple((example.text, example.themes) for example in data.examples.get(name, ()))
 
 
 def codebook_names(directory: Path = CODEBOOK_DIR) -> list[str]:

@@ -5,21 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
 from assessments.model import ChecklistPoint, Part, Standard, StandardSet
 from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml, strip_lines
+from common.schema import Schema, parse
+from common.yamlfile import line_of, load_yaml
 
 STANDARDS_DIR = Path(__file__).resolve().parent / "standards"
 ID = r"^[0-9A-Za-z][0-9A-Za-z._-]*$"
 
 
-class _Schema(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class PointSchema(_Schema):
+class PointSchema(Schema):
     id: str = Field(pattern=ID)
     text: str = Field(min_length=1)
     cues: list[str] = Field(min_length=1)
@@ -32,54 +29,30 @@ class PointSchema(_Schema):
         return cues
 
 
-class StandardSchema(_Schema):
+class StandardSchema(Schema):
     id: str = Field(pattern=ID)
     title: str = Field(min_length=1)
     description: str = ""
     checklist: list[PointSchema] = Field(min_length=1)
 
 
-class PartSchema(_Schema):
+class PartSchema(Schema):
     id: str = Field(pattern=ID)
     title: str = Field(min_length=1)
     standards: list[StandardSchema] = Field(min_length=1)
 
 
-class SetSchema(_Schema):
+class SetSchema(Schema):
     id: str = Field(pattern=ID)
     title: str = Field(min_length=1)
     version: int = Field(ge=1)
-    impact_cues: list[str] = []
+    impact_cues: tuple[str, ...] = ()
     parts: list[PartSchema] = Field(min_length=1)
-
-
-def _line_at(raw: Any, loc: tuple[Any, ...]) -> int | None:
-    """The line of the deepest mapping on the way to ``loc`` in the raw (line-keeping) YAML."""
-    line = line_of(raw)
-    node = raw
-    for key in loc:
-        try:
-            node = node[key]
-        except (KeyError, IndexError, TypeError):
-            break
-        line = line_of(node) or line
-    return line
-
-
-def _where(loc: tuple[Any, ...]) -> str:
-    return ".".join(str(part) for part in loc)
 
 
 def parse_standard_set(raw: Any, path: str) -> StandardSet:
     """Validate raw YAML data (with ``__line__`` keys) into a StandardSet; ContentError on any problem."""
-    if not isinstance(raw, dict):
-        raise ContentError(path, 1, "expected a mapping at the top level")
-    try:
-        schema = SetSchema.model_validate(strip_lines(raw))
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(first["loc"])
-        raise ContentError(path, _line_at(raw, loc), f"{_where(loc) or 'file'}: {first['msg']}") from exc
+    schema = parse(SetSchema, raw, path)
     seen: dict[str, str] = {}
 
     def claim(ident: str, what: str, node: Any) -> None:

@@ -37,6 +37,7 @@ from bot.summary_turns import AgencySummaryTurns
 from bot.survey_turns import ACTIVE, SurveyTurns
 from storage import conversations
 from storage.errors import StorageUnavailable
+from surveys.commands import load_words
 from surveys.engine import COMMANDS, survey_word
 from surveys.matching import normalise
 from surveys.replies import short_reply
@@ -44,20 +45,7 @@ from surveys.turns import Said
 
 log = logging.getLogger(__name__)
 
-GREETINGS = frozenset(
-    {
-        "hi",
-        "hello",
-        "hey",
-        "hiya",
-        "morning",
-        "good morning",
-        "good afternoon",
-        "menu",
-        "hello bot",
-        "hi there",
-    }
-)
+GREETINGS = frozenset(load_words().greetings)
 HELP_WORDS = frozenset({"help", "what can you do", "what do you do", "how does this work", "commands"})
 ASK_WORDS = frozenset({"ask", "ask a question", "question", "i have a question"})
 START = "start"

@@ -10,18 +10,30 @@ its top-level settings, so older files keep working unchanged.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from common.errors import ContentError
-from common.yamlfile import LINE_KEY, line_of, load_yaml
+from common.schema import Schema, Text, parse, unique
+from common.yamlfile import load_yaml
 
 #: The name of the single board of a partnership file that names no boards.
 IMPLICIT_BOARD = "partnership"
 _BOARD_NAME = re.compile(r"^[a-z][a-z0-9-]*$")
+DEFAULT_QUESTIONNAIRE_TARGET = 0.10
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,7 @@ class Partnership:
     default_open_days: int
     # Share of an agency's frontline headcount whose responses evidence "completed the practitioner
     # questionnaire" in the self-assessment (a Blue rating needs it).
-    questionnaire_target: float = 0.10
+    questionnaire_target: float = DEFAULT_QUESTIONNAIRE_TARGET
     boards: tuple[Board, ...] = ()
 
     def agency(self, code: str) -> Agency:
@@ -116,144 +128,168 @@ class Partnership:
         )
 
 
-def _require(data: Mapping[str, Any], key: str, path: str, kind: type) -> Any:
-    if key not in data:
-        raise ContentError(path, line_of(data), f"missing '{key}'")
-    value = data[key]
-    if not isinstance(value, kind):
-        raise ContentError(path, line_of(data), f"'{key}' should be a {kind.__name__}")
-    return value
+class _Section(Schema):
+    """A part of the partnership file where a key left empty (``contacts:``) means its default."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_default(cls, data: Any) -> Any:
+        return {k: v for k, v in data.items() if v is not None} if isinstance(data, dict) else data
+
+
+class _Lead(Schema):
+    agency: str
+    email: str | None = None
+    teams_user: str | None = None
+
+    def lead(self) -> AgencyLead:
+        return AgencyLead(self.agency, self.email or None, self.teams_user or None)
+
+
+def _known_leads(leads: Iterable[_Lead], codes: Iterable[str]) -> None:
+    known = set(codes)
+    for lead in leads:
+        if lead.agency not in known:
+            raise ValueError(f"agency lead for unknown agency '{lead.agency}'")
+
+
+def _lead_of_listed_agency(lead: _Lead, info: ValidationInfo) -> _Lead:
+    """A lead's agency is one of the agencies listed before it (the partnership's or the board's);
+    a board that lists none is checked against the partnership's by :func:`_board_of_known_agencies`."""
+    listed = info.data.get("agencies")
+    if listed is not None:
+        _known_leads([lead], (a.code if isinstance(a, _Agency) else a for a in listed))
+    return lead
+
+
+_Leads = tuple[Annotated[_Lead, AfterValidator(_lead_of_listed_agency)], ...]
+
+
+class _Recipient(Schema):
+    email: str | None = None
+    teams_user: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reachable(cls, data: Any) -> Any:
+        if not (isinstance(data, dict) and (data.get("email") or data.get("teams_user"))):
+            raise ValueError("a report recipient needs an email or a teams_user")
+        return data
+
+    def recipient(self) -> Recipient:
+        return Recipient(self.email or None, self.teams_user or None)
+
+
+class _Agency(Schema):
+    code: Annotated[str, AfterValidator(str.strip)]
+    name: str
+    headcount: Annotated[int, Field(strict=True, ge=0)] | None = None
+
+
+class _Board(_Section):
+    name: Annotated[str, AfterValidator(str.strip)]
+    title: str | None = None
+    agencies: tuple[str, ...] | None = Field(default=None, min_length=1)
+    contacts: dict[str, Text] = Field(default_factory=dict)
+    agency_leads: _Leads = ()
+    report_recipients: tuple[_Recipient, ...] = ()
+
+    @field_validator("name")
+    @classmethod
+    def _hyphenated(cls, name: str) -> str:
+        if not _BOARD_NAME.match(name):
+            raise ValueError(f"board name {name!r} should be lower-case-with-hyphens")
+        return name
+
+
+def _board_of_known_agencies(board: _Board, info: ValidationInfo) -> _Board:
+    codes = {agency.code for agency in info.data.get("agencies", ())}
+    unknown = [code for code in board.agencies or () if code not in codes]
+    if unknown:
+        raise ValueError(f"board '{board.name}' names unknown agency '{unknown[0]}'")
+    if board.agencies is None:
+        _known_leads(board.agency_leads, codes)
+    return board
+
+
+class _Experts(_Section):
+    teams_channel: Text = ""
+    inbox: Text = ""
+
+
+class _Wave(_Section):
+    questionnaire: str = "practitioner"
+    open_days: Annotated[int, Field(ge=1)] = 42
+
+
+class _PartnershipFile(_Section):
+    """The partnership file as declared; fields in the order they are checked (agencies first)."""
+
+    name: str
+    short_name: str | None = None
+    agencies: tuple[_Agency, ...]
+    contacts: dict[str, Text] = Field(default_factory=dict)
+    agency_leads: _Leads = ()
+    report_recipients: tuple[_Recipient, ...] = ()
+    experts: _Experts = _Experts()
+    default_wave: _Wave = _Wave()
+    questionnaire_target: Annotated[float, Field(strict=True, gt=0, le=1)] = DEFAULT_QUESTIONNAIRE_TARGET
+    boards: tuple[Annotated[_Board, AfterValidator(_board_of_known_agencies)], ...] | None = Field(
+        default=None, min_length=1
+    )
+
+    @field_validator("agencies")
+    @classmethod
+    def _listed_once(cls, agencies: tuple[_Agency, ...]) -> Sequence[_Agency]:
+        if not agencies:
+            raise ValueError("no agencies listed")
+        unique([agency.code for agency in agencies], "agency code")
+        return agencies
+
+    @field_validator("boards")
+    @classmethod
+    def _named_once(cls, boards: tuple[_Board, ...] | None) -> tuple[_Board, ...] | None:
+        unique([board.name for board in boards or ()], "board")
+        return boards
+
+    @field_validator("questionnaire_target", mode="wrap")
+    @classmethod
+    def _a_share(cls, target: Any, handler: ValidatorFunctionWrapHandler) -> float:
+        try:
+            return float(handler(target))
+        except ValidationError:
+            raise ValueError("'questionnaire_target' should be a share between 0 and 1, e.g. 0.1") from None
 
 
 def load_partnership(path: Path) -> Partnership:
     """Load and validate a partnership file; ContentError names file and line on any problem."""
-    where = str(path)
     if not path.exists():
-        raise ContentError(where, None, "partnership settings file not found")
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(where, 1, "expected a mapping at the top level")
-    agencies: list[Agency] = []
-    seen: set[str] = set()
-    for row in _require(data, "agencies", where, list):
-        code = str(_require(row, "code", where, str)).strip()
-        if code in seen:
-            raise ContentError(where, line_of(row), f"duplicate agency code '{code}'")
-        seen.add(code)
-        headcount = row.get("headcount")
-        if headcount is not None and (not isinstance(headcount, int) or headcount < 0):
-            raise ContentError(where, line_of(row), f"headcount of '{code}' should be a whole number")
-        agencies.append(Agency(code, str(_require(row, "name", where, str)), headcount))
-    if not agencies:
-        raise ContentError(where, line_of(data), "no agencies listed")
-    contacts = _contacts(data.get("contacts"), where, line_of(data))
-    leads = _leads(data.get("agency_leads"), seen, where)
-    recipients = _recipients(data.get("report_recipients"), where, line_of(data))
-    experts = data.get("experts") or {}
-    target = data.get("questionnaire_target", 0.10)
-    if isinstance(target, bool) or not isinstance(target, int | float) or not 0 < target <= 1:
-        raise ContentError(
-            where, line_of(data), "'questionnaire_target' should be a share between 0 and 1, e.g. 0.1"
-        )
-    wave = data.get("default_wave") or {}
-    name = str(_require(data, "name", where, str))
-    boards = _boards(data, where, [a.code for a in agencies], contacts, leads, recipients) or (
+        raise ContentError(str(path), None, "partnership settings file not found")
+    data = parse(_PartnershipFile, load_yaml(path), str(path))
+    codes = tuple(agency.code for agency in data.agencies)
+    leads = tuple(lead.lead() for lead in data.agency_leads)
+    recipients = tuple(r.recipient() for r in data.report_recipients)
+    boards = tuple(
         Board(
-            IMPLICIT_BOARD,
-            name,
-            tuple(a.code for a in agencies),
-            MappingProxyType(contacts),
-            tuple(leads),
-            recipients,
-        ),
-    )
-    every_lead = tuple(dict.fromkeys(lead for board in boards for lead in board.agency_leads))
+            name=board.name,
+            title=board.title or board.name,
+            agencies=tuple(code for code in codes if board.agencies is None or code in board.agencies),
+            contacts=MappingProxyType({**data.contacts, **board.contacts}),
+            agency_leads=tuple(dict.fromkeys([*leads, *(lead.lead() for lead in board.agency_leads)])),
+            report_recipients=recipients + tuple(r.recipient() for r in board.report_recipients),
+        )
+        for board in data.boards or ()
+    ) or (Board(IMPLICIT_BOARD, data.name, codes, MappingProxyType(dict(data.contacts)), leads, recipients),)
     return Partnership(
-        name=name,
-        short_name=str(data.get("short_name") or data["name"]),
-        agencies=tuple(agencies),
-        contacts=MappingProxyType(contacts),
-        agency_leads=every_lead,
-        expert_channel=str(experts.get("teams_channel") or ""),
-        expert_inbox=str(experts.get("inbox") or ""),
-        default_questionnaire=str(wave.get("questionnaire") or "practitioner"),
-        default_open_days=int(wave.get("open_days") or 42),
-        questionnaire_target=float(target),
+        name=data.name,
+        short_name=data.short_name or data.name,
+        agencies=tuple(Agency(a.code, a.name, a.headcount) for a in data.agencies),
+        contacts=MappingProxyType(dict(data.contacts)),
+        agency_leads=tuple(dict.fromkeys(lead for board in boards for lead in board.agency_leads)),
+        expert_channel=data.experts.teams_channel,
+        expert_inbox=data.experts.inbox,
+        default_questionnaire=data.default_wave.questionnaire,
+        default_open_days=data.default_wave.open_days,
+        questionnaire_target=data.questionnaire_target,
         boards=boards,
     )
-
-
-def _contacts(raw: Any, where: str, line: int | None) -> dict[str, str]:
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        raise ContentError(where, line, "'contacts' should be a mapping of name: value")
-    return {str(k): str(v) for k, v in raw.items() if k != LINE_KEY}
-
-
-def _leads(raw: Any, agencies: set[str], where: str) -> list[AgencyLead]:
-    leads = []
-    for row in raw or []:
-        code = _require(row, "agency", where, str)
-        if code not in agencies:
-            raise ContentError(where, line_of(row), f"agency lead for unknown agency '{code}'")
-        leads.append(AgencyLead(code, row.get("email") or None, row.get("teams_user") or None))
-    return leads
-
-
-def _recipients(raw: Any, where: str, line: int | None) -> tuple[Recipient, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise ContentError(where, line, "'report_recipients' should be a list of {email, teams_user}")
-    found = []
-    for row in raw:
-        if not isinstance(row, dict) or not (row.get("email") or row.get("teams_user")):
-            problem = "a report recipient needs an email or a teams_user"
-            raise ContentError(where, line_of(row) or line, problem)
-        found.append(Recipient(row.get("email") or None, row.get("teams_user") or None))
-    return tuple(found)
-
-
-def _boards(
-    data: Mapping[str, Any],
-    where: str,
-    codes: list[str],
-    contacts: dict[str, str],
-    leads: list[AgencyLead],
-    recipients: tuple[Recipient, ...],
-) -> tuple[Board, ...]:
-    """The boards the file names (none: the caller makes the implicit one)."""
-    raw = data.get("boards")
-    if raw is None:
-        return ()
-    if not isinstance(raw, list) or not raw:
-        raise ContentError(where, line_of(data), "'boards' should be a non-empty list")
-    boards: list[Board] = []
-    for row in raw:
-        if not isinstance(row, dict):
-            raise ContentError(where, line_of(data), "each board should be a mapping with a 'name'")
-        line = line_of(row)
-        name = str(_require(row, "name", where, str)).strip()
-        if not _BOARD_NAME.match(name):
-            raise ContentError(where, line, f"board name {name!r} should be lower-case-with-hyphens")
-        if name in {board.name for board in boards}:
-            raise ContentError(where, line, f"duplicate board '{name}'")
-        members = row.get("agencies", codes)
-        if not isinstance(members, list) or not members:
-            raise ContentError(where, line, f"'agencies' of board '{name}' should be a list of agency codes")
-        unknown = [str(code) for code in members if code not in codes]
-        if unknown:
-            raise ContentError(where, line, f"board '{name}' names unknown agency '{unknown[0]}'")
-        own = _leads(row.get("agency_leads"), set(members), where)
-        boards.append(
-            Board(
-                name=name,
-                title=str(row.get("title") or name),
-                agencies=tuple(code for code in codes if code in members),
-                contacts=MappingProxyType({**contacts, **_contacts(row.get("contacts"), where, line)}),
-                agency_leads=tuple(dict.fromkeys([*leads, *own])),
-                report_recipients=recipients + _recipients(row.get("report_recipients"), where, line),
-            )
-        )
-    return tuple(boards)

@@ -14,10 +14,12 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
-from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml, strip_lines
+from pydantic import AfterValidator, field_validator, model_validator
+
+from common.schema import Schema, Text, parse
+from common.yamlfile import load_yaml
 from guidance.model import GlossaryEntry
 from text.shorthand import expand, fold
 from text.stemming import stem
@@ -63,79 +65,81 @@ class Language:
     messages: Mapping[str, str]
 
 
+#: Words compared in lower case.
+_Lower = Annotated[Text, AfterValidator(str.lower)]
+
+
+class _Messages(Schema):
+    """What the bot says without a confident answer."""
+
+    not_sure: Text
+    no_match: Text
+    danger_reminder: Text
+
+
+class _LanguageFile(Schema):
+    stopwords: tuple[_Lower, ...]
+    speaker_patterns: tuple[Text, ...] = ()
+    speaker_roles: tuple[_Lower, ...] = ()
+    suffixes: tuple[tuple[Text, Text], ...]
+    groups: dict[Text, tuple[_Lower, ...]]
+    definition_patterns: tuple[Text, ...]
+    generic_groups: tuple[Text, ...] = ()
+    domain_words: tuple[_Lower, ...] = ()
+    retrieval: Tuning
+    messages: _Messages
+    terms_that_are_words: tuple[_Lower, ...] = ()
+
+    @field_validator("groups")
+    @classmethod
+    def _not_empty(cls, groups: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for name, phrases in groups.items():
+            if not phrases:
+                raise ValueError(f"synonym group '{name}' is empty")
+        return groups
+
+    @field_validator("definition_patterns")
+    @classmethod
+    def _with_a_term(cls, patterns: tuple[str, ...]) -> tuple[str, ...]:
+        for pattern in patterns:
+            if "{term}" not in pattern:
+                raise ValueError(f"definition pattern without {{term}}: {pattern}")
+            try:
+                re.compile(pattern.replace("{term}", "(?P<term>x)"))
+            except re.error as exc:
+                raise ValueError(f"definition pattern is not a regex: {exc}") from exc
+        return patterns
+
+    @model_validator(mode="after")
+    def _speakers_compile(self) -> _LanguageFile:
+        for pattern in self.speakers():
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"speaker pattern is not a regex: {exc}") from exc
+        return self
+
+    def speakers(self) -> tuple[str, ...]:
+        """The speaker patterns with ``{role}`` written out as any of the roles, longest first."""
+        roles = sorted((re.escape(role) for role in self.speaker_roles), key=len, reverse=True)
+        return tuple(p.replace("{role}", "(?:" + "|".join(roles) + ")") for p in self.speaker_patterns)
+
+
 def load_language(path: Path = LANGUAGE_FILE) -> Language:
     """Read and check language.yaml; ContentError names file and line."""
-    where = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(where, 1, "expected a mapping at the top level")
-    for key in (
-        "stopwords",
-        "suffixes",
-        "groups",
-        "definition_patterns",
-        "retrieval",
-        "messages",
-    ):
-        if key not in data:
-            raise ContentError(where, line_of(data), f"missing '{key}'")
-    plain = strip_lines(data)
-    groups = {str(name): tuple(str(p).lower() for p in phrases) for name, phrases in plain["groups"].items()}
-    for name, phrases in groups.items():
-        if not phrases:
-            raise ContentError(where, line_of(data["groups"]), f"synonym group '{name}' is empty")
-    patterns = tuple(str(p) for p in plain["definition_patterns"])
-    for pattern in patterns:
-        if "{term}" not in pattern:
-            raise ContentError(where, line_of(data), f"definition pattern without {{term}}: {pattern}")
-        try:
-            re.compile(pattern.replace("{term}", "(?P<term>x)"))
-        except re.error as exc:
-            raise ContentError(where, line_of(data), f"definition pattern is not a regex: {exc}") from exc
-    knobs = plain["retrieval"]
-    try:
-        tuning = Tuning(
-            regularisation=float(knobs["regularisation"]),
-            sure_threshold=float(knobs["sure_threshold"]),
-            nearest_minimum=float(knobs["nearest_minimum"]),
-            nearest_count=int(knobs["nearest_count"]),
-            typo_min_length=int(knobs["typo_min_length"]),
-            high_score=float(knobs["high_score"]),
-            min_evidence=float(knobs["min_evidence"]),
-            clear_margin=float(knobs["clear_margin"]),
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ContentError(where, line_of(data["retrieval"]), f"retrieval settings: {exc}") from exc
-    messages = {str(k): str(v) for k, v in plain["messages"].items()}
-    for key in ("not_sure", "no_match", "danger_reminder"):
-        if key not in messages:
-            raise ContentError(where, line_of(data["messages"]), f"missing message '{key}'")
+    data = parse(_LanguageFile, load_yaml(path), str(path))
     return Language(
-        stopwords=frozenset(str(w).lower() for w in plain["stopwords"]),
-        speaker_patterns=_speaker_patterns(where, line_of(data), plain),
-        suffixes=tuple((str(a), str(b)) for a, b in plain["suffixes"]),
-        groups=groups,
-        definition_patterns=patterns,
-        terms_that_are_words=frozenset(str(t).lower() for t in plain.get("terms_that_are_words") or []),
-        generic_groups=frozenset(str(g) for g in plain.get("generic_groups") or []),
-        domain_words=frozenset(str(w).lower() for w in plain.get("domain_words") or []),
-        tuning=tuning,
-        messages=messages,
+        stopwords=frozenset(data.stopwords),
+        speaker_patterns=data.speakers(),
+        suffixes=data.suffixes,
+        groups=data.groups,
+        definition_patterns=data.definition_patterns,
+        terms_that_are_words=frozenset(data.terms_that_are_words),
+        generic_groups=frozenset(data.generic_groups),
+        domain_words=frozenset(data.domain_words),
+        tuning=data.retrieval,
+        messages=data.messages.model_dump(),
     )
-
-
-def _speaker_patterns(where: str, line: int | None, plain: dict[str, Any]) -> tuple[str, ...]:
-    names = (re.escape(str(role).lower()) for role in plain.get("speaker_roles") or [])
-    roles = sorted(names, key=len, reverse=True)
-    patterns = []
-    for pattern in plain.get("speaker_patterns") or []:
-        full = str(pattern).replace("{role}", "(?:" + "|".join(roles) + ")")
-        try:
-            re.compile(full)
-        except re.error as exc:
-            raise ContentError(where, line, f"speaker pattern is not a regex: {exc}") from exc
-        patterns.append(full)
-    return tuple(patterns)
 
 
 def _alternation(phrases: Iterable[str]) -> re.Pattern[str] | None:

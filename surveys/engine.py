@@ -19,10 +19,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from types import MappingProxyType
 from typing import Any, cast
 
 from surveys import wording
+from surveys.commands import load_words
 from surveys.matching import Match, match_answer, match_choice, match_rating, match_values, normalise
 from surveys.model import Choice, Condition, Definition, Item
 from surveys.redaction import redact
@@ -43,38 +43,12 @@ from surveys.turns import (
 
 Screen = Callable[[str], ScreenVerdict | None]
 
+_WORDS = load_words()
 #: Words that work at any point, as typed (case and end punctuation ignored) -> command.
-COMMANDS: Mapping[str, str] = MappingProxyType(
-    {
-        "back": "back",
-        "go back": "back",
-        "previous": "back",
-        "skip": "skip",
-        "skip this": "skip",
-        "skip it": "skip",
-        "next": "next",
-        "keep": "next",
-        "stop": "pause",
-        "pause": "pause",
-        "resume": "resume",
-        "continue": "resume",
-        "carry on": "resume",
-        "restart": "restart",
-        "start again": "restart",
-        "start over": "restart",
-        "help": "help",
-        "submit": "submit",
-        "send": "submit",
-        "start": "start",
-        "start survey": "start",
-        "start the survey": "start",
-        "start questionnaire": "start",
-        "start the questionnaire": "start",
-    }
-)
+COMMANDS: Mapping[str, str] = _WORDS.by_word()
 #: Card buttons may also send these (restart confirmation, finishing a list of issues).
 _COMMAND_IDS = frozenset(COMMANDS.values()) | {"yes", "no", "done"}
-_DONE = frozenset({"done", "finished", "that's all", "thats all", "that's it", "no more", "nothing else"})
+_DONE = frozenset(_WORDS.done)
 #: Longest free-text answer kept; longer gets a polite re-prompt, not a silent cut.
 MAX_TEXT = 2000
 
@@ -554,8 +528,7 @@ def _submit(turn: _Turn) -> Step:
     progress = replace(turn.progress, status="submitting", current=None, pending=())
     shown = {item.id for item in turn.visible(progress.answers)}
     answers = {
-        item.id: progress.answers.get(item.id) if item.id in shown else None
-        for item in turn.definition.items
+        item.id: progress.answers.get(item.id) if item.id in shown else None for item in turn.definition.items
     }
     submission = Submission(
         questionnaire=turn.definition.id,
@@ -701,7 +674,7 @@ def _help(turn: _Turn) -> Step:
 
 
 def _submit_early(turn: _Turn) -> Step:
-    """"submit" before the summary: the summary when every item is answered, else not yet."""
+    """ "submit" before the summary: the summary when every item is answered, else not yet."""
     progress = turn.progress
     finished = _first_unanswered(turn.definition, progress.answers) is None
     if finished and not progress.pending:

@@ -51,3 +51,33 @@ def test_a_measure_on_an_unknown_item_is_refused(tmp_path):
     path.write_text("measures:\n  - {id: x, item: nothing, counts: [A], label: X}\n", encoding="utf-8")
     with pytest.raises(ContentError, match="needs a choice item"):
         load_measures(SMALL, AGENCIES, path)
+
+
+def test_a_measure_listed_twice_is_refused_at_the_second_with_its_field(tmp_path):
+    path = tmp_path / "m.yaml"
+    row = "{id: x, item: recency, counts: [Recent], label: X}"
+    path.write_text(f"measures:\n  - {row}\n  - {row}\n", encoding="utf-8")
+    with pytest.raises(ContentError, match=r"m\.yaml:3: duplicate measure id 'x' \(at measures\.1\)"):
+        load_measures(SMALL, AGENCIES, path)
+
+
+def test_a_misspelt_field_of_a_measure_names_file_line_and_field(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "measures:\n  - {id: x, item: recency, counts: [Recent], label: X, labl: Y}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError, match=r"m\.yaml:2: unknown key 'labl' in measures\.0"):
+        load_measures(SMALL, AGENCIES, path)
+
+
+def test_the_response_rate_target_is_data_and_a_bad_one_names_file_line_and_field(tmp_path):
+    from analysis.targets import load_targets
+
+    assert load_targets().response_rate_percent == 10.0
+    path = tmp_path / "targets.yaml"
+    path.write_text("# targets\nresponse_rate_percent: ten\n", encoding="utf-8")
+    with pytest.raises(
+        ContentError, match=r"targets\.yaml:2: should be a number \(at response_rate_percent\)"
+    ):
+        load_targets(path)

@@ -291,3 +291,25 @@ def test_an_example_with_a_theme_the_codebook_lacks_names_file_and_line(tmp_path
         load_codebook("one_change", tmp_path)
     assert caught.value.path.endswith("_examples.yaml")
     assert caught.value.line == 4
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        (
+            "themes:\n  - id: other\n    keywords:\n      x: lots\n",
+            "4: should be a number (at themes.0.keywords.x)",
+        ),
+        # a misspelt key was silently ignored: the theme had no keywords at all
+        ("themes:\n  - id: other\n    keyword: {x: 1}\n", "3: unknown key 'keyword' in themes.0"),
+        (
+            "themes:\n  - id: other\n    keywords: {x: 1}\n  - id: other\n    keywords: {y: 1}\n",
+            "4: duplicate theme id 'other' (at themes.1)",
+        ),
+    ],
+)
+def test_a_codebook_schema_error_names_file_line_and_field(tmp_path, text, where):
+    (tmp_path / "bad.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_codebook("bad", tmp_path)
+    assert str(caught.value) == f"{tmp_path / 'bad.yaml'}:{where}"

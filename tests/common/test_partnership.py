@@ -179,3 +179,30 @@ def test_a_broken_board_names_file_line_and_problem(tmp_path, change, line, prob
         load_partnership(path)
     assert problem in str(caught.value)
     assert caught.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        # a misspelt key was silently ignored: the leads were lost without a word
+        (
+            "name: X\nagencies:\n  - {code: A, name: One}\nagency_leeds:\n  - {agency: A}\n",
+            ":1: unknown key 'agency_leeds'",
+        ),
+        (
+            "name: X\nagencies:\n  - {code: A, name: One, headcount: lots}\n",
+            ":3: should be a whole number (at agencies.0.headcount)",
+        ),
+        ("name: X\nagencies:\n  - {code: A, name: One}\n  - {code: B}\n", ":4: missing 'name' in agencies.1"),
+        (
+            "name: X\nagencies:\n  - {code: A, name: One}\ndefault_wave:\n  open_days: soon\n",
+            ":5: should be a whole number (at default_wave.open_days)",
+        ),
+    ],
+)
+def test_a_schema_error_names_file_line_and_field(tmp_path, text, where):
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    with pytest.raises(ContentError) as caught:
+        load_partnership(path)
+    assert f"{path}{where}" in str(caught.value)

@@ -264,3 +264,32 @@ def test_a_contact_the_support_texts_use_must_be_set(partnership: Partnership) -
     with pytest.raises(ContentError) as caught:
         load_knowledge_base(replace(partnership, contacts=contacts))
     assert "domestic_abuse_helpline" in caught.value.problem
+
+
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (("  clear_margin: 0.25\n", ""), "missing 'clear_margin' in retrieval"),
+        (
+            ("  nearest_count: 3\n", "  nearest_count: three\n"),
+            "should be a whole number (at retrieval.nearest_count)",
+        ),
+        (("messages:\n", "messages:\n  no_sure: typo\n"), "unknown key 'no_sure' in messages"),
+    ],
+)
+def test_a_language_file_schema_error_names_file_line_and_field(
+    tmp_path: Path, change: tuple[str, str], where: str
+) -> None:
+    from guidance.language import LANGUAGE_FILE, load_language
+
+    source = LANGUAGE_FILE.read_text(encoding="utf-8")
+    assert change[0] in source
+    broken = tmp_path / "language.yaml"
+    broken.write_text(source.replace(*change, 1), encoding="utf-8")
+    section = change[0].strip().split(":")[0] if change[0].startswith("messages") else "retrieval"
+    line = next(
+        n for n, text in enumerate(broken.read_text().splitlines(), 1) if text.startswith(f"{section}:")
+    )
+    with pytest.raises(ContentError) as caught:
+        load_language(broken)
+    assert str(caught.value) == f"{broken}:{line + 1}: {where}"
