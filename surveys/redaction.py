@@ -23,6 +23,7 @@ from collections.abc import Callable
 from functools import cache, partial
 
 from surveys.given_names import everyday_words, given_names, wordlist
+from surveys.redaction_cues import Cues, load_cues
 
 EMAIL = "[email]"
 PHONE = "[phone]"
@@ -155,26 +156,12 @@ def _not_names() -> frozenset[str]:
     return frozenset(wordlist("not_names.txt"))
 
 
+_CUES = load_cues()  # the cue words around names (surveys/wordlists/redaction_cues.yaml)
 _WORD = r"(?:[A-Z]'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)?)(?:-[A-Z][a-z]+)?"
-_TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame|Nurse|PC|DC|DS|DI|DCI|Sgt|Insp|PCSO|Cllr|Rev|Revd)\.?"
+_TITLE = rf"(?:{Cues.either(_CUES.titles)})\.?"
 _PERSON = rf"{_WORD}(?:\s+{_WORD}){{0,2}}"
 # Cues before a name: relationships, roles, "called"; case-insensitive, the name is not.
-_BEFORE = (
-    r"called|named(?:\s+as)?|name|name's|known\s+as|client|service\s+user|patient|pupil|student|"
-    r"child|children|kids|boy|girl|baby|son|daughter|brother|sister|siblings?|twins|"
-    r"mum|mother|dad|father|step-?(?:mum|dad|son|daughter|brother|sister)|half-?(?:brother|sister)|"
-    r"grand(?:mother|father|ma|pa|dad|mum|son|daughter)|granny|nanna|nan|gran|carer|foster\s+carer|"
-    r"(?:ex-?)?partner|ex|boyfriend|girlfriend|husband|fianc[eé]e?|"
-    r"wife|aunt|auntie|uncle|cousin|niece|nephew|neighbour|friend|lodger|landlord|young\s+person|yp|cyp|"
-    r"resident|tenant|victim|perpetrator|alleged\s+perpetrator|suspect|offender|"
-    r"sw|social\s+worker|worker|key\s*worker|gp|nurse|health\s+visitor|hv|midwife|officer|pcso|"
-    r"sergeant|inspector|senco|paediatrician|consultant|therapist|counsellor|mentor|advocate|idva|isva|"
-    r"solicitor|interpreter|caseworker|manager|dsl|teacher|head(?:teacher)?|colleague|contact|"
-    r"ask\s+for|speak\s+to|spoke\s+to|talk(?:ed)?\s+(?:to|with)|spoke\s+with|spoken\s+(?:to|with)|"
-    r"speaking\s+(?:to|with)|met\s+with|told|asked|texted|messaged|thanks\s+to|"
-    r"(?:referred|made|raised|reported|signed)\s+by|"
-    r"email|emailed|rang|phoned|cc"
-)
+_BEFORE = Cues.either(_CUES.before)
 _NAME_AFTER_CUE = re.compile(
     # The lookahead (a name-like capital soon after) only makes the search fast.
     rf"(?P<cue>(?<![\w-])(?=[a-zA-Z][^A-Z\n]{{0,40}}[A-Z](?:[a-z']|[A-Z]{{1,3}}\b|\.?\s+[A-Z]))"
@@ -187,21 +174,10 @@ _NAME_AFTER_CUE = re.compile(
 _LIST_SEPARATOR = re.compile(r"(,\s*|\s+and\s+|\s*&\s*)")
 # The title goes with the name ("Mr Smith" is the name the spec gives as an example).
 _NAME_AFTER_TITLE = re.compile(rf"\b{_TITLE}\s+(?P<name>(?:[A-Z]\.?\s+)?{_PERSON})")
-_ROLE_AFTER = (
-    r"mum|dad|mother|father|step-?(?:mum|dad|son|daughter)|carer|foster\s+carer|nan|gran|granny|grandad|"
-    r"grandma|grandmother|grandfather|aunt|auntie|uncle|cousin|neighbour|friend|"
-    r"sw|social\s+worker|gp|dsl|hv|nurse|teacher|head|manager|(?:ex-?)?partner|ex|boyfriend|girlfriend|"
-    r"husband|wife|child|son|daughter|brother|sister|yp|victim|perpetrator|"
-    r"aged\s+\d+|age\s+\d+|\d+\s*(?:yrs?|years?)|\d{1,2}"
-)
+_ROLE_AFTER = Cues.either(_CUES.role_after)
 # "Tyler's mum": a given name before one of these is a person.
-_FAMILY = (
-    r"mum|dad|mother|father|step-?(?:mum|dad)|brother|sister|nan|gran|grandad|grandma|aunt|auntie|uncle|"
-    r"cousin|partner|boyfriend|girlfriend|carer|foster\s+carer|social\s+worker|sw"
-)
-_SPEECH_AFTER = (
-    r"said|says|told|asked|rang|called|emailed|texted|reported|disclosed|admitted|denied|explained"
-)
+_FAMILY = Cues.either(_CUES.family)
+_SPEECH_AFTER = Cues.either(_CUES.speech_after)
 # A role after a name, in brackets or after a comma: "(mum)", "(the DSL)", ", her SW,".
 _WHOSE = r"(?:(?i:the|her|his|their|my|our)\s+)?"
 _ROLE_CUE = (
