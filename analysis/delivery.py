@@ -26,7 +26,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
+from pandas.api.typing import NAType
 
 from analysis.links import report_url
 from analysis.reports import report_dir
@@ -85,10 +87,10 @@ def routing(partnership: Partnership, boards: Collection[str], agencies: Collect
     )
 
 
-def _number(value: object) -> float | int | None:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+def _number(value: float | np.generic | NAType | None) -> float | int | None:
+    if value is None or isinstance(value, NAType) or (isinstance(value, float) and pd.isna(value)):
         return None
-    return value.item() if hasattr(value, "item") else value  # type: ignore[union-attr]
+    return value.item() if hasattr(value, "item") else value
 
 
 def lead_summary(summary: Summary, agency: str, name: str, partnership_name: str) -> dict[str, Any]:

@@ -212,6 +212,9 @@ def submissions(
     for n in range(len(frame)):
         answers: dict[str, Any] = {AGENCY_ITEM: agency[n]}
         for item in items:
-            value = multi[item.id][n] if item.type == "multi" else plain[item.id][n]
+            if item.type == "multi":
+                answers[item.id] = multi[item.id][n]
+                continue
+            value = plain[item.id][n]
             answers[item.id] = int(value) if item.type == "rating" and value is not None else value
         yield Submission(definition.id, definition.version, agency[n], answers), months[n]

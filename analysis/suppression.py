@@ -59,7 +59,8 @@ def suppression_reasons(
 
 def suppressed_groups(bases: np.ndarray, min_group_size: int) -> np.ndarray:
     """Boolean mask, same shape as ``bases`` (rows of per-agency bases), of figures to hide."""
-    return suppression_reasons(bases, min_group_size) != SHOWN
+    hidden: np.ndarray = suppression_reasons(bases, min_group_size) != SHOWN
+    return hidden
 
 
 def suppressed_total(total: np.ndarray, min_group_size: int) -> np.ndarray:

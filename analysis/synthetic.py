@@ -18,8 +18,9 @@ the same; ``free_text="distinct"`` makes every answer different.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -41,7 +42,8 @@ def _shown(frame: dict[str, object], item: Item, size: int) -> np.ndarray:
     if earlier is None:
         return np.ones(size, bool)
     hit = pd.Series(earlier).isin(item.when.values).to_numpy()
-    return ~hit if item.when.negate else hit
+    shown: np.ndarray = ~hit if item.when.negate else hit
+    return shown
 
 
 def _ordered(rng: np.random.Generator, latent: np.ndarray, k: int, skew: float) -> np.ndarray:
@@ -51,7 +53,7 @@ def _ordered(rng: np.random.Generator, latent: np.ndarray, k: int, skew: float) 
 
 
 def _texts(
-    rng: np.random.Generator, size: int, bank: dict, themes: list[str], weights: np.ndarray
+    rng: np.random.Generator, size: int, bank: Mapping[str, Any], themes: list[str], weights: np.ndarray
 ) -> np.ndarray:
     openers = np.array(bank["openers"], dtype=object)
     closers = np.array(bank["closers"], dtype=object)
@@ -81,7 +83,12 @@ def _slip(rng: np.random.Generator, texts: np.ndarray) -> np.ndarray:
 
 
 def _varied(
-    rng: np.random.Generator, size: int, bank: dict, themes: list[str], weights: np.ndarray, short: float
+    rng: np.random.Generator,
+    size: int,
+    bank: Mapping[str, Any],
+    themes: list[str],
+    weights: np.ndarray,
+    short: float,
 ) -> np.ndarray:
     """Answers worded as people word them (see the module docstring): ``short`` of them common
     short answers, the rest composed and redrawn until no two composed answers are the same."""
@@ -163,8 +170,8 @@ def generate(
                 if only:
                     others = np.delete(chosen, k, axis=1).any(axis=1)
                     chosen[:, k] = ~others
-            for k, value in enumerate(values):
-                columns[multi_column(item.id, value)] = pd.arrays.BooleanArray(chosen[:, k], ~shown)
+            for k, choice in enumerate(values):
+                columns[multi_column(item.id, choice)] = pd.arrays.BooleanArray(chosen[:, k], ~shown)
         elif item.type == "text":
             answered = shown & (rng.uniform(size=size) < (talkative if item.id == "one_change" else 0.15))
             text = np.full(size, None, dtype=object)

@@ -33,7 +33,6 @@ IN_PROGRESS = "in_progress"
 PAUSED = "paused"
 REVIEWING = "reviewing"
 SUBMITTED = "submitted"
-TEXT_FIELDS = ("how_met", "impact", "actions")
 
 
 @dataclass(frozen=True)
@@ -142,9 +141,21 @@ def _entry_from(standard_id: str, said: Mapping[str, Any], before: Entry) -> tup
             due = date.fromisoformat(due_text) if due_text else None
         except ValueError:
             note = f"“{due_text}” is not a date: choose one with the date picker (e.g. 2027-03-31)."
-    texts = {name: screen(said[name]) if name in said else getattr(before, name) for name in TEXT_FIELDS}
+
+    def text(name: str, kept: str) -> str:
+        """A text field as screened from the card, or as it was when the card did not send it."""
+        return screen(said[name]) if name in said else kept
+
     lead = storable(said["lead"]) if "lead" in said else before.lead
-    return replace(before, standard=standard_id, **texts, lead=lead, due=due), note
+    return replace(
+        before,
+        standard=standard_id,
+        how_met=text("how_met", before.how_met),
+        impact=text("impact", before.impact),
+        actions=text("actions", before.actions),
+        lead=lead,
+        due=due,
+    ), note
 
 
 def standard_view(
@@ -249,7 +260,7 @@ def _after_rating(
     if refused:
         return Step(progress, standard_view(standards, progress, evidence, refused[0].message))
     note = ""
-    if judged.downgraded and judged.standing is not None:
+    if judged.downgraded and judged.standing is not None and entry.rating is not None:
         reasons = "; then ".join(d.reason for d in judged.downgrades)
         note = f"{entry.standard} will stand as {judged.standing.label}, not {entry.rating.label}: {reasons}."
     if progress.index + 1 >= len(standards.standards):

@@ -122,7 +122,8 @@ class SafeguardingBot:
         """Someone in danger, or who disclosed harm to themselves, is told what to do before anything
         that could fail; then the rest."""
         value = activity.value if isinstance(activity.value, dict) else {}
-        written = value.get("answer") if value.get("item") and isinstance(value.get("answer"), str) else ""
+        answer = value.get("answer")
+        written = answer if value.get("item") and isinstance(answer, str) else ""
         # Typed, and/or written in a card's text box; each checked once, here, off the event loop (in a
         # worker process when long):
         # everything later in the turn is told the verdict instead of detecting again.

@@ -33,7 +33,7 @@ import re
 from typing import Annotated, Any, Literal
 
 from botbuilder.schema import Activity
-from msrest.exceptions import DeserializationError
+from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]  # msrest re-exports it from azure.core undeclared
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from common.errors import SafeguardingBotError

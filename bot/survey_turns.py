@@ -153,7 +153,9 @@ class SurveyTurns:
         if wave is not None:
             return next((one for one in documents if one.wave == wave), None)
         under_way = [one for one in documents if one.status in ACTIVE or one.status == "submitting"]
-        return (under_way or documents or [None])[-1]
+        if under_way:
+            return under_way[-1]
+        return documents[-1] if documents else None
 
     async def _save(self, saved: Saved, progress: Progress, turn: str | None = None) -> None:
         """Write the document back sealed; ``turn`` (an activity's record key) is recorded with it.

@@ -14,7 +14,11 @@ from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext, serializer_helper
 from botbuilder.schema import Activity, ActivityTypes, ConversationReference
-from msrest.exceptions import ClientRequestError, DeserializationError, HttpOperationError
+from msrest.exceptions import (  # type: ignore[attr-defined]  # msrest re-exports DeserializationError from azure.core undeclared
+    ClientRequestError,
+    DeserializationError,
+    HttpOperationError,
+)
 
 from bot.hosts.adapter import ReusingCloudAdapter, create_adapter
 from bot.hosts.errors import ConnectionFailed, NotAConnector, SendFailed
