@@ -15,7 +15,7 @@ same way.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
@@ -41,6 +41,7 @@ _PLAIN = {
     "model_attributes_type": "should be a mapping",
     "bool_type": "should be true or false",
     "bool_parsing": "should be true or false",
+    "date_type": "should be a date like 2027-09-30",
 }
 
 
@@ -119,10 +120,19 @@ def describe(error: ErrorDetails) -> str:
     return f"{problem_of(error)} (at {_dotted(loc)})" if loc else problem_of(error)
 
 
-def parse(model: type[M], raw: Any, path: str, context: Mapping[str, Any] | None = None) -> M:
+def parse(
+    model: type[M],
+    raw: Any,
+    path: str,
+    context: Mapping[str, Any] | None = None,
+    locate: Callable[[tuple[int | str, ...]], int | None] | None = None,
+) -> M:
     """Validate raw YAML data (with ``__line__`` keys) against ``model``; ContentError on the first problem.
 
-    ``context`` carries what cross-file checks need (the questionnaire, the agencies).
+    ``context`` carries what cross-file checks need (the questionnaire, the agencies). ``locate``
+    gives the line of a field that sits in no mapping of its own (a top-level key, an entry of a
+    list of texts), where the file can tell (a Markdown file's front matter): a problem there then
+    points at it rather than at the top of the mapping.
     """
     if not isinstance(raw, dict):
         raise ContentError(path, 1, "expected a mapping at the top level")
@@ -130,7 +140,11 @@ def parse(model: type[M], raw: Any, path: str, context: Mapping[str, Any] | None
         return model.model_validate(strip_lines(raw), context=dict(context or {}))
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ContentError(path, line_at(raw, loc_of(first)), describe(first)) from exc
+        loc = loc_of(first)
+        line = line_at(raw, loc)
+        if locate is not None and loc and line == line_of(raw):
+            line = locate(loc) or line
+        raise ContentError(path, line, describe(first)) from exc
 
 
 def context_of(info: ValidationInfo) -> Mapping[str, Any]:
