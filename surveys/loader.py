@@ -100,7 +100,7 @@ _CHOICE_LIST: TypeAdapter[tuple[_Choice, ...]] = TypeAdapter(_Choices)
 
 def _non_empty(values: Any) -> Any:
     if not values:
-        raise ValueError("lists no values")
+        raise ValueError("the condition lists no values")
     return values
 
 
