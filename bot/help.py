@@ -9,10 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated
 
-from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml
+from pydantic import AfterValidator, Field
+
+from common.schema import Schema, parse
+from common.yamlfile import load_yaml
 
 HELP_FILE = Path(__file__).resolve().parent / "data" / "help.yaml"
 
@@ -33,29 +35,32 @@ class Help:
     closing: str
 
 
-def _text(data: Any, key: str, where: str) -> str:
-    value = data.get(key) if isinstance(data, dict) else None
-    if not isinstance(value, str) or not value.strip():
-        raise ContentError(where, line_of(data), f"'{key}' should be some text")
+def _stripped(value: str) -> str:
+    if not value.strip():
+        raise ValueError("should be some text")
     return value.strip()
 
 
-def _section(row: Any, where: str) -> Section:
-    examples = row.get("examples") if isinstance(row, dict) else None
-    if not isinstance(examples, list) or not all(isinstance(e, str) and e.strip() for e in examples):
-        raise ContentError(where, line_of(row), "'examples' should list things to type (or be [])")
-    return Section(_text(row, "title", where), _text(row, "text", where), tuple(e.strip() for e in examples))
+_Text = Annotated[str, AfterValidator(_stripped)]
+
+
+class _Section(Schema):
+    title: _Text
+    text: _Text
+    examples: tuple[_Text, ...]  # required, so that a section with none says so: []
+
+    def section(self) -> Section:
+        return Section(self.title, self.text, self.examples)
+
+
+class _HelpFile(Schema):
+    intro: _Text
+    sections: Annotated[tuple[_Section, ...], Field(min_length=1)]
+    closing: _Text
 
 
 @cache
 def load_help(path: Path = HELP_FILE) -> Help:
     """The help content, read and checked once per process; ContentError names the file and line."""
-    where = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(where, 1, "expected a mapping with intro, sections and closing")
-    rows = data.get("sections")
-    if not isinstance(rows, list) or not rows:
-        raise ContentError(where, line_of(data), "'sections' should list what the bot can do")
-    sections = tuple(_section(row, where) for row in rows)
-    return Help(_text(data, "intro", where), sections, _text(data, "closing", where))
+    data = parse(_HelpFile, load_yaml(path), str(path))
+    return Help(data.intro, tuple(section.section() for section in data.sections), data.closing)

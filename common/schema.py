@@ -15,7 +15,7 @@ same way.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
@@ -41,6 +41,7 @@ _PLAIN = {
     "model_attributes_type": "should be a mapping",
     "bool_type": "should be true or false",
     "bool_parsing": "should be true or false",
+    "date_type": "should be a date like 2027-09-30",
 }
 
 
@@ -94,31 +95,44 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(part) for part in loc)
 
 
-def _loc(error: ErrorDetails) -> tuple[int | str, ...]:
+def loc_of(error: ErrorDetails) -> tuple[int | str, ...]:
     cause = error.get("ctx", {}).get("error")
     return (*error["loc"], *cause.keys) if isinstance(cause, At) else tuple(error["loc"])
 
 
-def describe(error: ErrorDetails) -> str:
-    """One pydantic error as "problem (at field.path)"; a missing or unknown key is named as such."""
-    loc = _loc(error)
+def problem_of(error: ErrorDetails) -> str:
+    """One pydantic error in plain words, without where: for a schema that names the entry itself."""
+    loc = loc_of(error)
     kind = error["type"]
     if kind in {"missing", "extra_forbidden"} and loc:
-        parent = f" in {_dotted(loc[:-1])}" if loc[:-1] else ""
-        word = "missing" if kind == "missing" else "unknown key"
-        return f"{word} '{loc[-1]}'{parent}"
+        return f"{'missing' if kind == 'missing' else 'unknown key'} '{loc[-1]}'"
     if kind in {"value_error", "assertion_error"}:
-        problem = str(error.get("ctx", {}).get("error", error["msg"]))
-    else:
-        problem = _PLAIN.get(kind) or error["msg"].removeprefix("Input ")
-        problem = problem[:1].lower() + problem[1:]
-    return f"{problem} (at {_dotted(loc)})" if loc else problem
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    problem = _PLAIN.get(kind) or error["msg"].removeprefix("Input ")
+    return problem[:1].lower() + problem[1:]
 
 
-def parse(model: type[M], raw: Any, path: str, context: Mapping[str, Any] | None = None) -> M:
+def describe(error: ErrorDetails) -> str:
+    """One pydantic error as "problem (at field.path)"; a missing or unknown key is named as such."""
+    loc = loc_of(error)
+    if error["type"] in {"missing", "extra_forbidden"} and loc:
+        return problem_of(error) + (f" in {_dotted(loc[:-1])}" if loc[:-1] else "")
+    return f"{problem_of(error)} (at {_dotted(loc)})" if loc else problem_of(error)
+
+
+def parse(
+    model: type[M],
+    raw: Any,
+    path: str,
+    context: Mapping[str, Any] | None = None,
+    locate: Callable[[tuple[int | str, ...]], int | None] | None = None,
+) -> M:
     """Validate raw YAML data (with ``__line__`` keys) against ``model``; ContentError on the first problem.
 
-    ``context`` carries what cross-file checks need (the questionnaire, the agencies).
+    ``context`` carries what cross-file checks need (the questionnaire, the agencies). ``locate``
+    gives the line of a field that sits in no mapping of its own (a top-level key, an entry of a
+    list of texts), where the file can tell (a Markdown file's front matter): a problem there then
+    points at it rather than at the top of the mapping.
     """
     if not isinstance(raw, dict):
         raise ContentError(path, 1, "expected a mapping at the top level")
@@ -126,7 +140,11 @@ def parse(model: type[M], raw: Any, path: str, context: Mapping[str, Any] | None
         return model.model_validate(strip_lines(raw), context=dict(context or {}))
     except ValidationError as exc:
         first = exc.errors()[0]
-        raise ContentError(path, line_at(raw, _loc(first)), describe(first)) from exc
+        loc = loc_of(first)
+        line = line_at(raw, loc)
+        if locate is not None and loc and line == line_of(raw):
+            line = locate(loc) or line
+        raise ContentError(path, line, describe(first)) from exc
 
 
 def context_of(info: ValidationInfo) -> Mapping[str, Any]:

@@ -3,19 +3,22 @@
 Used for emergencies, for screening free-text survey answers and for spotting
 out-of-scope questions. A group matches when one of its ``any`` patterns
 matches, or when every list in its ``all`` has a match somewhere in the text.
-The pieces (groups, the rewriter that normalises phones' shorthand) are public
-so the emergency rules can build on the same file format.
+The pieces of the file's declared schema (groups, the rewrites that normalise
+phones' shorthand, the typo words) are public so the emergency rules and the
+self-disclosure file can build on the same format.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
 
-from common.errors import ContentError
-from common.yamlfile import LINE_KEY, line_of, load_yaml
+from pydantic import BeforeValidator, Field, PlainValidator, model_validator
+
+from common.schema import At, Schema, Text, parse
+from common.yamlfile import load_yaml
 from text.shorthand import expand
 from text.typos import TypoCorrector
 
@@ -30,6 +33,8 @@ class CueGroup:
     name: str
     any: tuple[re.Pattern[str], ...]
     all: tuple[tuple[re.Pattern[str], ...], ...]
+    _any: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _all: tuple[re.Pattern[str] | None, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_any", _union(self.any))
@@ -52,6 +57,7 @@ class Rewriter:
 
     words: dict[str, str]
     rules: tuple[tuple[re.Pattern[str], str], ...]
+    _whole: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         alternatives = "|".join(re.escape(w) for w in sorted(self.words, key=len, reverse=True))
@@ -84,72 +90,73 @@ class CueSet:
         return [group.name for group in self.groups if group.matches(prepared)]
 
 
-def compile_pattern(where: str, line: int | None, pattern: Any) -> re.Pattern[str]:
-    """One cue pattern, compiled; ContentError names file and line when it is not a valid regex."""
+def _compiled(pattern: Any) -> re.Pattern[str]:
+    """One cue pattern, compiled; the problem names it when it is not a valid regex."""
     if not isinstance(pattern, str) or not pattern:
-        raise ContentError(where, line, "a cue pattern should be a non-empty text")
+        raise ValueError("a cue pattern should be a non-empty text")
     try:
         return re.compile(pattern)
     except re.error as exc:
-        raise ContentError(where, line, f"cue pattern {pattern!r} is not a valid regex: {exc}") from exc
+        raise ValueError(f"cue pattern {pattern!r} is not a valid regex: {exc}") from None
 
 
-def load_groups(where: str, rows: Any, key: str = "groups") -> tuple[CueGroup, ...]:
-    """A non-empty list of cue groups (``name`` with ``any`` and/or ``all``), checked and compiled."""
-    if not isinstance(rows, list) or not rows:
-        raise ContentError(where, 1, f"a cue file needs a non-empty '{key}' list")
-    groups = []
-    for row in rows:
-        line = line_of(row)
-        if not isinstance(row, dict) or not row.get("name"):
-            raise ContentError(where, line, f"each group in '{key}' needs a name")
-        any_patterns = row.get("any") or []
-        all_lists = row.get("all") or []
-        if not any_patterns and not all_lists:
-            raise ContentError(where, line, f"cue group '{row['name']}' has neither 'any' nor 'all'")
-        if not isinstance(any_patterns, list) or not isinstance(all_lists, list):
-            raise ContentError(where, line, f"cue group '{row['name']}': 'any' and 'all' should be lists")
-        if any(not isinstance(alternatives, list) or not alternatives for alternatives in all_lists):
-            raise ContentError(
-                where, line, f"cue group '{row['name']}': each 'all' entry is a list of patterns"
-            )
-        groups.append(
-            CueGroup(
-                name=str(row["name"]),
-                any=tuple(compile_pattern(where, line, p) for p in any_patterns),
-                all=tuple(tuple(compile_pattern(where, line, p) for p in alts) for alts in all_lists),
-            )
-        )
-    return tuple(groups)
+#: A regular expression in a cue file, compiled when the file is read.
+Pattern = Annotated[re.Pattern[str], PlainValidator(_compiled)]
 
 
-def load_rewriter(where: str, data: dict[str, Any]) -> Rewriter:
-    """The file's ``rewrite`` words (whole words only), then its ``rewrite_patterns`` [regex, replacement]."""
-    rewrite = data.get("rewrite") or {}
-    if not isinstance(rewrite, dict):
-        raise ContentError(where, line_of(data), "'rewrite' should map words to their replacements")
-    words = {str(k).lower(): str(v) for k, v in rewrite.items() if k != LINE_KEY}
-    rules = []
-    for row in data.get("rewrite_patterns") or []:
-        if not isinstance(row, list) or len(row) != 2:
-            raise ContentError(where, line_of(data), "each rewrite pattern is [regex, replacement]")
-        rules.append((compile_pattern(where, line_of(data), row[0]), str(row[1])))
-    return Rewriter(words, tuple(rules))
+def _a_pair(row: Any) -> Any:
+    if not isinstance(row, list) or len(row) != 2:
+        raise ValueError("each rewrite pattern is [regex, replacement]")
+    return row
 
 
-def load_cue_data(path: Path) -> dict[str, Any]:
-    """The YAML mapping at the top of a cue file (ContentError with file and line otherwise)."""
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(str(path), 1, "a cue file should be a mapping")
-    return data
+class _Group(Schema):
+    name: Annotated[Text, Field(min_length=1)]
+    any: tuple[Pattern, ...] | None = None
+    all: tuple[Annotated[tuple[Pattern, ...], Field(min_length=1)], ...] | None = None
+
+    @model_validator(mode="after")
+    def _has_patterns(self) -> Self:
+        if not self.any and not self.all:
+            raise ValueError(f"cue group '{self.name}' has neither 'any' nor 'all'")
+        return self
+
+    def group(self) -> CueGroup:
+        return CueGroup(self.name, self.any or (), self.all or ())
+
+
+#: A non-empty list of cue groups (``name`` with ``any`` and/or ``all``), compiled when read.
+Groups = Annotated[tuple[_Group, ...], Field(min_length=1)]
+
+
+def cue_groups(groups: tuple[_Group, ...]) -> tuple[CueGroup, ...]:
+    """The groups of a cue file as read, ready to match."""
+    return tuple(group.group() for group in groups)
+
+
+class RewriteFields(Schema):
+    """The rewrites of a cue file: ``rewrite`` words (whole words only), then ``rewrite_patterns``."""
+
+    rewrite: dict[Text, Text] | None = None
+    rewrite_patterns: tuple[Annotated[tuple[Pattern, Text], BeforeValidator(_a_pair)], ...] | None = None
+
+    def rewriter(self) -> Rewriter:
+        words = {word.lower(): replacement for word, replacement in (self.rewrite or {}).items()}
+        return Rewriter(words, self.rewrite_patterns or ())
+
+
+class CueFile(RewriteFields):
+    """A cue file: its groups and how a message is rewritten before they are tried."""
+
+    groups: Groups
+
+    def cue_set(self) -> CueSet:
+        return CueSet(cue_groups(self.groups), self.rewriter())
 
 
 def load_cues(path: Path) -> CueSet:
     """Read and check a cue file; ContentError names file and line (of the group) on any problem."""
-    where = str(path)
-    data = load_cue_data(path)
-    return CueSet(load_groups(where, data.get("groups")), load_rewriter(where, data))
+    return parse(CueFile, load_yaml(path), str(path)).cue_set()
 
 
 @dataclass(frozen=True)
@@ -171,19 +178,23 @@ class TypoMender:
 _WORD = re.compile(r"[a-z]+")
 
 
-def load_typo_mender(where: str, data: dict[str, Any]) -> TypoMender:
-    """The file's ``typo_words`` (key words at least ``typo_shortest`` letters long) and ``typo_keep``."""
-    words = data.get("typo_words") or []
-    keep = data.get("typo_keep") or []
-    shortest = data.get("typo_shortest", 5)
-    if not isinstance(words, list) or not isinstance(keep, list) or not isinstance(shortest, int):
-        raise ContentError(
-            where, line_of(data), "'typo_words' and 'typo_keep' are lists, 'typo_shortest' a number"
-        )
-    for word in (str(w).lower() for w in words):
-        if len(word) < shortest:
-            raise ContentError(where, line_of(data), f"typo word {word!r} is shorter than {shortest} letters")
-    corrector = TypoCorrector(
-        (str(w).lower() for w in words), shortest=shortest, keep=(str(w).lower() for w in keep)
-    )
-    return TypoMender(corrector)
+class TypoFields(Schema):
+    """The ``typo_words`` of a cue file (key words at least ``typo_shortest`` letters long), and the
+    ``typo_keep`` words that are never mended."""
+
+    typo_words: tuple[Text, ...] | None = None
+    typo_keep: tuple[Text, ...] | None = None
+    typo_shortest: Annotated[int, Field(strict=True)] = 5
+
+    @model_validator(mode="after")
+    def _long_enough(self) -> Self:
+        for index, word in enumerate(self.typo_words or ()):
+            if len(word) < self.typo_shortest:
+                problem = f"typo word {word.lower()!r} is shorter than {self.typo_shortest} letters"
+                raise At(problem, "typo_words", index)
+        return self
+
+    def mender(self) -> TypoMender:
+        words = (word.lower() for word in self.typo_words or ())
+        keep = (word.lower() for word in self.typo_keep or ())
+        return TypoMender(TypoCorrector(words, shortest=self.typo_shortest, keep=keep))

@@ -31,15 +31,17 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from common.schema import parse
+from common.yamlfile import load_yaml
 from guidance.cues import (
     CueGroup,
+    Groups,
+    Pattern,
+    RewriteFields,
     Rewriter,
+    TypoFields,
     TypoMender,
-    compile_pattern,
-    load_cue_data,
-    load_groups,
-    load_rewriter,
-    load_typo_mender,
+    cue_groups,
 )
 
 EMERGENCY_FILE = Path(__file__).resolve().parent / "data" / "emergency.yaml"
@@ -83,20 +85,31 @@ class EmergencyRules:
             yield from (f"{name} (now)" for name in harm)
 
 
+class _EmergencyFile(RewriteFields, TypoFields):
+    """The emergency rules file as declared: the cue groups of each role, and how clauses are cut."""
+
+    clause_break: Pattern
+    alone: Groups
+    harm: Groups
+    now: Groups
+    strong_now: Groups
+    dampers: Groups
+    firm_dampers: Groups
+
+
 def load_emergency_rules(path: Path) -> EmergencyRules:
     """Read and check the emergency rules; ContentError names file and line on any problem."""
-    where = str(path)
-    data = load_cue_data(path)
+    data = parse(_EmergencyFile, load_yaml(path), str(path))
     return EmergencyRules(
-        rewriter=load_rewriter(where, data),
-        mender=load_typo_mender(where, data),
-        clause_break=compile_pattern(where, None, data.get("clause_break")),
-        alone=load_groups(where, data.get("alone"), "alone"),
-        harm=load_groups(where, data.get("harm"), "harm"),
-        now=load_groups(where, data.get("now"), "now"),
-        strong_now=load_groups(where, data.get("strong_now"), "strong_now"),
-        dampers=load_groups(where, data.get("dampers"), "dampers"),
-        firm_dampers=load_groups(where, data.get("firm_dampers"), "firm_dampers"),
+        rewriter=data.rewriter(),
+        mender=data.mender(),
+        clause_break=data.clause_break,
+        alone=cue_groups(data.alone),
+        harm=cue_groups(data.harm),
+        now=cue_groups(data.now),
+        strong_now=cue_groups(data.strong_now),
+        dampers=cue_groups(data.dampers),
+        firm_dampers=cue_groups(data.firm_dampers),
     )
 
 

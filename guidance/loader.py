@@ -12,9 +12,12 @@ import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Self
+
+from pydantic import AfterValidator, BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 
 from common.errors import ContentError
+from common.schema import At, Schema, Text, context_of, parse
 from common.yamlfile import LINE_KEY, line_of, load_yaml_text
 from guidance.model import EMERGENCY_TOPIC, GLOSSARY_TOPIC, GlossaryEntry, Link, Topic
 
@@ -23,9 +26,6 @@ MAX_ANSWER_WORDS = 120
 MIN_QUESTIONS = 8
 REQUIRED_TOPICS = (EMERGENCY_TOPIC, GLOSSARY_TOPIC)
 
-_FIELDS = {"id", "title", "related", "links", "review", "questions", "keywords", "terms"}
-_REQUIRED = ("id", "title", "related", "links", "review", "questions")
-_TERM_FIELDS = {"term", "expansion", "meaning", "aliases", "topic"}
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
@@ -52,6 +52,22 @@ class _File:
             if pattern.match(text):
                 return number
         return default
+
+    def field_line(self, loc: tuple[int | str, ...]) -> int | None:
+        """The line of a front-matter key, or of an entry of its block list (``  - text``)."""
+        line = self.key_line(str(loc[0]), None)
+        if line is None or len(loc) < 2 or not isinstance(loc[1], int):
+            return line
+        entries = 0
+        for number in range(line + 1, len(self.lines) + 1):
+            text = self.lines[number - 1]
+            if not text.startswith((" ", "-")):
+                break
+            if text.lstrip().startswith("- "):
+                if entries == loc[1]:
+                    return number
+                entries += 1
+        return line
 
 
 def word_count(text: str) -> int:
@@ -99,73 +115,100 @@ def _shift_lines(value: Any) -> Any:
     return value
 
 
-def _strings(file: _File, data: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = data.get(key) or []
-    if not isinstance(value, list):
-        raise file.error(file.key_line(key), f"'{key}' should be a list of texts")
-    for item in value:
-        if isinstance(item, dict):
-            raise file.error(
-                line_of(item), f"an entry of '{key}' reads as a mapping: put text containing ': ' in quotes"
-            )
-        if not isinstance(item, str | int | float):
-            raise file.error(file.key_line(key), f"'{key}' should be a list of texts")
-    return tuple(str(v).strip() for v in value)
+def _not_a_mapping(value: Any) -> Any:
+    if isinstance(value, dict):
+        raise ValueError("an entry reads as a mapping: put text containing ': ' in quotes")
+    return value
 
 
-def _links(file: _File, data: dict[str, Any], contacts: Mapping[str, str]) -> tuple[Link, ...]:
-    rows = data.get("links") or []
-    if not isinstance(rows, list):
-        raise file.error(file.key_line("links"), "'links' should be a list of {label, url}")
-    links = []
-    for row in rows:
-        line = line_of(row) or file.key_line("links")
-        if not isinstance(row, dict) or not row.get("label") or not row.get("url"):
-            raise file.error(line, "each link needs a label and a url")
-        label, url = str(row["label"]), str(row["url"])
-        _check_placeholders(file, label + " " + url, contacts, line)
-        links.append(Link(fill(label, contacts), fill(url, contacts)))
-    return tuple(links)
+def _some_text(value: str) -> str:
+    if not value.strip():
+        raise ValueError("should be some text")
+    return value.strip()
 
 
-def _terms(file: _File, data: dict[str, Any], contacts: Mapping[str, str]) -> tuple[GlossaryEntry, ...]:
-    rows = data.get("terms") or []
-    if not isinstance(rows, list):
-        raise file.error(file.key_line("terms"), "'terms' should be a list of glossary entries")
-    entries: list[GlossaryEntry] = []
-    seen: dict[str, int | None] = {}
-    for row in rows:
-        line = line_of(row) or file.key_line("terms")
-        if not isinstance(row, dict):
-            raise file.error(line, "a glossary entry should be a mapping with term, expansion and meaning")
-        unknown = sorted(set(row) - _TERM_FIELDS - {LINE_KEY})
-        if unknown:
-            raise file.error(line, f"unknown field '{unknown[0]}' in glossary entry")
-        for key in ("term", "expansion", "meaning"):
-            if not str(row.get(key) or "").strip():
-                raise file.error(line, f"glossary entry is missing '{key}'")
-        term = str(row["term"]).strip()
-        aliases = tuple(str(a).strip() for a in row.get("aliases") or [])
-        for name in (term, *aliases):
-            if name.lower() in seen:
-                first = seen[name.lower()]
-                raise file.error(line, f"glossary term '{name}' appears twice (also line {first})")
-            seen[name.lower()] = line
-        meaning = str(row["meaning"]).strip()
+#: A line of text in a list (a sample question, a keyword): YAML reads ``a: b`` as a mapping.
+_Line = Annotated[Text, BeforeValidator(_not_a_mapping), AfterValidator(str.strip)]
+#: A field that must say something.
+_Filled = Annotated[Text, AfterValidator(_some_text)]
+
+
+class _Link(Schema):
+    label: _Filled
+    url: _Filled
+
+
+class _Term(Schema):
+    term: _Filled
+    expansion: _Filled
+    meaning: _Filled
+    aliases: tuple[_Line, ...] | None = None
+    topic: _Filled | None = None
+
+    @field_validator("meaning")
+    @classmethod
+    def _short(cls, meaning: str, info: ValidationInfo) -> str:
         if word_count(meaning) > MAX_ANSWER_WORDS:
-            raise file.error(line, f"meaning of '{term}' is over {MAX_ANSWER_WORDS} words")
-        _check_placeholders(file, meaning, contacts, line)
-        topic = row.get("topic")
-        entries.append(
-            GlossaryEntry(
-                term,
-                str(row["expansion"]).strip(),
-                fill(meaning, contacts),
-                aliases,
-                str(topic) if topic else None,
+            raise ValueError(f"meaning of '{info.data.get('term')}' is over {MAX_ANSWER_WORDS} words")
+        return meaning
+
+
+class _FrontMatter(Schema):
+    """A topic file's front matter; the answer is the Markdown after it."""
+
+    id: Annotated[Text, AfterValidator(str.strip)]
+    title: Annotated[Text, AfterValidator(str.strip)]
+    related: tuple[_Line, ...]
+    links: tuple[_Link, ...]
+    review: Annotated[date, Field(strict=True)]
+    questions: tuple[_Line, ...]
+    keywords: tuple[_Line, ...] | None = None
+    terms: tuple[_Term, ...] | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _named_for_its_file(cls, topic_id: str, info: ValidationInfo) -> str:
+        if not _ID.match(topic_id):
+            raise ValueError(f"id '{topic_id}' should be lower-case words joined by '-'")
+        name: str = context_of(info)["file_name"]
+        if topic_id != Path(name).stem:
+            raise ValueError(f"id '{topic_id}' does not match the file name '{name}'")
+        return topic_id
+
+    @field_validator("questions")
+    @classmethod
+    def _varied(cls, questions: tuple[str, ...]) -> tuple[str, ...]:
+        if len(questions) < MIN_QUESTIONS:
+            raise ValueError(
+                f"{len(questions)} sample questions; at least {MIN_QUESTIONS} varied ones are needed"
             )
-        )
-    return tuple(entries)
+        seen: set[str] = set()
+        for index, question in enumerate(questions):
+            key = " ".join(question.lower().split())
+            if not key:
+                raise At("a sample question is empty", index)
+            if key in seen:
+                raise At(f"sample question repeated: '{question}'", index)
+            seen.add(key)
+        return questions
+
+    @field_validator("terms")
+    @classmethod
+    def _each_term_once(cls, terms: tuple[_Term, ...] | None) -> tuple[_Term, ...] | None:
+        named_by: dict[str, str] = {}
+        for index, entry in enumerate(terms or ()):
+            for name in (entry.term, *(entry.aliases or ())):
+                if name.lower() in named_by:
+                    also = named_by[name.lower()]
+                    raise At(f"glossary term '{name}' appears twice (also in the entry for '{also}')", index)
+                named_by[name.lower()] = entry.term
+        return terms
+
+    @model_validator(mode="after")
+    def _terms_in_the_glossary(self) -> Self:
+        if self.terms and self.id != GLOSSARY_TOPIC:
+            raise At("only the glossary topic has 'terms'", "terms")
+        return self
 
 
 def load_topic(path: Path, contacts: Mapping[str, str]) -> Topic:
@@ -174,56 +217,38 @@ def load_topic(path: Path, contacts: Mapping[str, str]) -> Topic:
     raw, body, body_line = _split_front_matter(file)
     if not isinstance(raw, dict):
         raise file.error(2, "the front matter should be a mapping of fields")
-    data = _shift_lines(raw)
-    unknown = sorted(set(data) - _FIELDS - {LINE_KEY})
-    if unknown:
-        raise file.error(file.key_line(unknown[0]), f"unknown field '{unknown[0]}'")
-    for key in _REQUIRED:
-        if key not in data or data[key] in (None, ""):
-            raise file.error(file.key_line(key, 1), f"missing '{key}'")
-    topic_id = str(data["id"]).strip()
-    if not _ID.match(topic_id):
-        raise file.error(file.key_line("id"), f"id '{topic_id}' should be lower-case words joined by '-'")
-    if topic_id != path.stem:
-        raise file.error(file.key_line("id"), f"id '{topic_id}' does not match the file name '{path.name}'")
-    review = data["review"]
-    if not isinstance(review, date):
-        raise file.error(file.key_line("review"), "'review' should be a date like 2027-09-30")
+    raw = _shift_lines(raw)
+    front = parse(_FrontMatter, raw, file.path, {"file_name": path.name}, locate=file.field_line)
     if not body:
         raise file.error(body_line, "the answer (the text after the front matter) is empty")
     words = word_count(body)
     if words > MAX_ANSWER_WORDS:
         raise file.error(body_line, f"the answer has {words} words; keep it to {MAX_ANSWER_WORDS} at most")
     _check_placeholders(file, body, contacts, body_line)
-    questions = _strings(file, data, "questions")
-    if len(questions) < MIN_QUESTIONS:
-        raise file.error(
-            file.key_line("questions"),
-            f"{len(questions)} sample questions; at least {MIN_QUESTIONS} varied ones are needed",
-        )
-    seen: set[str] = set()
-    for question in questions:
-        key = " ".join(question.lower().split())
-        if not key:
-            raise file.error(file.key_line("questions"), "a sample question is empty")
-        if key in seen:
-            raise file.error(file.line_containing(question, None), f"sample question repeated: '{question}'")
-        seen.add(key)
-    terms = _terms(file, data, contacts)
-    if terms and topic_id != GLOSSARY_TOPIC:
-        raise file.error(file.key_line("terms"), "only the glossary topic has 'terms'")
+    for link, line in zip(front.links, _entry_lines(raw, "links"), strict=True):
+        _check_placeholders(file, link.label + " " + link.url, contacts, line)
+    for term, line in zip(front.terms or (), _entry_lines(raw, "terms"), strict=True):
+        _check_placeholders(file, term.meaning, contacts, line)
     return Topic(
-        id=topic_id,
-        title=str(data["title"]).strip(),
+        id=front.id,
+        title=front.title,
         answer=fill(body, contacts),
-        links=_links(file, data, contacts),
-        related=_strings(file, data, "related"),
-        questions=questions,
-        review=review,
+        links=tuple(Link(fill(link.label, contacts), fill(link.url, contacts)) for link in front.links),
+        related=front.related,
+        questions=front.questions,
+        review=front.review,
         source=file.path,
-        keywords=_strings(file, data, "keywords"),
-        terms=terms,
+        keywords=front.keywords or (),
+        terms=tuple(
+            GlossaryEntry(t.term, t.expansion, fill(t.meaning, contacts), t.aliases or (), t.topic)
+            for t in front.terms or ()
+        ),
     )
+
+
+def _entry_lines(raw: Mapping[str, Any], key: str) -> list[int | None]:
+    """The line of each entry of a front-matter list (to point at a placeholder in it)."""
+    return [line_of(entry) for entry in raw.get(key) or ()]
 
 
 def load_topics(content_dir: Path, contacts: Mapping[str, str]) -> tuple[Topic, ...]:
@@ -247,11 +272,11 @@ def _check_together(topics: Iterable[Topic]) -> None:
         by_id[topic.id] = topic
         for question in topic.questions:
             key = " ".join(question.lower().split())
-            other = asked.get(key)
-            if other is not None and other.id != topic.id:
+            owner = asked.get(key)
+            if owner is not None and owner.id != topic.id:
                 raise file.error(
                     file.line_containing(question, None),
-                    f"sample question '{question}' is also a sample of '{other.id}'",
+                    f"sample question '{question}' is also a sample of '{owner.id}'",
                 )
             asked[key] = topic
     for topic in by_id.values():

@@ -17,11 +17,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
+
+from pydantic import model_validator
 
 from common.errors import ContentError
-from common.yamlfile import line_of
-from guidance.cues import CueSet, load_cue_data, load_cues, load_groups, load_rewriter
+from common.schema import At, Text, parse
+from common.yamlfile import load_yaml
+from guidance.cues import CueFile, CueSet, load_cues
 from guidance.emergency import detect
 from surveys.turns import ScreenVerdict
 
@@ -51,20 +54,24 @@ def disclosure_cues(path: Path = DISCLOSURE_FILE) -> CueSet:
     return load_cues(path)
 
 
+class _SelfDisclosureFile(CueFile):
+    """A cue file whose groups are kinds of harm to the writer, each with what the bot says."""
+
+    support: dict[str, Text]
+
+    @model_validator(mode="after")
+    def _said_for_every_kind(self) -> Self:
+        for group in self.groups:
+            if group.name not in self.support:
+                raise At(f"no support text for the kind '{group.name}'", "support")
+        return self
+
+
 @cache
 def self_disclosure_cues(path: Path = SELF_DISCLOSURE_FILE) -> SelfDisclosureCues:
     """The self-disclosure file, read and checked once per process: every kind needs its support text."""
-    where = str(path)
-    data = load_cue_data(path)
-    groups = load_groups(where, data.get("groups"))
-    support = data.get("support")
-    if not isinstance(support, dict):
-        raise ContentError(where, line_of(data), "'support' should map each kind to what the bot says")
-    texts = {str(k): str(v) for k, v in support.items() if k != "__line__"}
-    for group in groups:
-        if group.name not in texts:
-            raise ContentError(where, line_of(support), f"no support text for the kind '{group.name}'")
-    return SelfDisclosureCues(CueSet(groups, load_rewriter(where, data)), texts)
+    data = parse(_SelfDisclosureFile, load_yaml(path), str(path))
+    return SelfDisclosureCues(data.cue_set(), data.support)
 
 
 def self_disclosure(text: str) -> str | None:

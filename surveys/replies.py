@@ -12,10 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from common.errors import ContentError
-from common.yamlfile import line_of, load_yaml
+from pydantic import ValidationInfo, field_validator, model_validator
+
+from common.schema import At, Schema, parse
+from common.yamlfile import load_yaml
 from surveys.matching import normalise
 
 REPLIES_FILE = Path(__file__).resolve().parent / "wordlists" / "replies.yaml"
@@ -32,28 +34,41 @@ class Replies:
     question_starts: tuple[tuple[str, ...], ...]
 
 
-def _words(data: dict[str, Any], key: str, where: str) -> list[str]:
-    words = data.get(key)
-    if not isinstance(words, list) or not words or not all(isinstance(w, str) and w.strip() for w in words):
-        raise ContentError(where, line_of(data), f"'{key}' should be a list of words")
-    return [normalise(w) for w in words]
+class _RepliesFile(Schema):
+    """The word list as declared: each kind of short reply, then the words that begin a question."""
+
+    yes: tuple[str, ...]
+    no: tuple[str, ...]
+    later: tuple[str, ...]
+    question_starts: tuple[str, ...]
+
+    @field_validator("yes", "no", "later", "question_starts", mode="before")
+    @classmethod
+    def _words(cls, words: Any, info: ValidationInfo) -> Any:
+        if (
+            not isinstance(words, list)
+            or not words
+            or not all(isinstance(w, str) and w.strip() for w in words)
+        ):
+            raise ValueError(f"'{info.field_name}' should be a list of words")
+        return [normalise(word) for word in words]
+
+    @model_validator(mode="after")
+    def _one_kind_each(self) -> Self:
+        short: dict[str, str] = {}
+        for kind in _KINDS:
+            for word in getattr(self, kind):
+                if short.setdefault(word, kind) != kind:
+                    raise At(f"'{word}' is both {short[word]} and {kind}", kind)
+        return self
 
 
 @cache
 def load_replies(path: Path = REPLIES_FILE) -> Replies:
-    """The word list, read and checked once per process; ContentError names the file and the problem."""
-    where = str(path)
-    data = load_yaml(path)
-    if not isinstance(data, dict):
-        raise ContentError(where, 1, "expected a mapping with yes, no, later and question_starts")
-    short: dict[str, ShortReply] = {}
-    for kind in _KINDS:
-        for word in _words(data, kind, where):
-            if short.get(word, kind) != kind:
-                raise ContentError(where, line_of(data), f"'{word}' is both {short[word]} and {kind}")
-            short[word] = kind
-    starts = tuple(tuple(start.split()) for start in _words(data, "question_starts", where))
-    return Replies(short, starts)
+    """The word list, read and checked once per process; ContentError names the file, line and problem."""
+    data = parse(_RepliesFile, load_yaml(path), str(path))
+    short: dict[str, ShortReply] = {word: kind for kind in _KINDS for word in getattr(data, kind)}
+    return Replies(short, tuple(tuple(start.split()) for start in data.question_starts))
 
 
 def short_reply(text: str | None) -> ShortReply | None:

@@ -42,3 +42,13 @@ def test_every_example_question_in_the_help_gets_a_sure_answer() -> None:
     assert questions
     unsure = [q for q in questions if not kb.answer(q).sure]
     assert unsure == []
+
+
+def test_a_misspelt_key_in_a_section_is_refused_naming_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "help.yaml"
+    section = "  - title: Guidance\n    text: answers\n    examples: []\n    exampels: [x]\n"
+    text = "intro: hi\nclosing: bye\nsections:\n" + section
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_help(path)
+    assert (caught.value.line, caught.value.problem) == (4, "unknown key 'exampels' in sections.0")

@@ -250,3 +250,35 @@ def test_a_typo_word_too_short_to_mend_safely_is_refused(tmp_path: Path) -> None
     with pytest.raises(ContentError) as caught:
         load_emergency_rules(path)
     assert "shorter than" in caught.value.problem
+
+
+def test_a_misspelt_key_in_a_cue_group_is_refused_naming_line_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text("groups:\n  - name: fine\n    any: ['knife']\n    al: [['gun']]\n")
+    with pytest.raises(ContentError) as caught:
+        load_cues(path)
+    assert (caught.value.path, caught.value.line, caught.value.problem) == (
+        str(path),
+        2,
+        "unknown key 'al' in groups.0",
+    )
+
+
+def test_a_broken_regex_names_the_pattern_field(tmp_path: Path) -> None:
+    path = tmp_path / "cues.yaml"
+    path.write_text(
+        "groups:\n  - name: fine\n    any: ['knife']\n  - name: broken\n    all: [['ok'], ['(unclosed']]\n"
+    )
+    with pytest.raises(ContentError) as caught:
+        load_cues(path)
+    assert caught.value.line == 4
+    assert caught.value.problem.endswith("(at groups.1.all.1.0)")
+
+
+def test_a_misspelt_key_in_the_emergency_rules_is_refused(tmp_path: Path) -> None:
+    text = EMERGENCY_FILE.read_text(encoding="utf-8").replace("typo_keep:", "typo_kep:", 1)
+    path = tmp_path / "emergency.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_emergency_rules(path)
+    assert (caught.value.path, caught.value.problem) == (str(path), "unknown key 'typo_kep'")

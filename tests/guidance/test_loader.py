@@ -293,3 +293,30 @@ def test_a_language_file_schema_error_names_file_line_and_field(
     with pytest.raises(ContentError) as caught:
         load_language(broken)
     assert str(caught.value) == f"{broken}:{line + 1}: {where}"
+
+
+def test_a_misspelt_key_in_a_link_is_refused_at_its_line(content: Path, partnership: Partnership) -> None:
+    path = content / "child-concern.md"
+    path.write_text(
+        topic_text("child-concern").replace('url: "{procedures_url}"', 'url: "{procedures_url}", lable: x')
+    )
+    error = broken(content, partnership)
+    assert (error.path, error.line, error.problem) == (str(path), 6, "unknown key 'lable' in links.0")
+
+
+def test_a_repeated_sample_question_points_at_the_repeat(content: Path, partnership: Partnership) -> None:
+    path = content / "child-concern.md"
+    questions = sample_questions("child-concern")
+    path.write_text(topic_text("child-concern", questions=[*questions, questions[2]]))
+    error = broken(content, partnership)
+    repeated = "sample question number 3 about child-concern"
+    assert (error.path, error.line) == (str(path), len(path.read_text().splitlines()) - 2)
+    assert error.problem == f"sample question repeated: '{repeated}' (at questions.8)"
+
+
+def test_a_review_date_written_as_text_names_the_field(content: Path, partnership: Partnership) -> None:
+    path = content / "child-concern.md"
+    path.write_text(topic_text("child-concern").replace("review: 2027-09-30", "review: next September"))
+    error = broken(content, partnership)
+    expected = (str(path), line_of(path, "review:"), "should be a date like 2027-09-30 (at review)")
+    assert (error.path, error.line, error.problem) == expected

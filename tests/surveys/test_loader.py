@@ -120,7 +120,7 @@ def _broken(extra: str) -> str:
          "id: asked", "duplicate item id 'asked'"),
         (_broken("  - id: slide\n    type: slider\n    text: Slide it.\n"),
          "id: slide", "item 'slide': unknown type 'slider'"),
-        (_broken("  - id: quiet\n    type: text\n"), "id: quiet", "item 'quiet': 'text' should be some text"),
+        (_broken("  - id: quiet\n    type: text\n"), "id: quiet", "item 'quiet': missing 'text'"),
         (_broken("  - id: score\n    type: rating\n    text: Score?\n    scale: {min: 5, max: 1}\n"),
          "scale:", "item 'score': bad scale 5..1"),
         (_broken("  - id: score\n    type: rating\n    text: Score?\n"),
@@ -138,7 +138,7 @@ def _broken(extra: str) -> str:
         (_broken("  - id: one\n    type: single\n    text: One?\n    choices: [Yes, No]\n"),
          "id: one", "a choice label should be quoted text, got True"),
         (_broken("  - id: one\n    type: single\n    text: One?\n    choices: yesno\n    requried: false\n"),
-         "id: one", "item 'one': unknown key(s) requried"),
+         "id: one", "item 'one': unknown key 'requried'"),
         (_broken("  - id: one\n    type: single\n    text: One?\n    choices: yesno\n    max_answers: 3\n"),
          "id: one", "only a text item can take several answers"),
         (_broken("  - id: Bad-Id\n    type: text\n    text: Hm?\n"),
@@ -184,3 +184,33 @@ def test_two_files_with_one_id_are_refused(partnership: Partnership, tmp_path: P
     (tmp_path / "b.yaml").write_text(BASE, encoding="utf-8")
     with pytest.raises(ContentError, match="questionnaire id 'mini' is also used"):
         load_definitions(partnership, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "marker", "problem"),
+    [
+        (_broken("  - id: score\n    type: rating\n    text: Score?\n"
+                 "    scale: {min: 1, max: 5, min_lable: Never}\n"),
+         "scale:", "item 'score': unknown key 'min_lable' (at items.2.scale.min_lable)"),
+        (_broken("  - id: more\n    type: single\n    text: More?\n    choices: yesno\n"
+                 "    when: {item: asked, equals: Maybe}\n"),
+         "when:",
+         "item 'more': condition value 'Maybe' is not a choice of 'asked' (No, Yes) (at items.2.when)"),
+        (_broken("  - id: one\n    type: single\n    text: One?\n    choices: [Yes, No]\n"),
+         "id: one", "item 'one': a choice label should be quoted text, got True (at items.2.choices.0)"),
+        (_broken("  - id: one\n    type: single\n    text: One?\n    choices:\n"
+                 "      - {label: A, exclusive: yes please}\n      - B\n"),
+         "label: A", "item 'one': should be true or false (at items.2.choices.0.exclusive)"),
+        (BASE.replace("version: 1", "version: 0"),
+         "id: mini", "'version' should be a whole number from 1 (at version)"),
+    ],
+)  # fmt: skip
+def test_a_broken_definition_names_the_field_as_well(
+    partnership: Partnership, yaml_text: str, marker: str, problem: str
+) -> None:
+    """The problem names the field, and keys the questionnaire does not know are refused everywhere."""
+    with pytest.raises(ContentError) as caught:
+        parse_definition(yaml_text, "broken.yaml", partnership)
+    lines = yaml_text.splitlines()
+    expected = max(n for n, line in enumerate(lines, 1) if marker in line)
+    assert (caught.value.path, caught.value.line, caught.value.problem) == ("broken.yaml", expected, problem)

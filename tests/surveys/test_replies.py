@@ -48,3 +48,18 @@ def test_yes_unquoted_is_refused_not_read_as_true(tmp_path: Path) -> None:
     path.write_text('"yes": [yes]\n"no": ["no"]\nlater: [later]\nquestion_starts: [what]\n', encoding="utf-8")
     with pytest.raises(ContentError, match="'yes' should be a list of words"):
         load_replies(path)
+
+
+def test_a_misspelt_kind_is_refused_not_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "replies.yaml"
+    path.write_text(
+        '"yes": [ok]\n"no": ["no"]\nlater: [later]\nlatre: [soon]\nquestion_starts: [what]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ContentError) as caught:
+        load_replies(path)
+    assert (caught.value.path, caught.value.line, caught.value.problem) == (
+        str(path),
+        1,
+        "unknown key 'latre'",
+    )
