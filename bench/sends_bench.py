@@ -124,7 +124,12 @@ async def one_run(args: argparse.Namespace, pace: int, session: aiohttp.ClientSe
         await bot.stop()
         runs: dict[str, Any] = {}
         seconds, cpu, said = await command(env, "invite", "--wave", "1")
-        runs["invite"] = {"seconds": seconds, "cpu": cpu, "said": said, "counts": await counts(session, connector)}
+        runs["invite"] = {
+            "seconds": seconds,
+            "cpu": cpu,
+            "said": said,
+            "counts": await counts(session, connector),
+        }
         runs["invite"]["recipients"] = await recipients(session, connector)
         # The wave opened today for the partnership's 42 days; its first reminder round is 7 days before.
         first_round = (date.today() + timedelta(days=42 - 7)).isoformat()
