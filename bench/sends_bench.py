@@ -9,7 +9,8 @@ wave's invitation to everyone, and ``python -m bot tick --now`` on the wave's
 first reminder day sends everyone (nobody has answered) the reminder; a second
 tick must send nothing. Printed for each: the time the run took, the achieved
 rate against the limit (target: at least 90% of it), how many sends the
-connector throttled, and whether anyone was messaged twice or missed.
+connector throttled, whether anyone was messaged twice or missed, and the
+command's CPU time per person (what decides whether a busy machine keeps up).
 
 ``--baseline`` first runs the same invitations with pacing off
 (TEAMS_SENDS_PER_SECOND=0), so the connector's 429s do the throttling, as the
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import secrets
 import sys
 import tempfile
@@ -60,8 +62,15 @@ async def install(session: aiohttp.ClientSession, bot: Server, service_url: str,
     await asyncio.gather(*(worker() for _ in range(32)))
 
 
-async def command(env: dict[str, str], *args: str) -> tuple[float, str]:
-    """Run ``python -m bot ARGS``; its wall time and the first line of what it printed last."""
+def children_cpu() -> float:
+    """CPU seconds (user + system) of the child processes waited for so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def command(env: dict[str, str], *args: str) -> tuple[float, float, str]:
+    """Run ``python -m bot ARGS``; its wall time, its CPU seconds, and the lines it printed last."""
+    cpu = children_cpu()
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
         PYTHON,
@@ -75,7 +84,7 @@ async def command(env: dict[str, str], *args: str) -> tuple[float, str]:
     )
     out, _ = await process.communicate()
     lines = [line for line in out.decode().splitlines() if line and not line.startswith(("WARNING", "INFO"))]
-    return time.perf_counter() - started, " | ".join(lines[-3:])
+    return time.perf_counter() - started, children_cpu() - cpu, " | ".join(lines[-3:])
 
 
 async def recipients(session: aiohttp.ClientSession, connector: Server) -> dict[str, Any]:
@@ -114,17 +123,22 @@ async def one_run(args: argparse.Namespace, pace: int, session: aiohttp.ClientSe
         await install(session, bot, f"{connector.url}/amer/", args.people)
         await bot.stop()
         runs: dict[str, Any] = {}
-        seconds, said = await command(env, "invite", "--wave", "1")
-        runs["invite"] = {"seconds": seconds, "said": said, "counts": await counts(session, connector)}
+        seconds, cpu, said = await command(env, "invite", "--wave", "1")
+        runs["invite"] = {
+            "seconds": seconds,
+            "cpu": cpu,
+            "said": said,
+            "counts": await counts(session, connector),
+        }
         runs["invite"]["recipients"] = await recipients(session, connector)
         # The wave opened today for the partnership's 42 days; its first reminder round is 7 days before.
         first_round = (date.today() + timedelta(days=42 - 7)).isoformat()
-        seconds, said = await command(env, "tick", "--now", f"{first_round}T09:00")
+        seconds, cpu, said = await command(env, "tick", "--now", f"{first_round}T09:00")
         after = await counts(session, connector)
         throttled = after.get("throttled", 0) - runs["invite"]["counts"].get("throttled", 0)
-        runs["reminders"] = {"seconds": seconds, "said": said, "counts": {"throttled": throttled}}
+        runs["reminders"] = {"seconds": seconds, "cpu": cpu, "said": said, "counts": {"throttled": throttled}}
         runs["reminders"]["recipients"] = await recipients(session, connector)
-        _, said = await command(env, "tick", "--now", f"{first_round}T09:05")
+        _, _, said = await command(env, "tick", "--now", f"{first_round}T09:05")
         runs["again"] = {"said": said, "recipients": await recipients(session, connector)}
     finally:
         await bot.stop()
@@ -141,7 +155,8 @@ def describe(name: str, run: dict[str, Any], people: int, limit: int, each: int)
         f"{name}: {people} people in {run['seconds']:.1f} s = {rate:.1f} messages/s "
         f"= {rate / limit:.0%} of the {limit}/s limit; throttled by the connector "
         f"{run['counts'].get('throttled', 0)} times; reached {recipients['conversations']}, "
-        f"messages per person so far {recipients['least']} to {recipients['most']} (expected {each})"
+        f"messages per person so far {recipients['least']} to {recipients['most']} (expected {each}); "
+        f"the command used {run['cpu'] * 1000 / people:.1f} ms of CPU per person"
     )
     print(f"  the command said: {run['said']}")
     return ok and rate >= 0.9 * limit

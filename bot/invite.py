@@ -1,11 +1,15 @@
 """``python -m bot invite --wave ID``: invite everyone who has the bot installed to answer a wave.
 
 Sends the invitation card to every stored personal conversation, except people
-who already answered the wave and conversations already invited to it. Each
-outcome is recorded as soon as it is known (storage.invitations), so a run that
-is interrupted, or that met failures, is simply run again: it skips whoever was
-reached and retries the rest. On Ctrl-C the sends already under way are allowed
-to finish and be recorded, so nobody is invited twice.
+who already answered the wave and conversations already invited to it. People
+go in small batches (bot.fanout): who has answered is tested for the batch just
+before it is sent, and the batch's outcomes are recorded together as soon as
+its sends are done (storage.invitations), so a run that is interrupted, or that
+met failures, is simply run again: it skips whoever was reached and retries the
+rest. On Ctrl-C the batches under way are allowed to finish and be recorded, so
+nobody is invited twice. Only a crash of the process itself (killed, power
+lost) between a batch's sends and its record can leave people reached but not
+recorded, at most the batches under way, and a rerun invites those again.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from botbuilder.schema import Activity
 
 from bot import wording
 from bot.audience import audience
-from bot.fanout import WORKERS, fan_out
+from bot.fanout import BATCH, WORKERS, fan_out
 from bot.hosts import create_host
 from bot.proactive import Delivery, ProactiveSender
 from common.clock import clock_for
@@ -33,7 +37,7 @@ from common.settings import Settings, settings_from_environment
 from storage import invitations
 from storage.conversations import StoredReference
 from storage.database import Database
-from storage.submissions import has_submitted
+from storage.submissions import submitted_among
 from storage.waves import Wave, get_wave
 
 log = logging.getLogger(__name__)
@@ -102,13 +106,15 @@ async def invite_wave(
     *,
     today: date,
     partnership: Partnership,
+    batch: int = BATCH,
     workers: int = WORKERS,
     show_progress: bool | None = None,
 ) -> InviteSummary:
     """Invite every installed personal conversation to ``wave_id``; returns what was done.
 
-    ``workers`` bounds how many people are handled at once (the sender paces and
-    bounds the HTTP calls itself); ``show_progress`` None shows the bar only on a terminal.
+    People go ``batch`` at a time, ``workers`` batches at once (bot.fanout; the
+    sender paces and bounds the HTTP calls itself); ``show_progress`` None shows
+    the bar only on a terminal.
     """
     wave = await _check_wave(db, wave_id, today)
     summary = InviteSummary(wave_id)
@@ -120,13 +126,19 @@ async def invite_wave(
         else:
             people.append(ref)
     message = invitation(partnership, wave)
+    secret = settings.secret_bytes()
 
-    async def one(ref: StoredReference) -> Delivery | None:
-        if ref.user_id and await has_submitted(db, wave_id, ref.user_id, settings):
-            return None
-        delivery = await sender.send(ref.reference, message)
-        await invitations.mark(db, wave_id, ref.key, "sent" if delivery.ok else "failed")
-        return delivery
+    async def handle(batch: list[StoredReference]) -> list[Delivery | None]:
+        persons = [ref.user_id for ref in batch if ref.user_id]
+        answered = await submitted_among(db, wave_id, persons, secret)  # who answered up to now
+        due = [ref for ref in batch if ref.user_id not in answered]
+        sent = await sender.send_each([ref.reference for ref in due], message)
+        deliveries = dict(zip((ref.key for ref in due), sent, strict=True))
+        outcomes: dict[str, invitations.Status] = {
+            key: "sent" if delivery.ok else "failed" for key, delivery in deliveries.items()
+        }
+        await invitations.mark_many(db, wave_id, outcomes)
+        return [deliveries.get(ref.key) for ref in batch]
 
     def tally(delivery: Delivery | None) -> None:
         if delivery is None:
@@ -137,9 +149,8 @@ async def invite_wave(
             summary.failed += 1
             summary.failures[delivery.error or f"HTTP {delivery.status}"] += 1
 
-    await fan_out(
-        people, one, tally, workers=workers, desc=f"Inviting to wave {wave_id}", show_progress=show_progress
-    )
+    desc = f"Inviting to wave {wave_id}"
+    await fan_out(people, handle, tally, batch=batch, workers=workers, desc=desc, show_progress=show_progress)
     return summary
 
 
@@ -157,6 +168,7 @@ async def _run(args: argparse.Namespace, settings: Settings) -> InviteSummary:
             args.wave,
             today=clock_for(settings)().date(),
             partnership=partnership,
+            batch=args.batch,
             workers=args.workers,
         )
     finally:
@@ -173,7 +185,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--wave", type=int, required=True, help="id of the wave to invite people to")
     parser.add_argument(
-        "--workers", type=int, default=WORKERS, help=f"people handled at once (default {WORKERS})"
+        "--batch",
+        type=int,
+        default=BATCH,
+        help=f"people checked, sent to and recorded together (default {BATCH})",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=WORKERS, help=f"batches of people handled at once (default {WORKERS})"
     )
     args = parser.parse_args(argv)
     settings = settings_from_environment()

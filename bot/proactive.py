@@ -14,7 +14,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,6 +112,28 @@ class ProactiveSender:
         message = text_activity(activity) if isinstance(activity, str) else activity
         async with self._slots:
             return await self._deliver(reference, str(conversation.get("tenantId") or ""), message)
+
+    async def send_each(self, references: Sequence[Mapping[str, Any]], activity: Activity) -> list[Delivery]:
+        """Send ``activity`` to every reference at once (each paced as usual); one Delivery per reference.
+
+        For a batch whose outcomes are recorded together: a send that raises (a
+        fault here, not a connector's answer, which is already a failed
+        Delivery) is a failed Delivery too, so the others' outcomes are still
+        recorded. Cancellation is not caught.
+        """
+        results = await asyncio.gather(
+            *(self.send(ref, activity) for ref in references), return_exceptions=True
+        )
+        deliveries = []
+        for result in results:
+            if isinstance(result, Delivery):
+                deliveries.append(result)
+            elif isinstance(result, Exception):
+                log.error("a send failed unexpectedly", exc_info=result)
+                deliveries.append(Delivery(False, 0, error=f"the send raised {type(result).__name__}"))
+            else:
+                raise result
+        return deliveries
 
     async def send_card(
         self, reference: Mapping[str, Any], card: Mapping[str, Any], summary: str

@@ -4,11 +4,14 @@ The schedule is a few days before the wave closes (REMINDER_DAYS, or the
 wave's own: storage.reminders); each of those days starts a *round*, and
 each person gets at most one reminder per round, never two on one day, never
 on a day they paused or resumed the survey, never after opting out, and never
-once they have answered: that is tested against the submission token just
-before sending (the only fact about answering the bot has, and it says
-nothing about what was answered). Everything is claimed before it is sent
-(storage.reminders.claim), so a run that is interrupted, rerun or run twice
-sends nobody the same reminder twice. Sends go through the one paced sender.
+once they have answered: that is tested against the submission tokens just
+before each small batch is sent (the only fact about answering the bot has, and
+it says nothing about what was answered). Everything is claimed before it is
+sent, a batch at a time (storage.reminders.claim_many), and the batch's
+outcomes are recorded together once its sends are done, so a run that is
+interrupted, rerun or run twice sends nobody the same reminder twice (a crash
+between claim and record costs those people that round's reminder, never a
+second one). Sends go through the one paced sender.
 
 A person stops them with the card's "Stop reminders" button or by typing
 "stop reminders" (every wave open now).
@@ -26,7 +29,7 @@ from botbuilder.schema import Activity
 
 from bot import cards, wording
 from bot.audience import audience
-from bot.fanout import WORKERS, fan_out
+from bot.fanout import BATCH, WORKERS, fan_out
 from bot.proactive import Delivery, ProactiveSender
 from bot.replies import Replies
 from common.partnership import Partnership
@@ -35,7 +38,7 @@ from storage import reminders
 from storage.conversations import StoredReference
 from storage.database import Database
 from storage.errors import NotFound, WaveKeyGone
-from storage.submissions import has_submitted
+from storage.submissions import submitted_among
 from storage.waves import Wave, get_wave, list_waves
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,7 @@ async def remind_wave(
     *,
     today: date,
     partnership: Partnership,
+    batch: int = BATCH,
     workers: int = WORKERS,
     show_progress: bool | None = None,
 ) -> ReminderSummary | None:
@@ -122,7 +126,7 @@ async def remind_wave(
         if ref.user_id:
             people.setdefault(ref.user_id, ref)  # one person, one reminder, whatever their conversations
     rows = await reminders.marks(db, wave.id)
-    answered = await reminders.submitted_among(db, wave.id, list(people), secret)
+    answered = await submitted_among(db, wave.id, list(people), secret)
     candidates = []
     for person, ref in people.items():
         if person in answered:
@@ -133,16 +137,17 @@ async def remind_wave(
             summary.settled += 1
     message = reminder_card(partnership, wave)
 
-    async def one(ref: StoredReference) -> Delivery | str:
-        person = str(ref.user_id)
-        if await has_submitted(db, wave.id, person, settings):  # answered since the run began
-            return "answered"
-        hashed = hash_person(person)
-        if not await reminders.claim(db, wave.id, hashed, due, today):
-            return "settled"
-        delivery = await sender.send(ref.reference, message)
-        await reminders.finish(db, wave.id, hashed, delivery.ok, today)
-        return delivery
+    async def handle(batch: list[StoredReference]) -> list[Delivery | str]:
+        persons = [str(ref.user_id) for ref in batch]
+        answered = await submitted_among(db, wave.id, persons, secret)  # answered since the run began
+        hashed = {person: hash_person(person) for person in persons if person not in answered}
+        claimed = await reminders.claim_many(db, wave.id, list(hashed.values()), due, today)
+        to_send = [ref for ref in batch if hashed.get(str(ref.user_id)) in claimed]
+        sent = await sender.send_each([ref.reference for ref in to_send], message)
+        deliveries = {str(ref.user_id): delivery for ref, delivery in zip(to_send, sent, strict=True)}
+        outcomes = {hashed[person]: delivery.ok for person, delivery in deliveries.items()}
+        await reminders.finish_many(db, wave.id, outcomes, today)
+        return ["answered" if person in answered else deliveries.get(person, "settled") for person in persons]
 
     def tally(outcome: Delivery | str) -> None:
         if outcome == "answered":
@@ -156,7 +161,9 @@ async def remind_wave(
             summary.failures[outcome.error or f"HTTP {outcome.status}"] += 1
 
     desc = f"Reminding wave {wave.id}"
-    await fan_out(candidates, one, tally, workers=workers, desc=desc, show_progress=show_progress)
+    await fan_out(
+        candidates, handle, tally, batch=batch, workers=workers, desc=desc, show_progress=show_progress
+    )
     return summary
 
 

@@ -6,25 +6,34 @@ anyone twice. Holds no answers and nothing about who responded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from sqlalchemy import func, select
 
 from storage.database import Database
 from storage.models import InvitationRow
-from storage.upsert import upsert
+from storage.upsert import upserting_many
 
 Status = Literal["sent", "failed"]
 
 
 async def mark(db: Database, wave_id: int, reference_key: str, status: Status) -> None:
     """Record the outcome of the latest attempt to invite ``reference_key`` to the wave."""
-    if status not in ("sent", "failed"):
-        raise ValueError(f"status should be 'sent' or 'failed', not {status!r}")
-    row = {"wave_id": wave_id, "reference_key": reference_key, "status": status}
+    await mark_many(db, wave_id, {reference_key: status})
+
+
+async def mark_many(db: Database, wave_id: int, outcomes: Mapping[str, Status]) -> None:
+    """Record the outcomes of a batch of invitations (reference key -> status) in one transaction."""
+    if any(status not in ("sent", "failed") for status in outcomes.values()):
+        raise ValueError(f"a status should be 'sent' or 'failed', not one of {set(outcomes.values())!r}")
+    if not outcomes:
+        return
+    rows = [{"wave_id": wave_id, "reference_key": key, "status": status} for key, status in outcomes.items()]
     async with db.transaction() as session:
-        await upsert(session, InvitationRow, row, ["wave_id", "reference_key"], ["status"])
+        await session.execute(
+            upserting_many(session, InvitationRow, rows, ["wave_id", "reference_key"], ["status"])
+        )
 
 
 async def statuses(db: Database, wave_id: int) -> dict[str, str]:

@@ -4,13 +4,14 @@ A person is named here only by a keyed hash under a key derived from the wave's
 own key, so the table alone names nobody and, once the wave closes and its key
 is destroyed, nobody can be tested against it (the rows go too: storage.retention).
 Nothing here says whether anyone answered: that is tested, just before a
-reminder is sent, against the submission token (storage.submissions.has_submitted).
+batch of reminders is sent, against the submission tokens (storage.submissions.submitted_among).
 
-Sending is claimed first (:func:`claim`): one conditional write that succeeds
-only if the person has not opted out, had no reminder today, did not pause or
-resume the survey today, and has not been reminded for this round (or the
-attempt for it failed and may be retried). A run that dies after claiming and
-before :func:`finish` leaves the claim in place, so the person is not
+Sending is claimed first (:func:`claim_many`, a batch of people in one
+transaction): a conditional write that succeeds only if the person has not
+opted out, had no reminder today, did not pause or resume the survey today, and
+has not been reminded for this round (or the attempt for it failed and may be
+retried). A run that dies after claiming and before :func:`finish_many` leaves
+the claims in place, so those people (at most the batches under way) are not
 reminded again for that round: at most once.
 """
 
@@ -18,20 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import and_, case, or_, select, update
 
-from storage.affected import affected
 from storage.database import Database
 from storage.errors import NotFound
-from storage.models import BotStateRow, ReminderRow, SubmissionTokenRow, WaveReminderDaysRow, WaveRow
-from storage.survey_state import sealer, wave_prefix
-from storage.tokens import ensure_wave_key, token_for, wave_key
-from storage.upsert import insert_if_absent, upsert
+from storage.models import ReminderRow, WaveReminderDaysRow, WaveRow
+from storage.tokens import ensure_wave_key
+from storage.upsert import if_absent_many, upsert
 
 _INFO = b"safeguarding-bot/reminders/v1"
 SENDING = "sending"
@@ -108,51 +107,77 @@ async def opt_out(db: Database, wave_id: int, person: str) -> None:
 
 async def claim(db: Database, wave_id: int, person: str, due: date, today: date) -> bool:
     """Claim the reminder of round ``due`` for the person on ``today`` (module docstring); True: send it."""
+    return person in await claim_many(db, wave_id, [person], due, today)
+
+
+async def claim_many(db: Database, wave_id: int, people: Sequence[str], due: date, today: date) -> set[str]:
+    """Claim round ``due``'s reminder for each of ``people`` at once; returns those to send it to.
+
+    One transaction for the batch: an insert for people with no row yet, then
+    one conditional update (the rule in the module docstring) for the others;
+    a person is claimed only if one of the two wrote their row.
+    """
+    if not people:
+        return set()
+    row = ReminderRow
+    fresh = [
+        {"wave_id": wave_id, "person": person, "due": due, "status": SENDING, "attempts": 1}
+        for person in people
+    ]
     async with db.transaction() as session:
-        fresh = {
-            "wave_id": wave_id,
-            "person": person,
-            "due": due,
-            "status": SENDING,
-            "attempts": 1,
-        }
-        if await insert_if_absent(session, ReminderRow, fresh):
-            return True
-        row = ReminderRow
-        result = await session.execute(
-            update(row)
-            .where(
-                row.wave_id == wave_id,
-                row.person == person,
-                row.opted_out.is_(False),
-                or_(row.sent_on.is_(None), row.sent_on != today),
-                or_(row.quiet_on.is_(None), row.quiet_on != today),
-                or_(
-                    row.due.is_(None),
-                    row.due < due,
-                    and_(row.due == due, row.status == FAILED, row.attempts < MAX_ATTEMPTS),
-                ),
-            )
-            .values(
-                attempts=case((row.due == due, row.attempts + 1), else_=1),
-                due=due,
-                status=SENDING,
-            )
+        claimed = set(
+            await session.scalars(if_absent_many(session, ReminderRow, fresh).returning(ReminderRow.person))
         )
-        return affected(result) == 1
+        others = [person for person in people if person not in claimed]
+        if others:
+            claimed.update(
+                await session.scalars(
+                    update(row)
+                    .where(
+                        row.wave_id == wave_id,
+                        row.person.in_(others),
+                        row.opted_out.is_(False),
+                        or_(row.sent_on.is_(None), row.sent_on != today),
+                        or_(row.quiet_on.is_(None), row.quiet_on != today),
+                        or_(
+                            row.due.is_(None),
+                            row.due < due,
+                            and_(row.due == due, row.status == FAILED, row.attempts < MAX_ATTEMPTS),
+                        ),
+                    )
+                    .values(
+                        attempts=case((row.due == due, row.attempts + 1), else_=1),
+                        due=due,
+                        status=SENDING,
+                    )
+                    .returning(row.person)
+                )
+            )
+    return claimed
 
 
 async def finish(db: Database, wave_id: int, person: str, sent: bool, today: date) -> None:
     """Record the outcome of a claimed reminder."""
-    values: dict[str, object] = {"status": SENT if sent else FAILED}
-    if sent:
-        values["sent_on"] = today
+    await finish_many(db, wave_id, {person: sent}, today)
+
+
+async def finish_many(db: Database, wave_id: int, outcomes: Mapping[str, bool], today: date) -> None:
+    """Record the outcomes of claimed reminders (person -> sent) in one transaction."""
+    sent = [person for person, ok in outcomes.items() if ok]
+    failed = [person for person, ok in outcomes.items() if not ok]
     async with db.transaction() as session:
-        await session.execute(
-            update(ReminderRow)
-            .where(ReminderRow.wave_id == wave_id, ReminderRow.person == person)
-            .values(**values)
-        )
+        if sent:
+            await session.execute(
+                update(ReminderRow)
+                .where(ReminderRow.wave_id == wave_id, ReminderRow.person.in_(sent))
+                .values(status=SENT, sent_on=today)
+            )
+        if failed:
+            await session.execute(
+                update(ReminderRow)
+                .where(ReminderRow.wave_id == wave_id, ReminderRow.person.in_(failed))
+                .values(status=FAILED)
+            )
 
 
 async def counts(db: Database, wave_id: int) -> dict[str, int]:
@@ -168,30 +193,6 @@ async def counts(db: Database, wave_id: int) -> dict[str, int]:
         for name in ([status] if status else []) + (["opted out"] if opted_out else []):
             tally[name] = tally.get(name, 0) + 1
     return tally
-
-
-async def submitted_among(db: Database, wave_id: int, people: Sequence[str], secret: bytes) -> set[str]:
-    """Those of ``people`` whose response is kept for the open wave (flushed token or pending document).
-
-    The same test as storage.submissions.has_submitted, for many people in two
-    queries; only ever used to leave people out of reminders, never stored.
-    """
-    async with db.transaction(read_only=True) as session:
-        key = await wave_key(session, wave_id, secret, create=False)
-        if key is None:
-            return set()
-        tokens = set(await session.scalars(select(SubmissionTokenRow.token).filter_by(wave_id=wave_id)))
-        rows = await session.execute(
-            select(BotStateRow.key, BotStateRow.document).where(
-                BotStateRow.key.startswith(wave_prefix(wave_id), autoescape=True)
-            )
-        )
-        pending = {row_key for row_key, document in rows if document and document.get("pending")}
-    return {
-        person
-        for person in people
-        if token_for(key, wave_id, person) in tokens or sealer(wave_id, key, person).key in pending
-    }
 
 
 async def marks(db: Database, wave_id: int) -> dict[str, ReminderRow]:

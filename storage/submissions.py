@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -50,11 +50,13 @@ from surveys.turns import Progress, Submission
 
 log = logging.getLogger(__name__)
 
-__all__ = ["SURVEY_PREFIX", "close_wave", "flush", "has_submitted", "recover", "submit"]
+__all__ = ["SURVEY_PREFIX", "close_wave", "flush", "has_submitted", "recover", "submit", "submitted_among"]
 
 OutcomeKind = Literal["stored", "already_submitted", "wave_closed", "nothing_to_submit"]
 _RESPONSE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 _system_random = random.SystemRandom()
+# People tested per query by submitted_among (each is two bound parameters' worth, well inside any limit).
+_LOOKUP_CHUNK = 500
 
 
 class InvalidSubmission(StorageError):
@@ -225,16 +227,37 @@ async def has_submitted(db: Database, wave_id: int, person_id: str, settings: Se
     secret = settings.secret_bytes() if settings is not None else db.secret
     if secret is None:
         raise StorageError("has_submitted needs settings, or a Database opened with secret=")
+    return person_id in await submitted_among(db, wave_id, [person_id], secret)
+
+
+async def submitted_among(db: Database, wave_id: int, people: Sequence[str], secret: bytes) -> set[str]:
+    """Those of ``people`` whose response is kept for the wave: :func:`has_submitted` for many at once.
+
+    One read transaction and two indexed lookups per ``_LOOKUP_CHUNK`` people,
+    so invitations and reminders test a whole batch just before sending it.
+    Only ever used to leave people out of sends, never stored. Raises
+    WaveKeyGone once the wave has closed.
+    """
     async with db.transaction(read_only=True) as session:
         key = await wave_key(session, wave_id, secret, create=False)
         if key is None:
-            return False
-        if await token_exists(session, token_for(key, wave_id, person_id)):
-            return True
-        document = await session.scalar(
-            select(BotStateRow.document).where(BotStateRow.key == sealer(wave_id, key, person_id).key)
-        )
-    return bool(document and document.get("pending"))
+            return set()
+        found: set[str] = set()
+        for start in range(0, len(people), _LOOKUP_CHUNK):
+            chunk = people[start : start + _LOOKUP_CHUNK]
+            by_token = {token_for(key, wave_id, person): person for person in chunk}
+            tokens = await session.scalars(
+                select(SubmissionTokenRow.token).where(SubmissionTokenRow.token.in_(list(by_token)))
+            )
+            found.update(by_token[token] for token in tokens)
+            by_key = {sealer(wave_id, key, person).key: person for person in chunk}
+            rows = await session.execute(
+                select(BotStateRow.key, BotStateRow.document).where(BotStateRow.key.in_(list(by_key)))
+            )
+            found.update(
+                by_key[row_key] for row_key, document in rows if document and document.get("pending")
+            )
+    return found
 
 
 async def _pending_count(db: Database, wave_id: int) -> int:

@@ -24,6 +24,11 @@ def if_absent(session: AsyncSession | Session, model: Any, row: Mapping[str, Any
     return _insert(session, model).values(**row).on_conflict_do_nothing()
 
 
+def if_absent_many(session: AsyncSession | Session, model: Any, rows: Sequence[Mapping[str, Any]]) -> Any:
+    """The statement inserting ``rows`` (one multi-row INSERT), skipping those whose primary key is there."""
+    return _insert(session, model).values(list(rows)).on_conflict_do_nothing()
+
+
 async def insert_if_absent(session: AsyncSession, model: Any, row: Mapping[str, Any]) -> bool:
     """Insert ``row`` unless its primary key is already there; True when it was new.
 
@@ -48,7 +53,18 @@ def upserting(
     update: Sequence[str],
 ) -> Any:
     """The statement inserting ``row``, or updating its ``update`` columns where ``keys`` match a row."""
-    statement = _insert(session, model).values(**row)
+    return upserting_many(session, model, [row], keys, update)
+
+
+def upserting_many(
+    session: AsyncSession | Session,
+    model: Any,
+    rows: Sequence[Mapping[str, Any]],
+    keys: Sequence[str],
+    update: Sequence[str],
+) -> Any:
+    """:func:`upserting` for many rows in one multi-row statement (no two of them with the same ``keys``)."""
+    statement = _insert(session, model).values(list(rows))
     return statement.on_conflict_do_update(
         index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
     )

@@ -242,7 +242,7 @@ async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
     async with FakeConnector(delay=0.1) as slow:
         conversations = await install(db, slow.url, 12)
         send = sender(settings, host)
-        first = asyncio.create_task(run(db, settings, send, wave, partnership, workers=3))
+        first = asyncio.create_task(run(db, settings, send, wave, partnership, batch=2, workers=2))
         await slow.wait_for_calls(3)
         first.cancel()  # what Ctrl-C does to `python -m bot invite`
         with pytest.raises(asyncio.CancelledError):
@@ -252,7 +252,7 @@ async def test_an_interrupted_run_resumes_without_inviting_anyone_twice(
         # every send that reached Teams was recorded, so the next run will not repeat it
         assert await invitations.counts(db, wave.id) == {"sent": reached}
 
-        second = await run(db, settings, sender(settings, host), wave, partnership, workers=3)
+        second = await run(db, settings, sender(settings, host), wave, partnership, batch=2, workers=2)
 
     assert (second.already_invited, second.sent, second.failed) == (reached, 12 - reached, 0)
     assert invitations_per_conversation(slow) == dict.fromkeys(conversations, 1)
@@ -268,20 +268,20 @@ async def test_a_database_failure_stops_the_run_without_sending_more(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await install(db, fake.url, 6)
-    real_mark = invitations.mark
+    real_mark = invitations.mark_many
     marks = 0
 
-    async def mark(*args: Any) -> None:
+    async def mark_many(*args: Any) -> None:
         nonlocal marks
         marks += 1
-        if marks == 3:
+        if marks == 2:
             raise StorageUnavailable("connection lost")
         await real_mark(*args)
 
-    monkeypatch.setattr(invitations, "mark", mark)
+    monkeypatch.setattr(invitations, "mark_many", mark_many)
     with pytest.raises(StorageUnavailable):
-        await run(db, settings, sender(settings, host), wave, partnership, workers=1)
-    assert len(fake.calls) == 3
+        await run(db, settings, sender(settings, host), wave, partnership, batch=2, workers=1)
+    assert len(fake.calls) == 4  # the second batch was sent but could not be recorded; no third was sent
     assert await invitations.counts(db, wave.id) == {"sent": 2}
 
 
@@ -387,7 +387,18 @@ async def test_ctrl_c_stops_the_command_and_running_it_again_finishes_the_job(tm
         async with FakeConnector(delay=0.3) as slow:
             conversations = await install(db, slow.url, 16)
             env = {**os.environ, "DATABASE_URL": url, "MicrosoftAppId": "", "SECRET_KEY": "interrupt-test"}
-            command = [sys.executable, "-m", "bot", "invite", "--wave", str(wave.id), "--workers", "2"]
+            command = [
+                sys.executable,
+                "-m",
+                "bot",
+                "invite",
+                "--wave",
+                str(wave.id),
+                "--batch",
+                "2",
+                "--workers",
+                "2",
+            ]
 
             async def run_command(interrupt_after: int | None) -> tuple[int, str]:
                 pipe = asyncio.subprocess.PIPE
