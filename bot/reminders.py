@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from botbuilder.schema import Activity
 
@@ -59,7 +60,7 @@ NOTHING_TO_STOP = "There's no survey open at the moment, so there are no reminde
 def reminder_card(partnership: Partnership, wave: Wave) -> Activity:
     """The reminder: when the wave closes, that it is anonymous, "Start the survey" and "Stop reminders"."""
     text = REMINDER.format(partnership=partnership.name, closes=wording.day(wave.closes))
-    offers = [
+    offers: list[tuple[str, dict[str, Any]]] = [
         ("Start the survey", {"action": "start"}),
         ("Stop reminders", {"action": STOP_ACTION, "wave": wave.id}),
     ]

@@ -172,9 +172,9 @@ class Reader:
         for entry in glossary:
             names = [entry.term, *entry.aliases]
             concept = GROUP_MARK + "term-" + entry.term.lower()
-            phrases = [_BRACKETS.sub("", entry.expansion)]
-            phrases += [n for n in names if n.lower() not in language.terms_that_are_words]
-            for phrase in phrases:
+            wordings = [_BRACKETS.sub("", entry.expansion)]
+            wordings += [n for n in names if n.lower() not in language.terms_that_are_words]
+            for phrase in wordings:
                 cleaned = self.clean(phrase)
                 if cleaned:
                     groups.setdefault(cleaned, set()).add(concept)

@@ -194,7 +194,8 @@ class Index:
         char_columns, char_values = self._chars.vector(text)
         decision = self._bias + word_values @ self._word_weights[word_columns]
         decision = decision + char_values @ self._char_weights[char_columns]
-        return np.clip((decision + 1.0) / 2.0, 0.0, 1.0)
+        clipped: np.ndarray = np.clip((decision + 1.0) / 2.0, 0.0, 1.0)
+        return clipped
 
     def rank(self, text: str) -> Ranking:
         """Every topic, best first, with the question's evidence (see the module docstring)."""
