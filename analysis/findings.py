@@ -35,7 +35,15 @@ def versus_rest(summary: Summary, agency: str) -> pd.DataFrame:
     Columns: measure, label, unit, value (agency), rest, difference (agency
     minus rest, points), ci_low, ci_high, p_value, significant, suppressed.
     A suppressed agency figure (or partnership figure) leaves the row blank.
+    Computed once per summary and agency (the table returned is shared: do not change it).
     """
+    key = ("versus_rest", agency)
+    if key not in summary.derived:
+        summary.derived[key] = _versus_rest(summary, agency)
+    return summary.derived[key]
+
+
+def _versus_rest(summary: Summary, agency: str) -> pd.DataFrame:
     figures = summary.figures
     mine = figures[figures["group"] == agency].set_index("measure")
     everyone = figures[figures["group"] == PARTNERSHIP].set_index("measure").reindex(mine.index)

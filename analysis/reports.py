@@ -29,6 +29,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Text
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from PIL import Image
@@ -393,26 +394,44 @@ def _demo_marked(table: pd.DataFrame, demo: bool) -> pd.DataFrame:
 
 
 def write_xlsx(path: Path, sections: Sequence[Section], demo: bool = False) -> None:
-    """One sheet per section; numbers stay numbers (blank where suppressed); long text wraps."""
-    book = Workbook()
-    book.remove(book.active)
+    """One sheet per section; numbers stay numbers (blank where suppressed); long text wraps.
+
+    Written row by row (openpyxl's write-only mode: no cell objects kept, about half
+    the time of a full workbook); only the header and long-text cells carry a style.
+    """
+    book = Workbook(write_only=True)
+    header = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     for section in sections:
         table = _demo_marked(section.table, demo)
         sheet = book.create_sheet(section.title[:31].replace("/", " ").replace(":", ""))
-        sheet.append(list(table.columns))
-        for cell in sheet[1]:
-            cell.font = Font(bold=True)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-        for row in table.itertuples(index=False):
-            sheet.append([_excel(v) for v in row])
+        wrapped = set()
         for n, column in enumerate(table.columns, start=1):
             longest = max([len(str(column))] + [len(_cell(v)) for v in table[column].head(500)])
             sheet.column_dimensions[get_column_letter(n)].width = min(60, max(10, longest + 2))
             if longest > 60:
-                for cell in sheet[get_column_letter(n)][1:]:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
+                wrapped.add(n - 1)
         sheet.freeze_panes = "A2"
+        sheet.append([_styled(sheet, column, font=header, alignment=wrap) for column in table.columns])
+        for row in table.itertuples(index=False):
+            sheet.append(
+                [
+                    _styled(sheet, _excel(v), alignment=wrap) if n in wrapped else _excel(v)
+                    for n, v in enumerate(row)
+                ]
+            )
     book.save(path)
+
+
+def _styled(
+    sheet: Any, value: object, font: Font | None = None, alignment: Alignment | None = None
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=value)
+    if font is not None:
+        cell.font = font
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
 
 
 def _excel(value: object) -> object:

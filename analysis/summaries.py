@@ -79,6 +79,10 @@ class Summary:
     demo: bool = False
     # each agency's own summary of its findings, sent back to the board by its lead (by agency code)
     agency_summaries: Mapping[str, str] = field(default_factory=dict)
+    # tables derived from this summary, computed once each (e.g. an agency against the rest of the
+    # partnership, which the partnership's report needs for its league table and each agency's
+    # page); a cut of the summary (for_agency) starts empty
+    derived: dict[object, pd.DataFrame] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def for_agency(self, agency: str) -> Summary:
         """Only this agency's rows and the partnership's (what that agency's lead may see)."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import matplotlib.image
 import pandas as pd
+import pdfplumber
 import pytest
 from openpyxl import load_workbook
 
@@ -225,3 +226,12 @@ def test_a_measure_with_no_test_possible_against_last_wave_renders_unmarked(writ
     assert rows
     assert all("change_mark" not in row for row in rows)
     assert all("interval" not in row for row in _partnership_rows(broken))
+
+
+def test_every_pdf_page_is_numbered_in_its_footer(written):
+    _, folders, big, _ = written
+    with pdfplumber.open(folders[big] / "report.pdf") as pdf:
+        total = len(pdf.pages)
+        footers = [page.extract_text().splitlines()[-1] for page in pdf.pages]
+    assert total > 1
+    assert all(line.endswith(f"Page {n} of {total}") for n, line in enumerate(footers, start=1)), footers
