@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -267,7 +268,7 @@ def league_table(summary: Summary, names: Mapping[str, str]) -> list[dict[str, o
     suppression reason). Rows in descending order of response rate; hidden agencies last."""
     responses = summary.responses.set_index("group")
     listed = [m for m in dict.fromkeys(summary.figures["measure"]) if is_headline(m)]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for agency in (g for g in summary.groups if g != PARTNERSHIP):
         row = responses.loc[agency]
         compared = versus_rest(summary, agency).set_index("measure")

@@ -90,9 +90,10 @@ def _chart(title: str, alt: str, figure: Figure) -> Chart:
     """
     canvas = figure.canvas
     assert isinstance(canvas, FigureCanvasAgg)
-    canvas.draw()
+    canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib's Agg canvas is untyped
     buffer = io.BytesIO()
-    Image.fromarray(np.asarray(canvas.buffer_rgba())[..., :3]).save(
+    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    Image.fromarray(np.asarray(rgba)[..., :3]).save(
         buffer, format="png", compress_level=PNG_COMPRESSION, dpi=(CHART_DPI, CHART_DPI)
     )
     texts = tuple(t.get_text() for t in figure.findobj(Text) if t.get_text())
@@ -143,13 +144,13 @@ def _cell(value: object) -> str:
 
 
 def _figure_text(value: object, unit: str) -> str:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or pd.isna(value):
         return ""
     return f"{float(value):.0f}%" if unit == "%" else f"{float(value):.2f}"  # type: ignore[arg-type]
 
 
 def _points(value: object, unit: str) -> str:
-    if value is None or pd.isna(value):  # type: ignore[arg-type]
+    if value is None or pd.isna(value):
         return ""
     return f"{float(value):+.1f}" + (" pts" if unit == "%" else "")  # type: ignore[arg-type]
 
@@ -160,7 +161,7 @@ def table_view(section: Section, group_by: str | None = None, drop: Sequence[str
     With ``group_by``, that column becomes a heading row whenever its value changes."""
     table = section.table.drop(columns=[c for c in drop if c in section.table.columns])
     columns = [c for c in table.columns if c != group_by]
-    rows = []
+    rows: list[dict[str, Any]] = []
     last = None
     for record in table.to_dict("records"):
         heading = str(record[group_by]) if group_by else None

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from analysis.frame import analysed_items, choice_values, multi_column
@@ -162,9 +163,9 @@ def item_counts(
         counts = groups.tally(codes, len(values))
         return Counts(item.id, tuple(values), tuple(values), counts, counts.sum(1))
     values = choice_values(item, agencies)
-    labels = {c.value: c.label for c in item.choices}
+    label_of = {c.value: c.label for c in item.choices}
     counts = groups.tally(frame[item.id].cat.codes.to_numpy(np.int64), len(values))
-    return Counts(item.id, tuple(values), tuple(labels.get(v, v) for v in values), counts, counts.sum(1))
+    return Counts(item.id, tuple(values), tuple(label_of.get(v, v) for v in values), counts, counts.sum(1))
 
 
 def _with_partnership(array: np.ndarray) -> np.ndarray:
@@ -187,9 +188,18 @@ def _reasons(base: np.ndarray, min_group_size: int, forced: np.ndarray | None = 
     return np.asarray([REASON_KEYS[int(c)] for c in codes], dtype=object)
 
 
-def _percent(count: np.ndarray, base: np.ndarray) -> np.ndarray:
+def _percent(count: npt.ArrayLike, base: npt.ArrayLike) -> np.ndarray:
+    counts, bases = np.asarray(count), np.asarray(base)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(base > 0, 100.0 * count / np.maximum(base, 1), np.nan)
+        shares: np.ndarray = np.where(bases > 0, 100.0 * counts / np.maximum(bases, 1), np.nan)
+    return shares
+
+
+def _used_value(measure: Measure) -> str:
+    """The value a "use" measure counts: the part of its column after "::" (item::value)."""
+    if measure.column is None:
+        raise ValueError(f"measure '{measure.id}' counts one value but names no column")
+    return measure.column.split("::", 1)[1]
 
 
 def _blank(table: pd.DataFrame, numbers: Sequence[str]) -> pd.DataFrame:
@@ -265,7 +275,7 @@ def figure_table(
             count = np.full(len(base), -1)
             unit = "mean"
         else:
-            wanted = [m.column.split("::", 1)[1]] if m.kind == "use" else list(m.counts)
+            wanted = [_used_value(m)] if m.kind == "use" else list(m.counts)
             index = [c.values.index(v) for v in wanted]
             count = counts[:, index].sum(axis=1)
             value = _percent(count, base)

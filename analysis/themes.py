@@ -309,10 +309,8 @@ class Codebook:
         keywords leave to the backstop go to it in one batch, which costs about what one does."""
         coded = [self._by_keywords(text) for text in texts]
         left = [n for n, c in enumerate(coded) if c is None]
-        backstop = self._backstop.code_many([texts[n] for n in left], self.single)
-        for n, one in zip(left, backstop, strict=True):
-            coded[n] = one
-        return coded  # type: ignore[return-value] - every None was filled just above
+        backstop = iter(self._backstop.code_many([texts[n] for n in left], self.single))
+        return [one if one is not None else next(backstop) for one in coded]
 
     def code(self, text: str) -> Coded:
         """The themes of one text (see the module docstring for the rule)."""
