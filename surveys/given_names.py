@@ -20,9 +20,13 @@ from pathlib import Path
 
 from faker.providers.lorem.en_US import Provider as EnglishWords
 
+from text.letters import LOWER, UPPER, fold
+
 _WORDLISTS = Path(__file__).resolve().parent / "wordlists"
-_NAME = re.compile(r"[A-Z][a-z]+(?:-[A-Z][a-z]+)?")
-_LISTS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
+_NAME = re.compile(f"{UPPER}{LOWER}+(?:-{UPPER}{LOWER}+)?")
+# Faker's given-name lists; Japanese names are also given in Latin letters ("romanized").
+_PLAIN_LISTS = ("first_names", "first_names_male", "first_names_female", "first_names_nonbinary")
+_LISTS = _PLAIN_LISTS + tuple(name.replace("first_", "first_romanized_") for name in _PLAIN_LISTS)
 
 
 @cache
@@ -33,7 +37,7 @@ def wordlist(name: str) -> tuple[str, ...]:
 
 
 def _locale_names(locale: str) -> set[str]:
-    """The given names of one Faker locale written in plain Latin letters ("Wiktoria", not "Łucja")."""
+    """The given names of one Faker locale written in Latin letters ("Wiktoria", "Łucja", "Hương")."""
     provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
     names: set[str] = set()
     for attribute in _LISTS:
@@ -45,11 +49,18 @@ def _locale_names(locale: str) -> set[str]:
 
 @cache
 def given_names() -> frozenset[str]:
-    """Every given name known: the project's list and the declared Faker locales'."""
+    """Every given name known (the project's list and the declared Faker locales'), each also
+    in plain letters, so that "Siân" or "Sian" is found whichever way a list or a person wrote it."""
     names = set(wordlist("first_names.txt"))
     for locale in wordlist("given_name_locales.txt"):
         names |= _locale_names(locale)
-    return frozenset(names)
+    return frozenset(names | {fold(name) for name in names})
+
+
+def is_given_name(word: str) -> bool:
+    """``word`` (or the first part of a double-barrelled one) is a known given name, accents or not."""
+    first = word.split("-")[0]
+    return any(form in given_names() for form in (word, fold(word), first, fold(first)))
 
 
 @cache

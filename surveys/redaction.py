@@ -22,8 +22,9 @@ import re
 from collections.abc import Callable
 from functools import cache, partial
 
-from surveys.given_names import everyday_words, given_names, wordlist
+from surveys.given_names import everyday_words, is_given_name, wordlist
 from surveys.redaction_cues import Cues, load_cues
+from text.letters import LOWER, UPPER, UPPER_CHARS
 
 EMAIL = "[email]"
 PHONE = "[phone]"
@@ -157,23 +158,25 @@ def _not_names() -> frozenset[str]:
 
 
 _CUES = load_cues()  # the cue words around names (surveys/wordlists/redaction_cues.yaml)
-_WORD = r"(?:[A-Z]'[A-Z][a-z]+|[A-Z][a-z]+(?:[A-Z][a-z]+)?)(?:-[A-Z][a-z]+)?"
+# Names in any Latin alphabet ("Siân", "Łukasz"): text.letters' capitals and small letters.
+_U, _L, _NOT_U = UPPER, LOWER, f"[^{UPPER_CHARS}\n]"
+_WORD = rf"(?:{_U}'{_U}{_L}+|{_U}{_L}+(?:{_U}{_L}+)?)(?:-{_U}{_L}+)?"
 _TITLE = rf"(?:{Cues.either(_CUES.titles)})\.?"
 _PERSON = rf"{_WORD}(?:\s+{_WORD}){{0,2}}"
 # Cues before a name: relationships, roles, "called"; case-insensitive, the name is not.
 _BEFORE = Cues.either(_CUES.before)
 _NAME_AFTER_CUE = re.compile(
     # The lookahead (a name-like capital soon after) only makes the search fast.
-    rf"(?P<cue>(?<![\w-])(?=[a-zA-Z][^A-Z\n]{{0,40}}[A-Z](?:[a-z']|[A-Z]{{1,3}}\b|\.?\s+[A-Z]))"
+    rf"(?P<cue>(?<![\w-])(?=[a-zA-Z]{_NOT_U}{{0,40}}{_U}(?:{_L}|'|{_U}{{1,3}}\b|\.?\s+{_U}))"
     rf"(?i:{_BEFORE})(?:\s*[:,–(-]\s*|\s+)"
     rf"(?:(?i:is|was|are|were|now)\s+)?(?:{_TITLE}\s+)?)"
-    r"(?P<initial>[A-Z]\.?\s+(?=[A-Z][a-z]))?"
+    rf"(?P<initial>{_U}\.?\s+(?={_U}{_L}))?"
     rf"(?P<name>{_PERSON}(?:(?:,\s*|\s+and\s+|\s*&\s*){_PERSON})*)"
 )
 # Separators inside a list of names after one cue ("the children are Leah, Mason and Ava").
 _LIST_SEPARATOR = re.compile(r"(,\s*|\s+and\s+|\s*&\s*)")
 # The title goes with the name ("Mr Smith" is the name the spec gives as an example).
-_NAME_AFTER_TITLE = re.compile(rf"\b{_TITLE}\s+(?P<name>(?:[A-Z]\.?\s+)?{_PERSON})")
+_NAME_AFTER_TITLE = re.compile(rf"\b{_TITLE}\s+(?P<name>(?:{_U}\.?\s+)?{_PERSON})")
 _ROLE_AFTER = Cues.either(_CUES.role_after)
 # "Tyler's mum": a given name before one of these is a person.
 _FAMILY = Cues.either(_CUES.family)
@@ -191,7 +194,7 @@ _ROLE_CUE = (
 _NAME_BEFORE_CUE = re.compile(
     rf"(?P<name>{_WORD}\s+{_WORD})(?={_ROLE_CUE}"
     rf"|\s+(?:has\s+|had\s+)?(?i:{_SPEECH_AFTER})\b"
-    r"|\s+from\s+(?:the\s+|our\s+|their\s+)?[a-z])"
+    rf"|\s+from\s+(?:the\s+|our\s+|their\s+)?{_L})"
 )
 
 
@@ -223,7 +226,7 @@ def _whole_name(found: re.Match[str]) -> str:
 # Every capitalised word followed by another: a given name then a surname ("Hannah Okafor").
 # A lookahead, so that a word which is not a given name does not hide the one after it.
 _CAPITALISED_PAIR = re.compile(
-    rf"\b(?=(?P<given>[A-Z][a-z]+)(?P<pair>(?:-[A-Z][a-z]+)?\s+(?P<surname>{_WORD}))"
+    rf"\b(?=(?P<given>{_U}{_L}+)(?P<pair>(?:-{_U}{_L}+)?\s+(?P<surname>{_WORD}))"
     rf"(?:\s+(?P<next>{_WORD}))?)"
 )
 
@@ -234,7 +237,7 @@ def _given_and_surname(text: str) -> str:
     kept, at = [], 0
     for found in _CAPITALISED_PAIR.finditer(text):
         place = found.group("surname") + " " + (found.group("next") or "")
-        if found.start() >= at and found.group("given") in given_names() and _is_person(place):
+        if found.start() >= at and is_given_name(found.group("given")) and _is_person(place):
             kept += [text[at : found.start()], NAME]
             at = found.end("pair")
     return "".join(kept) + text[at:]
@@ -243,20 +246,20 @@ def _given_and_surname(text: str) -> str:
 # A known given name on its own, made clear by a role or an age after it ("Tracey (mum)",
 # "Jayden, 14, ran away") or by what the person said ("Shannon told the teacher").
 _GIVEN_NAME_CUED = re.compile(
-    rf"(?<![\w'-])(?P<given>[A-Z][a-z]+)(?![\w-]|'(?!s\b))(?={_ROLE_CUE}|,?\s+aged?\s+\d"
+    rf"(?<![\w'-])(?P<given>{_U}{_L}+)(?![\w-]|'(?!s\b))(?={_ROLE_CUE}|,?\s+aged?\s+\d"
     rf"|\s+(?:has\s+|had\s+)?(?i:{_SPEECH_AFTER})\b|'s\s+(?i:{_FAMILY})\b)"
 )
 
 
 def _given_name_cued(found: re.Match[str]) -> str:
-    return NAME if found.group("given") in given_names() else found.group(0)
+    return NAME if is_given_name(found.group("given")) else found.group(0)
 
 
 # A capitalised word on its own, the candidate for a bare given name ("we thought Kacper was...").
-_CAPITALISED = re.compile(r"(?<![\w\[-])(?<!\w')(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)(?![\w-])")
+_CAPITALISED = re.compile(rf"(?<![\w\[-])(?<!\w')(?P<name>{_U}{_L}+(?:-{_U}{_L}+)?)(?![\w-])")
 # Straight after it, another capitalised word makes it part of a place or a thing
 # ("Victoria Road", "Clare's Law"); a name with a surname is the rule above's.
-_PROPER_NOUN_GOES_ON = re.compile(r"(?:'s)?\s+[A-Z]")
+_PROPER_NOUN_GOES_ON = re.compile(rf"(?:'s)?\s+{_U}")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n\"(*\u2022]|\s-)\s*$")
 _PLACE_BEFORE = re.compile(r"\b(?i:in|near|around|across|outside|towards)\s+$")
 # Straight before it, a word that makes it part of a place ("St Mary's", "Royal Alexandra").
@@ -264,7 +267,7 @@ _PLACE_WORD_BEFORE = re.compile(r"\b(?:St|Saint|Royal|Mount|Port|Fort)\.?\s+$")
 
 
 # "Wiktoria's attendance": an owner written with a capital mid-sentence.
-_OWNS = re.compile(r"'s\s+[a-z]")
+_OWNS = re.compile(rf"'s\s+{_L}")
 
 
 def _unknown_name_owns_something(name: str, text: str, end: int, before: str) -> bool:
@@ -284,7 +287,7 @@ def _bare_name(found: re.Match[str]) -> str:
     thing, or when it is also an everyday word that only starts the sentence ("Grace period")."""
     name, text = found.group("name"), found.string
     before = text[max(0, found.start() - 40) : found.start()]
-    if name not in given_names() and name.split("-")[0] not in given_names():
+    if not is_given_name(name):
         return NAME if _unknown_name_owns_something(name, text, found.end(), before) else name
     if (
         not _is_person(name)
@@ -304,7 +307,7 @@ def _bare_name(found: re.Match[str]) -> str:
 # "@" and no digit, and skipping those rules halves the time on a long answer.
 _HAS_AT = re.compile("@")
 _HAS_DIGIT = re.compile(r"\d")
-_HAS_CAPITAL = re.compile("[A-Z]")
+_HAS_CAPITAL = re.compile(_U)
 _Rule = tuple[re.Pattern[str], Callable[[str], str]]
 
 
