@@ -15,11 +15,17 @@ from storage.database import Database
 from storage.waves import Wave
 from surveys.audience import may_take
 from surveys.loader import load_definitions
+from surveys.model import Definition
+
+
+def questionnaire_of(wave: Wave, partnership: Partnership) -> Definition | None:
+    """The questionnaire the wave asks; None if it is no longer defined."""
+    return load_definitions(partnership).get(wave.questionnaire)
 
 
 async def audience(db: Database, wave: Wave, partnership: Partnership) -> list[StoredReference]:
     """The personal conversations the wave's invitations and reminders go to."""
-    definition = load_definitions(partnership).get(wave.questionnaire)
+    definition = questionnaire_of(wave, partnership)
     if definition is None:  # a questionnaire no longer defined is offered to nobody
         return []
     return [

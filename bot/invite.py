@@ -22,11 +22,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from botbuilder.schema import Activity
 
-from bot import wording
-from bot.audience import audience
+from bot import cards, wording
+from bot.audience import audience, questionnaire_of
 from bot.fanout import BATCH, WORKERS, fan_out
 from bot.hosts import create_host
 from bot.proactive import Delivery, ProactiveSender
@@ -39,14 +40,9 @@ from storage.conversations import StoredReference
 from storage.database import Database
 from storage.submissions import submitted_among
 from storage.waves import Wave, get_wave
+from surveys.model import Definition
 
 log = logging.getLogger(__name__)
-
-INVITATION = (
-    "You're invited to the {partnership} practitioner survey, open until {closes}. It takes about five "
-    "minutes, one question at a time, and you can pause whenever you need to. Your answers are "
-    "anonymous: only your agency and a broad role band are kept."
-)
 
 
 class InviteRefused(SafeguardingBotError):
@@ -81,10 +77,14 @@ class InviteSummary:
         return "\n".join(lines)
 
 
-def invitation(partnership: Partnership, wave: Wave) -> Activity:
-    """The invitation card: what it is, until when, that it is anonymous, and "Start the survey"."""
-    text = INVITATION.format(partnership=partnership.name, closes=wording.day(wave.closes))
-    return wording.offer(text, start=True)
+def invitation(partnership: Partnership, definition: Definition, wave: Wave) -> Activity:
+    """The invitation card: what it is, until when, what is kept, "Start the survey" (this wave's)."""
+    text = wording.about_wave(wording.INVITATION, partnership, definition, wave)
+    offers: list[tuple[str, dict[str, Any]]] = [
+        ("Start the survey", {"action": "start", "wave": wave.id}),
+        ("Ask a question", {"action": "ask"}),
+    ]
+    return cards.card_activity(cards.offer_card(text, offers), summary=text)
 
 
 async def _check_wave(db: Database, wave_id: int, today: date) -> Wave:
@@ -117,6 +117,9 @@ async def invite_wave(
     the bar only on a terminal.
     """
     wave = await _check_wave(db, wave_id, today)
+    definition = questionnaire_of(wave, partnership)
+    if definition is None:
+        raise InviteRefused(f"wave {wave_id} asks {wave.questionnaire!r}, which is no longer defined")
     summary = InviteSummary(wave_id)
     done = await invitations.statuses(db, wave_id)
     people: list[StoredReference] = []
@@ -125,7 +128,7 @@ async def invite_wave(
             summary.already_invited += 1
         else:
             people.append(ref)
-    message = invitation(partnership, wave)
+    message = invitation(partnership, definition, wave)
     secret = settings.secret_bytes()
 
     async def handle(batch: list[StoredReference]) -> list[Delivery | None]:

@@ -1,17 +1,19 @@
 """Survey reminders: a card to people who have not answered a wave, on the wave's schedule.
 
-The schedule is a few days before the wave closes (REMINDER_DAYS, or the
-wave's own: storage.reminders); each of those days starts a *round*, and
-each person gets at most one reminder per round, never two on one day, never
-on a day they paused or resumed the survey, never after opting out, and never
-once they have answered: that is tested against the submission tokens just
-before each small batch is sent (the only fact about answering the bot has, and
-it says nothing about what was answered). Everything is claimed before it is
-sent, a batch at a time (storage.reminders.claim_many), and the batch's
-outcomes are recorded together once its sends are done, so a run that is
-interrupted, rerun or run twice sends nobody the same reminder twice (a crash
-between claim and record costs those people that round's reminder, never a
-second one). Sends go through the one paced sender.
+The schedule is a few days before the wave closes (REMINDER_DAYS, or the wave's
+own: storage.reminders); each of those days starts a *round*, and each person
+gets at most one reminder per round, never two on one day (of any waves: someone
+due reminders of two waves gets the one closing sooner, the other the next day,
+as its round is still under way), never on a day they paused or resumed the
+survey, never after opting out, and never once they have answered: that is
+tested against the submission tokens just before each small batch is sent (the
+only fact about answering the bot has, and it says nothing about what was
+answered). Everything is claimed before it is sent, a batch at a time
+(storage.reminders.claim_many), and the batch's outcomes are recorded together
+once its sends are done, so a run that is interrupted, rerun or run twice sends
+nobody the same reminder twice (a crash between claim and record costs those
+people that round's reminder, never a second one). Sends go through the one
+paced sender.
 
 A person stops them with the card's "Stop reminders" button or by typing
 "stop reminders" (every wave open now).
@@ -29,7 +31,7 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from bot import cards, wording
-from bot.audience import audience
+from bot.audience import audience, questionnaire_of
 from bot.fanout import BATCH, WORKERS, fan_out
 from bot.proactive import Delivery, ProactiveSender
 from bot.replies import Replies
@@ -41,13 +43,10 @@ from storage.database import Database
 from storage.errors import NotFound, WaveKeyGone
 from storage.submissions import submitted_among
 from storage.waves import Wave, get_wave, list_waves
+from surveys.model import Definition
 
 log = logging.getLogger(__name__)
 
-REMINDER = (
-    "A reminder: the {partnership} practitioner survey closes on {closes}. It takes about five "
-    "minutes, one question at a time, and your answers are anonymous."
-)
 STOP_ACTION = "reminders_off"
 STOP_WORDS = frozenset({"stop reminders", "stop reminding me", "no more reminders", "no reminders"})
 STOPPED = (
@@ -57,11 +56,11 @@ STOPPED = (
 NOTHING_TO_STOP = "There's no survey open at the moment, so there are no reminders to stop."
 
 
-def reminder_card(partnership: Partnership, wave: Wave) -> Activity:
-    """The reminder: when the wave closes, that it is anonymous, "Start the survey" and "Stop reminders"."""
-    text = REMINDER.format(partnership=partnership.name, closes=wording.day(wave.closes))
+def reminder_card(partnership: Partnership, definition: Definition, wave: Wave) -> Activity:
+    """The reminder: when the wave closes, what is kept, this wave's "Start the survey", "Stop reminders"."""
+    text = wording.about_wave(wording.REMINDER, partnership, definition, wave)
     offers: list[tuple[str, dict[str, Any]]] = [
-        ("Start the survey", {"action": "start"}),
+        ("Start the survey", {"action": "start", "wave": wave.id}),
         ("Stop reminders", {"action": STOP_ACTION, "wave": wave.id}),
     ]
     return cards.card_activity(cards.offer_card(text, offers), summary=text)
@@ -103,6 +102,30 @@ class ReminderSummary:
         return "\n".join(lines)
 
 
+async def reminded_today(
+    db: Database, settings: Settings, waves: Sequence[Wave], partnership: Partnership, today: date
+) -> set[str]:
+    """The people already sent a reminder of any of ``waves`` today (by an earlier run today).
+
+    Each wave's rows name people by that wave's own keyed hash, so they are
+    matched by hashing each person of the wave's audience: no row links a
+    person's waves together.
+    """
+    secret = settings.secret_bytes()
+    people: set[str] = set()
+    for wave in waves:
+        rows = await reminders.marks(db, wave.id)
+        sent_today = {person for person, row in rows.items() if row.sent_on == today}
+        if sent_today:
+            hash_person = await reminders.hasher(db, wave.id, secret)
+            people.update(
+                ref.user_id
+                for ref in await audience(db, wave, partnership)
+                if ref.user_id and hash_person(ref.user_id) in sent_today
+            )
+    return people
+
+
 async def remind_wave(
     db: Database,
     settings: Settings,
@@ -111,14 +134,22 @@ async def remind_wave(
     *,
     today: date,
     partnership: Partnership,
+    reminded: set[str] | None = None,
     batch: int = BATCH,
     workers: int = WORKERS,
     show_progress: bool | None = None,
 ) -> ReminderSummary | None:
-    """Send the wave's reminder round due on ``today`` to whoever it is due to; None when no round is due."""
+    """Send the wave's reminder round due on ``today`` to whoever it is due to; None when no round is due.
+
+    ``reminded`` holds the people reminded of another wave today: they are not
+    due one now (at most one reminder a day, whatever the waves; the round is
+    still under way tomorrow), and it gains whoever this run reminds.
+    """
+    definition = questionnaire_of(wave, partnership)
     due = due_round(wave, await reminders.days_for(db, wave.id, settings.reminder_days), today)
-    if due is None:
+    if due is None or definition is None:
         return None
+    reminded = set() if reminded is None else reminded
     secret = settings.secret_bytes()
     hash_person = await reminders.hasher(db, wave.id, secret)
     summary = ReminderSummary(wave.id, due)
@@ -132,11 +163,11 @@ async def remind_wave(
     for person, ref in people.items():
         if person in answered:
             summary.answered += 1
-        elif reminders.may_claim(rows.get(hash_person(person)), due, today):
+        elif person not in reminded and reminders.may_claim(rows.get(hash_person(person)), due, today):
             candidates.append(ref)
         else:
             summary.settled += 1
-    message = reminder_card(partnership, wave)
+    message = reminder_card(partnership, definition, wave)
 
     async def handle(batch: list[StoredReference]) -> list[Delivery | str]:
         persons = [str(ref.user_id) for ref in batch]
@@ -146,6 +177,7 @@ async def remind_wave(
         to_send = [ref for ref in batch if hashed.get(str(ref.user_id)) in claimed]
         sent = await sender.send_each([ref.reference for ref in to_send], message)
         deliveries = {str(ref.user_id): delivery for ref, delivery in zip(to_send, sent, strict=True)}
+        reminded.update(person for person, delivery in deliveries.items() if delivery.ok)
         outcomes = {hashed[person]: delivery.ok for person, delivery in deliveries.items()}
         await reminders.finish_many(db, wave.id, outcomes, today)
         return ["answered" if person in answered else deliveries.get(person, "settled") for person in persons]

@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime
 from bot.deadlines import lead_key, remind_deadlines
 from bot.hosts import create_host
 from bot.proactive import ProactiveSender
-from bot.reminders import remind_wave
+from bot.reminders import remind_wave, reminded_today
 from common.clock import real_now, simulated
 from common.errors import SafeguardingBotError
 from common.partnership import Partnership, load_partnership
@@ -166,11 +166,14 @@ async def send_reports(tick: Tick) -> list[str]:
 
 
 async def send_reminders(tick: Tick) -> list[str]:
-    """The survey reminders due today in every open wave."""
+    """The survey reminders due today in every open wave, at most one a person: soonest closing first."""
+    waves = sorted(
+        (wave for wave in await list_waves(tick.db) if wave.is_open_on(tick.today)),
+        key=lambda wave: (wave.closes, wave.id),
+    )
+    reminded = await reminded_today(tick.db, tick.settings, waves, tick.partnership, tick.today)
     lines = []
-    for wave in await list_waves(tick.db):
-        if not wave.is_open_on(tick.today):
-            continue
+    for wave in waves:
         summary = await remind_wave(
             tick.db,
             tick.settings,
@@ -178,6 +181,7 @@ async def send_reminders(tick: Tick) -> list[str]:
             wave,
             today=tick.today,
             partnership=tick.partnership,
+            reminded=reminded,
             show_progress=tick.show_progress,
         )
         if summary is not None and (summary.sent or summary.failed):

@@ -12,6 +12,9 @@ from datetime import date
 from botbuilder.schema import Activity
 
 from bot import cards
+from common.partnership import Partnership
+from storage.waves import Wave
+from surveys.model import Definition
 
 GREETING = (
     "Hello, I'm the {partnership} safeguarding bot. I can take you through this year's "
@@ -110,12 +113,36 @@ EXPERT_UNKNOWN = "I can't find question {id}."
 EXPERT_ONLY_IN_CHANNEL = "Only the safeguarding team can answer questions, from their channel."
 SUGGESTION_SAVED = "Thanks: question {id} is saved as a suggested sample question for “{topic}”."
 SUGGESTION_NEEDS_TOPIC = "Please choose the topic it belongs to, then press the button again."
+INVITATION = (
+    "{partnership}: you're invited to answer the {title}, open until {closes}. It's one question at "
+    "a time, and you can pause whenever you need to. {privacy}"
+)
+REMINDER = "{partnership}: a reminder that the {title} closes on {closes}. {privacy}"
+# What a wave's invitation and reminder promise about the answers: true of its questionnaire only.
+PRIVACY = {
+    True: "Your answers are anonymous: only your agency and a broad role band are kept.",
+    False: "It is your agency's return, so it is kept with your agency's name.",
+}
 UNKNOWN_TOPIC = "Sorry, I can't find that topic any more. Please ask your question in your own words."
 
 
 def day(when: date) -> str:
     """A date the way people write it in the UK: "Monday 5 January 2026"."""
     return f"{when:%A} {when.day} {when:%B %Y}"
+
+
+def about_wave(template: str, partnership: Partnership, definition: Definition, wave: Wave) -> str:
+    """An invitation or reminder of ``wave`` in its questionnaire's own title and privacy terms.
+
+    One text for every questionnaire would promise anonymity to an agency's
+    named return, and call every questionnaire the practitioner survey.
+    """
+    return template.format(
+        partnership=partnership.name,
+        title=definition.title,
+        closes=day(wave.closes),
+        privacy=PRIVACY[definition.anonymous],
+    )
 
 
 def offer(text: str, *, start: bool = False, resume: bool = False, ask: bool = True) -> Activity:

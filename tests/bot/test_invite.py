@@ -29,6 +29,7 @@ from storage.errors import StorageUnavailable
 from storage.migrate import upgrade_async
 from storage.submissions import submit
 from storage.waves import Wave, create_wave
+from surveys.loader import load_definitions
 from tests.bot.test_cards import assert_valid
 from tests.conftest import TEST_SECRET
 from tests.helpers.fake_connector import FakeConnector
@@ -123,7 +124,9 @@ async def test_everyone_installed_is_invited_except_who_already_answered(
     assert invitations_per_conversation(fake) == expected
     card = fake.calls[0].body["attachments"][0]["content"]
     buttons = [a for block in card["body"] if block["type"] == "ActionSet" for a in block["actions"]]
-    assert {"title": "Start the survey", "data": {"action": "start"}}.items() <= buttons[0].items()
+    start = {"title": "Start the survey", "data": {"action": "start", "wave": wave.id}}
+    assert start.items() <= buttons[0].items()
+    assert "Safeguarding practitioner questionnaire" in card["body"][0]["text"]
     assert "anonymous" in card["body"][0]["text"]
     assert "open until Monday 4 January 2027" in card["body"][0]["text"]
     assert await invitations.counts(db, wave.id) == {"sent": 4}
@@ -426,7 +429,17 @@ async def test_ctrl_c_stops_the_command_and_running_it_again_finishes_the_job(tm
         await db.close()
 
 
-def test_the_invitation_is_a_valid_adaptive_card(partnership: Partnership) -> None:
-    wave = Wave(7, "practitioner", 1, TODAY, TODAY + timedelta(days=42), False)
-    [attachment] = invitation(partnership, wave).attachments
+@pytest.mark.parametrize("questionnaire", ["practitioner", "impact-assessment"])
+def test_the_invitation_is_a_valid_adaptive_card_in_its_questionnaires_terms(
+    partnership: Partnership, questionnaire: str
+) -> None:
+    """Regression: every wave was invited to "the practitioner survey", whose answers "are anonymous",
+    including the impact assessment, an agency's return kept with the agency's name."""
+    definition = load_definitions(partnership)[questionnaire]
+    wave = Wave(7, questionnaire, 1, TODAY, TODAY + timedelta(days=42), False)
+    [attachment] = invitation(partnership, definition, wave).attachments
     assert_valid(attachment.content)
+    text = attachment.content["body"][0]["text"]
+    assert definition.title in text
+    assert ("anonymous" in text) is definition.anonymous
+    assert "practitioner survey" not in text

@@ -290,6 +290,45 @@ def lead_texts(fake: FakeConnector) -> list[str]:
     return [str(body) for body in fake.sent("a:lead-csc") if STOP_ACTION not in str(body)]
 
 
+def reminders_of(fake: FakeConnector, conversation: str) -> list[int]:
+    """The waves of the reminder cards ``conversation`` received, in order (their "Stop reminders")."""
+    return [
+        action["data"]["wave"]
+        for body in fake.sent(conversation)
+        for block in body["attachments"][0]["content"]["body"]
+        if block["type"] == "ActionSet"
+        for action in block["actions"]
+        if action["data"].get("action") == STOP_ACTION
+    ]
+
+
+async def test_someone_due_reminders_of_two_waves_gets_one_a_day_the_sooner_closing_first(
+    db: Database, settings: Settings, partnership: Partnership, adapter: Any, fake: FakeConnector, wave: Wave
+) -> None:
+    """Regression: an agency lead due the practitioner wave's and the impact return's reminders got
+    both cards on the same day, and a second tick that day could not tell."""
+    people = await install(db, fake.url, 2)
+    await install_lead(db, fake.url)
+    later = CLOSES + timedelta(days=3)
+    impact = await create_wave(db, "impact-assessment", 1, OPENS, later, partnership.agencies)
+    await reminders.set_days(db, impact.id, [10])  # its round starts on FIRST too
+
+    await tick(db, settings, partnership, adapter, FIRST)
+    await tick(db, settings, partnership, adapter, FIRST)  # minutes later, another run
+    assert reminders_of(fake, "a:lead-csc") == [wave.id]  # closes sooner
+    assert reminded(fake) == dict.fromkeys([*people, "a:lead-csc"], 1)
+    card = fake.sent("a:lead-csc")[0]["attachments"][0]["content"]["body"][0]["text"]
+    assert "Safeguarding practitioner questionnaire" in card
+    assert "anonymous" in card
+
+    await tick(db, settings, partnership, adapter, FIRST + timedelta(days=1))  # the impact round is still on
+    assert reminders_of(fake, "a:lead-csc") == [wave.id, impact.id]
+    assert reminded(fake) == {**dict.fromkeys(people, 1), "a:lead-csc": 2}
+    card = fake.sent("a:lead-csc")[1]["attachments"][0]["content"]["body"][0]["text"]
+    assert "Safeguarding impact assessment (agency return)" in card
+    assert "anonymous" not in card
+
+
 async def test_agency_leads_are_reminded_of_their_return_and_of_actions_falling_due_once_each(
     db: Database, settings: Settings, partnership: Partnership, adapter: Any, fake: FakeConnector
 ) -> None:
