@@ -4,7 +4,9 @@
 # current schema, then become the bot (exec, so it receives the container's stop signal).
 #
 # In compose the one-shot `migrate` service has already upgraded before any replica starts, so
-# here the upgrade finds nothing to do; replicas never race to alter the schema.
+# here the upgrade finds nothing to do. Where replicas start together on an older schema (say a
+# Kubernetes rollout with no migration job), one upgrades and the others wait for it (a PostgreSQL
+# advisory lock in storage/migrate.py), then find the schema current.
 set -eu
 cd "$(dirname "$0")/.."
 python -m storage upgrade

@@ -18,7 +18,7 @@ from common.settings import Settings, settings_from_environment
 from storage.audit import audit
 from storage.database import Database
 from storage.errors import SchemaBehindError, StorageError
-from storage.migrate import current_revision, head_revision, upgrade_async
+from storage.migrate import head_revision, upgrade_async
 from storage.models import Base
 from storage.retention import Retention, enforce
 from storage.submissions import CloseResult, FlushResult, close_wave, flush, recover
@@ -34,8 +34,9 @@ async def table_counts(db: Database) -> dict[str, int]:
 
 
 async def _upgrade(db: Database, settings: Settings, args: argparse.Namespace) -> str:
-    before = await current_revision(db.engine)
-    await upgrade_async(db.url)
+    before = await upgrade_async(db.url)
+    if before == head_revision():
+        return f"schema is already current ({before})"
     return f"schema upgraded from {before or 'empty'} to {head_revision()}"
 
 

@@ -58,18 +58,32 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         return await connection.run_sync(_read_revision)
 
 
-def _upgrade_on(connection: Connection, revision: str) -> None:
+# The one lock every process migrating a PostgreSQL database takes (any fixed number will do).
+MIGRATION_LOCK = 0x5AFE_6A4D
+
+
+def _upgrade_on(connection: Connection, revision: str) -> str | None:
+    """Upgrade inside the caller's transaction, alone: replicas starting together (each runs the
+    upgrade at start) would otherwise all read "empty" and all create the tables, and all but one
+    fail. On PostgreSQL a transaction-scoped advisory lock makes the others wait, then find the
+    schema current; SQLite's transactions already write one at a time. Returns the revision the
+    database was at, read under the lock."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+    before = _read_revision(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, revision)
+    return before
 
 
-async def upgrade_async(url: str, revision: str = "head") -> None:
-    """Run the migrations up to ``revision`` in one transaction (DDL is transactional on both databases)."""
+async def upgrade_async(url: str, revision: str = "head") -> str | None:
+    """Run the migrations up to ``revision`` in one transaction (DDL is transactional on both
+    databases); returns the revision the database was at (None: empty)."""
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_on, revision)
+            return await connection.run_sync(_upgrade_on, revision)
     finally:
         await engine.dispose()
 

@@ -103,6 +103,28 @@ async def test_the_command_line_refuses_until_upgraded_then_checks_and_counts(
     assert "no wave 99" in err
 
 
+def test_replicas_starting_together_on_an_empty_database_all_come_up(database_url: str) -> None:
+    """Regression: four `python -m storage upgrade` at once on an empty PostgreSQL database (as
+    replicas do at start) left three failing with a traceback (duplicate alembic_version)."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-m", "storage", "upgrade"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
+    results = [(start.wait(timeout=180), *start.communicate()) for start in starts]
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], [err[-500:] for _, _, err in results]
+    assert sum("schema upgraded from empty to" in out for _, out, _ in results) == 1
+    assert sum("schema is already current" in out for _, out, _ in results) == 3
+    assert not any("Traceback" in err for _, _, err in results)
+
+
 def test_python_dash_m_storage_runs_the_command_line(tmp_path: Path) -> None:
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"}
     result = subprocess.run(
