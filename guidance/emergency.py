@@ -13,8 +13,9 @@ and broad instead:
   someone outside, a plea for help...), anywhere in the message;
 - ``dampers``: a clause that is plainly about the past, a hypothetical, a
   procedure or training is set aside, unless ``strong_now`` says that clause
-  is about right now after all; ``firm_dampers`` (a training scenario, "she
-  is safe now" with no "but") set a clause aside whatever else it says.
+  is about right now after all; ``firm_dampers`` ("she is safe now" with no
+  "but") set a clause aside whatever else it says, ``message_dampers`` (a
+  training scenario) the whole message.
 
 Every message is cut into clauses so that "how do I update my training
 record? also she's taking her pills tonight" is still an emergency. The rules
@@ -82,6 +83,7 @@ class EmergencyRules:
     strong_now: tuple[CueGroup, ...]
     dampers: tuple[CueGroup, ...]
     firm_dampers: tuple[CueGroup, ...]
+    message_dampers: tuple[CueGroup, ...] = ()
     model: LearnedModel | None = None
 
     def prepare(self, text: str) -> str:
@@ -93,6 +95,8 @@ class EmergencyRules:
         return self._live(self.prepare(text))
 
     def _live(self, prepared: str) -> str:
+        if any(g.matches(prepared) for g in self.message_dampers):
+            return ""
         cuts = [0, *(i for m in self.clause_break.finditer(prepared) for i in m.span()), len(prepared)]
         clauses = (prepared[a:b].strip() for a, b in zip(cuts[::2], cuts[1::2], strict=True))
         return " | ".join(c for c in clauses if c and not self._set_aside(c))
@@ -109,6 +113,8 @@ class EmergencyRules:
         something says now, then the learned model. Lazy so that ``detect`` can stop at the
         first sign."""
         prepared = self.prepare(text)
+        if any(g.matches(prepared) for g in self.message_dampers):
+            return  # an exercise: not for the rules, nor for the model
         live = self._live(prepared)
         if live:
             yield from (g.name for g in self.alone if g.matches(live))
@@ -183,6 +189,7 @@ class _EmergencyFile(RewriteFields, TypoFields):
     strong_now: Groups
     dampers: Groups
     firm_dampers: Groups
+    message_dampers: Groups | None = None
 
 
 def load_emergency_rules(
@@ -201,6 +208,7 @@ def load_emergency_rules(
         strong_now=cue_groups(data.strong_now),
         dampers=cue_groups(data.dampers),
         firm_dampers=cue_groups(data.firm_dampers),
+        message_dampers=cue_groups(data.message_dampers or ()),
     )
     if not learned:
         return rules
