@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +41,7 @@ from sklearn.svm import LinearSVC
 from common.errors import ContentError
 from common.yamlfile import line_of, load_yaml
 from guidance.language import DATA_DIR, Reader
+from guidance.linear import Block
 from guidance.model import GLOSSARY_TOPIC, Topic
 
 NOT_GUIDANCE_FILE = DATA_DIR / "not-guidance.yaml"
@@ -102,23 +103,6 @@ def training_samples(topics: Iterable[Topic]) -> list[tuple[str, str]]:
     return samples
 
 
-class _Block:
-    """One fitted tf-idf vectoriser, applied by hand: features -> (columns, l2-normalised weights)."""
-
-    def __init__(self, vectoriser: TfidfVectorizer, analyse: Callable[[str], list[str]]) -> None:
-        self._columns: Mapping[str, int] = vectoriser.vocabulary_
-        self._idf = vectoriser.idf_
-        self._analyse = analyse
-
-    def vector(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = Counter(f for f in self._analyse(text) if f in self._columns)
-        columns = np.fromiter((self._columns[f] for f in counts), dtype=np.int64, count=len(counts))
-        weights = np.fromiter((1.0 + math.log(n) for n in counts.values()), dtype=float, count=len(counts))
-        weights *= self._idf[columns]
-        norm = float(np.linalg.norm(weights))
-        return columns, weights / norm if norm else weights
-
-
 class _Unkeyed:
     """Carries a value past the cache's key: equal to any other, so only the fingerprint counts."""
 
@@ -169,8 +153,8 @@ class Index:
         self._word_weights = np.ascontiguousarray(model.coef_[:, :width].T)
         self._char_weights = np.ascontiguousarray(model.coef_[:, width:].T)
         self._bias = model.intercept_
-        self._words = _Block(words, reader.features)
-        self._chars = _Block(chars, chars.build_analyzer())
+        self._words = Block(words, reader.features)
+        self._chars = Block(chars, chars.build_analyzer())
         by_id = {t.id: t for t in topics}
         self._outside = self._topics.index(OUTSIDE) if OUTSIDE in self._topics else None
         self._ids = [i for i in range(len(self._topics)) if i != self._outside]

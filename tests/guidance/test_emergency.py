@@ -282,3 +282,52 @@ def test_a_misspelt_key_in_the_emergency_rules_is_refused(tmp_path: Path) -> Non
     with pytest.raises(ContentError) as caught:
         load_emergency_rules(path)
     assert (caught.value.path, caught.value.problem) == (str(path), "unknown key 'typo_kep'")
+
+
+# -- the learned model beside the rules ---------------------------------------------------------
+
+
+def _with_threshold(tmp_path: Path, threshold: str) -> Path:
+    text = EMERGENCY_FILE.read_text(encoding="utf-8")
+    start = text.index("\n  threshold:")
+    end = text.index("\n", start + 1)
+    path = tmp_path / "emergency.yaml"
+    path.write_text(text[:start] + f"\n  threshold: {threshold}" + text[end:], encoding="utf-8")
+    return path
+
+
+def test_the_learned_threshold_in_the_file_decides_when_the_model_flags(tmp_path: Path) -> None:
+    calm = "how do I book annual leave"
+    never = load_emergency_rules(_with_threshold(tmp_path, "1000"))
+    always = load_emergency_rules(_with_threshold(tmp_path, "-1000"))
+    assert list(never.signs(calm)) == []
+    assert list(always.signs(calm)) == ["learned model"]
+
+
+def test_the_model_only_adds_to_the_rules(tmp_path: Path) -> None:
+    # With a threshold nothing clears, the verdicts are the rules' own.
+    never = load_emergency_rules(_with_threshold(tmp_path, "1000"))
+    rules = load_emergency_rules(EMERGENCY_FILE, learned=False)
+    for text in bank("dev-danger-bank.txt") + bank("dev-calm-bank.txt"):
+        assert list(never.signs(text)) == list(rules.signs(text)), text
+
+
+def test_the_emergency_rules_need_a_learned_section(tmp_path: Path) -> None:
+    text = EMERGENCY_FILE.read_text(encoding="utf-8").replace("\nlearned:\n", "\nlearnt:\n")
+    path = tmp_path / "emergency.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_emergency_rules(path)
+    assert caught.value.problem == "missing 'learned'"
+
+
+def test_the_set_written_before_the_learned_model_keeps_its_figures() -> None:
+    # dev-emergency-k was written before the model and scored once on the rules alone: recall
+    # 0.86, false alarms 0.164 (first run). Its even lines were then used to choose the model's
+    # threshold and its odd lines were not; with the model: recall 0.98, false alarms 0.109.
+    # The floors sit a little below those figures, so a regression shows.
+    emergencies, near_misses = labelled("dev-emergency-k.jsonl")
+    recall = sum(detect(q) for q in emergencies) / len(emergencies)
+    false_alarms = sum(detect(q) for q in near_misses) / len(near_misses)
+    assert recall >= 0.96, [q for q in emergencies if not detect(q)]
+    assert false_alarms <= 0.13, [q for q in near_misses if detect(q)]
