@@ -105,9 +105,9 @@ def test_targets_hold_on_the_phone_style_sets(
 
 def test_the_hard_question_sets_keep_their_figures(kb: KnowledgeBase) -> None:
     # Hard questions (unusual roles, several asks in one, indirect wording). dev-hard-o: 0.54
-    # at first run, 0.76 now. dev-hard-p was written before the generic job-title patterns
-    # and the new sample questions: 0.757 at first run, 0.80 after (its even lines were
-    # looked at while developing, its odd lines were not). Floors a little below.
+    # at first run, 0.74 now. dev-hard-p was written before this session's changes: 0.757 at
+    # first run, 0.80 now (its even lines were looked at while developing, its odd lines were
+    # not). Floors a little below.
     for name, floor in (("dev-hard-o.jsonl", 0.72), ("dev-hard-p.jsonl", 0.76)):
         report = evaluate(kb, read_jsonl(DATA / name))
         assert report.top1 is not None
