@@ -214,7 +214,7 @@ def test_redacting_twice_changes_nothing_more(text: str) -> None:
 
 
 # Sets written blind, each scored once before any tuning on it (tests/surveys/data/README.md).
-BLIND_SETS = ("g", "h", "i", "j", "k")
+BLIND_SETS = ("g", "h", "i", "j", "k", "n")
 BLIND_CASES = [case for name in BLIND_SETS for case in read_jsonl(DATA / f"dev-pii-blind-{name}.jsonl")]
 
 
