@@ -8,7 +8,8 @@ that echoes each message and greets members added.
   ``POST /api/messages``, untouched: whatever the stock adapter costs per turn.
 - ``--adapter ours``: the same bot behind the project's adapter
   (``bot.hosts.adapter.create_adapter``, which reuses connector and token clients per
-  service URL), the body read and deserialised the way ``bot.app`` does it.
+  service URL), the body parsed and read into an ``Activity`` the way ``bot.app``
+  does it (``bot.activity_json``, msrest's objects built directly).
   This is the floor a turn of our bot can reach on this framework: everything
   above it is the survey, the guidance and the storage.
 
@@ -25,7 +26,7 @@ import traceback
 from aiohttp import web
 from botbuilder.core import ActivityHandler, MessageFactory, TurnContext, serializer_helper
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
-from botbuilder.schema import Activity, ChannelAccount
+from botbuilder.schema import ChannelAccount
 
 
 class DefaultConfig:
@@ -70,6 +71,7 @@ def stock_app() -> web.Application:
 
 def our_adapter_app() -> web.Application:
     """The echo bot on ``bot.hosts.adapter.create_adapter`` (open local mode, as the stock sample runs)."""
+    from bot.activity_json import read_activity_model
     from bot.hosts.adapter import create_adapter
     from common.settings import settings_from_environment
 
@@ -78,7 +80,7 @@ def our_adapter_app() -> web.Application:
     bot = EchoBot()
 
     async def messages(req: web.Request) -> web.Response:
-        activity = Activity().deserialize(json.loads(await req.read()))
+        activity = read_activity_model(json.loads(await req.read()))
         response = await adapter.process_activity(req.headers.get("Authorization", ""), activity, bot.on_turn)
         if response is None:
             return web.Response(status=202)

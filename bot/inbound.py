@@ -36,6 +36,7 @@ from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError  # type: ignore[attr-defined]  # msrest re-exports it from azure.core undeclared
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
+from bot.activity_json import read_activity_model
 from common.errors import SafeguardingBotError
 
 #: Deepest nesting of objects and arrays accepted; real Teams activities are at most 4 deep.
@@ -242,6 +243,8 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise MalformedActivity(f"the body is nested more than {MAX_DEPTH} deep") from exc
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise MalformedActivity("the body is not valid JSON") from exc
+    except ValueError as exc:  # an integer of more digits than Python converts (sys.get_int_max_str_digits)
+        raise MalformedActivity("the body holds a number too long to read") from exc
     if not isinstance(body, dict):
         raise MalformedActivity("the body must be a JSON object (an activity)")
     return body
@@ -262,7 +265,7 @@ def read_activity(raw: bytes) -> tuple[dict[str, Any], Activity]:
     if body.get("text") is None and body.get("entities"):
         body["text"] = ""  # the SDK's mention removal needs a string to remove the mention from
     try:
-        activity = Activity().deserialize(body)
+        activity = read_activity_model(body)  # msrest's Activity, built directly (bot.activity_json)
     except (DeserializationError, ValueError, TypeError, AttributeError) as exc:
         raise MalformedActivity("the activity could not be read") from exc
     written = any(path == "text" or path.startswith("value") for path in cut)

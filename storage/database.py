@@ -9,8 +9,8 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TypeVar
 
 from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session, sessionmaker
 
 from storage.engine import READ_ONLY, create_engine, create_thread_engine
 from storage.errors import SchemaBehindError, StorageUnavailable
@@ -95,9 +95,6 @@ class Database:
         self.secret = secret
         # SQLite files only: the same file through the standard driver, for ``run`` (one thread hop).
         self._thread_engine = create_thread_engine(engine)
-        self._thread_sessions = (
-            sessionmaker(self._thread_engine, expire_on_commit=False) if self._thread_engine else None
-        )
         # SQLite has one writer at a time; its busy handler makes waiting writers sleep and
         # poll, so under load the unlucky ones wait seconds. Queueing this process's writers
         # in order (BEGIN IMMEDIATE still guards against other processes) keeps the tail short.
@@ -131,30 +128,39 @@ class Database:
                     await session.connection(execution_options={READ_ONLY: True})
                 yield session
 
-    async def run(self, work: Callable[[Session], T], *, read_only: bool = False) -> T:
-        """``work(session)`` in one transaction, committed before this returns: for a turn's own reads
+    async def run(self, work: Callable[[Connection], T], *, read_only: bool = False) -> T:
+        """``work(connection)`` in one transaction, committed before this returns: for a turn's own reads
         and writes, which are few short statements and run on every message.
 
-        ``work`` is a plain function of a synchronous session. On a SQLite file the whole
+        ``work`` is a plain function of a synchronous Core ``Connection`` (no ORM session: its
+        unit-of-work machinery cost more CPU than the statements). On a SQLite file the whole
         transaction runs in a worker thread (one hop, where an AsyncSession makes several per
         statement), with the same connection settings, BEGIN IMMEDIATE for writers and the same
         queue of this process's writers; elsewhere it runs on the async engine (``run_sync``).
         Failures are translated as in ``transaction``.
         """
-        if self._thread_sessions is None:
-            async with self.transaction(read_only=read_only) as session:
-                return await session.run_sync(work)
         if read_only or self._sqlite_writers is None:
-            return await asyncio.to_thread(self._in_thread, work, read_only)
+            return await self._run(work, read_only)
         async with self._sqlite_writers:
-            return await asyncio.to_thread(self._in_thread, work, False)
+            return await self._run(work, False)
 
-    def _in_thread(self, work: Callable[[Session], T], read_only: bool) -> T:
-        assert self._thread_sessions is not None  # only called for SQLite files
-        with translate_failures(), self._thread_sessions.begin() as session:
+    async def _run(self, work: Callable[[Connection], T], read_only: bool) -> T:
+        if self._thread_engine is not None:
+            return await asyncio.to_thread(self._in_thread, work, read_only)
+        with translate_failures():
+            async with self.engine.connect() as connection:
+                if read_only:  # set before BEGIN, which reads it (storage.engine)
+                    await connection.execution_options(**{READ_ONLY: True})
+                async with connection.begin():
+                    return await connection.run_sync(work)
+
+    def _in_thread(self, work: Callable[[Connection], T], read_only: bool) -> T:
+        assert self._thread_engine is not None  # only called for SQLite files
+        with translate_failures(), self._thread_engine.connect() as connection:
             if read_only:
-                session.connection(execution_options={READ_ONLY: True})
-            return work(session)
+                connection.execution_options(**{READ_ONLY: True})
+            with connection.begin():
+                return work(connection)
 
     async def require_current_schema(self) -> None:
         """Raise SchemaBehindError (with the upgrade command) unless the schema is at head."""

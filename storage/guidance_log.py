@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import case, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from storage import processed
 from storage.database import Database
 from storage.models import GuidanceLogRow
+from storage.upsert import table_of
+
+_LOG = insert(table_of(GuidanceLogRow))  # built once; the row is given when executed
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,10 @@ async def record_question(
         "month": _month(today),
     }
 
-    def log(session: Session) -> bool:
-        if once is not None and not processed.mark(session, once, today=today):
+    def log(connection: Connection) -> bool:
+        if once is not None and not processed.mark(connection, once, today=today):
             return False
-        session.execute(insert(GuidanceLogRow).values(**row))
+        connection.execute(_LOG, row)
         return True
 
     return await db.run(log)

@@ -22,13 +22,13 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.engine import Connection
 
 from storage.affected import affected
 from storage.database import Database
 from storage.errors import StorageError
 from storage.models import ProcessedActivityRow
-from storage.upsert import if_absent, insert_if_absent
+from storage.upsert import for_connection, insert_if_absent, prepared_if_absent, table_of
 
 #: How long a record is kept at least (it is forgotten on the first purge after its expiry day).
 LIFETIME = timedelta(days=1)
@@ -59,16 +59,19 @@ def _row(key: str, today: date | None) -> dict[str, object]:
     return {"key": key, "expires_on": (today or _today()) + LIFETIME}
 
 
-def mark(session: Session, key: str, *, today: date | None = None) -> bool:
+_MARK = prepared_if_absent(table_of(ProcessedActivityRow))
+
+
+def mark(connection: Connection, key: str, *, today: date | None = None) -> bool:
     """Record ``key`` inside the caller's transaction (``Database.run``); True when it was new
     (so the caller should act)."""
-    return affected(session.execute(if_absent(session, ProcessedActivityRow, _row(key, today)))) == 1
+    return affected(connection.execute(for_connection(_MARK, connection), _row(key, today))) == 1
 
 
-def record(session: Session, key: str, *, today: date | None = None) -> None:
+def record(connection: Connection, key: str, *, today: date | None = None) -> None:
     """Record ``key`` inside the caller's transaction (``Database.run``); AlreadyProcessed (roll back!)
     when it is there."""
-    if not mark(session, key, today=today):
+    if not mark(connection, key, today=today):
         raise AlreadyProcessed()
 
 

@@ -16,18 +16,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from storage.affected import affected
 from storage.database import Database
 from storage.errors import ETagConflict
 from storage.models import BotStateRow
 from storage.processed import record
-from storage.upsert import insert_if_absent, upserting
+from storage.upsert import for_connection, insert_if_absent, prepared_upsert, table_of
 
 ANY = "*"
+
+# A turn's write, built once (storage.upsert): the SET values are given by column name when executed.
+_TABLE = table_of(BotStateRow)
+_UPSERT = prepared_upsert(_TABLE, ["key"], ["document", "e_tag", "updated_at"])
+_UPDATE = update(_TABLE).where(_TABLE.c.key == bindparam("at_key"), _TABLE.c.e_tag == bindparam("at_e_tag"))
 
 
 @dataclass(frozen=True)
@@ -84,23 +89,17 @@ class StateStore:
             return {}
         stamp = _now_hour()
 
-        def write(session: Session) -> dict[str, str]:
+        def write(connection: Connection) -> dict[str, str]:
             written: dict[str, str] = {}
             if processed is not None:
-                record(session, processed)
+                record(connection, processed)
             for key, item in items.items():
                 new_tag = secrets.token_hex(8)
                 values = {"document": dict(item.document), "e_tag": new_tag, "updated_at": stamp}
                 if item.e_tag in (None, ANY):
-                    session.execute(
-                        upserting(session, BotStateRow, {"key": key, **values}, ["key"], list(values))
-                    )
+                    connection.execute(for_connection(_UPSERT, connection), {"key": key, **values})
                 else:
-                    result = session.execute(
-                        update(BotStateRow)
-                        .where(BotStateRow.key == key, BotStateRow.e_tag == item.e_tag)
-                        .values(**values)
-                    )
+                    result = connection.execute(_UPDATE, {**values, "at_key": key, "at_e_tag": item.e_tag})
                     if affected(result) != 1:
                         raise ETagConflict(key)
                 written[key] = new_tag

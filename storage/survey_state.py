@@ -31,13 +31,14 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
 
 from storage.database import Database
 from storage.errors import StorageError
 from storage.models import BotStateRow, WaveKeyRow, WaveRow
 from storage.tokens import ensure_wave_key, open_wave_key
+from storage.upsert import table_of
 
 SURVEY_PREFIX = "survey/"
 _INDEX_INFO = b"safeguarding-bot/survey-state/index/v1"
@@ -106,15 +107,20 @@ def opener(wave_id: int, wave_key: bytes, key: str) -> Sealer:
     return Sealer(wave_id, key, _wave_keys(wave_key)[1])
 
 
+# Built once, on the tables (Core): a turn's read runs them on a Connection (Database.run).
+_WAVE_KEYS, _WAVES, _STATE = table_of(WaveKeyRow), table_of(WaveRow), table_of(BotStateRow)
 _OPEN_WAVE_KEYS = (
-    select(WaveKeyRow.wave_id, WaveKeyRow.sealed)
-    .join(WaveRow, WaveRow.id == WaveKeyRow.wave_id)
-    .where(WaveRow.closed.is_(False))
+    select(_WAVE_KEYS.c.wave_id, _WAVE_KEYS.c.sealed)
+    .join(_WAVES, _WAVES.c.id == _WAVE_KEYS.c.wave_id)
+    .where(_WAVES.c.closed.is_(False))
+)
+_DOCUMENTS = select(_STATE.c.key, _STATE.c.document, _STATE.c.e_tag).where(
+    _STATE.c.key.in_(bindparam("keys", expanding=True))
 )
 
 
-def _sealers(session: Session, secret: bytes, person: str) -> dict[str, Sealer]:
-    rows = list(session.execute(_OPEN_WAVE_KEYS))
+def _sealers(connection: Connection, secret: bytes, person: str) -> dict[str, Sealer]:
+    rows = list(connection.execute(_OPEN_WAVE_KEYS))
     found = (sealer(wave_id, open_wave_key(wave_id, sealed, secret), person) for wave_id, sealed in rows)
     return {one.key: one for one in found}
 
@@ -154,12 +160,11 @@ async def read_surveys(db: Database, secret: bytes, person: str) -> list[Opened]
     store's concurrency rules.
     """
 
-    def read(session: Session) -> tuple[dict[str, Sealer], list[Any]]:
-        sealers = _sealers(session, secret, person)
+    def read(connection: Connection) -> tuple[dict[str, Sealer], list[Any]]:
+        sealers = _sealers(connection, secret, person)
         if not sealers:
             return sealers, []
-        query = select(BotStateRow.key, BotStateRow.document, BotStateRow.e_tag)
-        return sealers, list(session.execute(query.where(BotStateRow.key.in_(list(sealers)))))
+        return sealers, list(connection.execute(_DOCUMENTS, {"keys": list(sealers)}))
 
     sealers, rows = await db.run(read, read_only=True)
     opened = []

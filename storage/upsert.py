@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -75,3 +77,45 @@ async def upsert(
 ) -> None:
     """Insert ``row``, or update the ``update`` columns of the row with the same ``keys``."""
     await session.execute(upserting(session, model, row, keys, update))
+
+
+# --- statements built once, for a turn's own transactions (storage.database.Database.run) ------------
+#
+# Built on the table (Core), not the mapped class, with their values given when executed: a
+# statement built once keeps its cache key and compiled form, and a Core statement on a
+# Connection skips the ORM's unit of work, which cost more CPU than the statements themselves.
+
+Prepared = dict[str, Any]  # dialect name -> statement
+
+
+def _by_dialect(build: Any) -> Prepared:
+    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+
+
+def prepared_if_absent(table: Table) -> Prepared:
+    """INSERT of one row (its values given when executed) unless its primary key is there, per dialect."""
+    return _by_dialect(lambda insert: insert(table).on_conflict_do_nothing())
+
+
+def prepared_upsert(table: Table, keys: Sequence[str], update: Sequence[str]) -> Prepared:
+    """INSERT of one row, or UPDATE of its ``update`` columns where ``keys`` match, per dialect."""
+
+    def build(insert: Any) -> Any:
+        statement = insert(table)
+        return statement.on_conflict_do_update(
+            index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
+        )
+
+    return _by_dialect(build)
+
+
+def for_connection(prepared: Prepared, connection: Connection) -> Any:
+    """The prepared statement for the connection's dialect."""
+    return prepared[connection.dialect.name]
+
+
+def table_of(model: Any) -> Table:
+    """The table a mapped class is on (SQLAlchemy types ``__table__`` as any FROM clause)."""
+    table = model.__table__
+    assert isinstance(table, Table), "the project's models are each on one table"
+    return table

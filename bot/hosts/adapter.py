@@ -22,6 +22,11 @@ The kept clients also send over one shared aiohttp session instead of msrest's
 more CPU per call. The token is still the SDK credentials' own, fetched in a
 thread because MSAL may have to call Entra ID to renew it. Their serialiser
 writes ordinary replies without msrest's per-value passes (bot.reply_json).
+A proxy named in the environment (HTTPS_PROXY, NO_PROXY) is honoured, as
+requests did; it is looked up once per service URL, not by aiohttp's
+``trust_env`` on every call, which sends two lookups per reply to worker
+threads (the whole environment scanned, ``~/.netrc`` read) and costed more
+CPU than the rest of sending it.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ from urllib.parse import urlsplit
 
 import aiohttp
 import requests
+from aiohttp.helpers import get_env_proxy_for_url
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 from botbuilder.schema import Activity
 from botframework.connector.aio import ConnectorClient
@@ -56,6 +62,7 @@ from msrest.pipeline import Request, Response
 from msrest.pipeline.async_abc import AsyncHTTPPolicy, AsyncHTTPSender, AsyncPipeline
 from msrest.pipeline.universal import RawDeserializer
 from msrest.universal_http.aiohttp import AioHttpClientResponse
+from yarl import URL
 
 from bot.hosts.errors import AuthenticationUnavailable, warn_if_open
 from bot.pacing import retry_after_seconds
@@ -70,6 +77,8 @@ log = logging.getLogger(__name__)
 # sees a handful. The bound only stops an open (local) endpoint, where anyone
 # can name a service URL, from growing the cache without limit.
 MAX_CACHED_CLIENTS = 256
+# A client sends to its own service URL only; the bound is a backstop, not a working limit.
+MAX_ORIGINS = 8
 
 ClientKey = tuple[str, str, str]
 
@@ -91,8 +100,8 @@ class OutboundHttp:
 
     def session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
-            # trust_env: honour HTTPS_PROXY as msrest's requests driver did.
-            self._session = aiohttp.ClientSession(timeout=OUTBOUND_TIMEOUT, trust_env=True)
+            # No trust_env: the proxy is looked up once per service URL (proxy_for), not on every call.
+            self._session = aiohttp.ClientSession(timeout=OUTBOUND_TIMEOUT)
         return self._session
 
     async def close(self) -> None:
@@ -101,11 +110,37 @@ class OutboundHttp:
             self._session = None
 
 
+Proxy = tuple[URL | None, aiohttp.BasicAuth | None]
+NO_PROXY: Proxy = (None, None)
+
+
+def proxy_for(url: URL) -> Proxy:
+    """The proxy (and its credentials) the environment names for ``url``, as aiohttp's ``trust_env``
+    finds it (HTTP(S)_PROXY, NO_PROXY, the proxy's ``~/.netrc`` entry); none when it names none."""
+    try:
+        return get_env_proxy_for_url(url)
+    except LookupError:
+        return NO_PROXY
+
+
 class _AiohttpSender(AsyncHTTPSender[Any, Any]):
-    """msrest's last pipeline step, sending with aiohttp in the event loop."""
+    """msrest's last pipeline step, sending with aiohttp in the event loop.
+
+    One per kept client, so one service URL: the proxy for its origin is looked up on first use.
+    """
 
     def __init__(self, http: OutboundHttp) -> None:
         self._http = http
+        self._proxies: dict[URL, Proxy] = {}
+
+    async def _proxy(self, url: URL) -> Proxy:
+        origin = url.origin()
+        found = self._proxies.get(origin)
+        if found is None:
+            found = await asyncio.to_thread(proxy_for, url)  # reads the environment and ~/.netrc
+            if len(self._proxies) < MAX_ORIGINS:
+                self._proxies[origin] = found
+        return found
 
     async def __aenter__(self) -> _AiohttpSender:
         return self
@@ -116,8 +151,14 @@ class _AiohttpSender(AsyncHTTPSender[Any, Any]):
     async def send(self, request: Request[Any], **config: Any) -> Response[Any, Any]:
         outgoing = request.http_request
         try:
+            proxy, proxy_auth = await self._proxy(URL(outgoing.url))
             async with self._http.session().request(
-                outgoing.method, outgoing.url, headers=outgoing.headers, data=outgoing.data
+                outgoing.method,
+                outgoing.url,
+                headers=outgoing.headers,
+                data=outgoing.data,
+                proxy=proxy,
+                proxy_auth=proxy_auth,
             ) as raw:
                 response = AioHttpClientResponse(outgoing, raw)
                 await response.load_body()

@@ -23,8 +23,9 @@ from botframework.connector.auth.jwt_token_extractor import JwtTokenExtractor
 from botframework.connector.models import ErrorResponseException
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+from yarl import URL
 
-from bot.hosts.adapter import AuthenticationUnavailable, ClientCache, create_adapter
+from bot.hosts.adapter import AuthenticationUnavailable, ClientCache, create_adapter, proxy_for
 from common.errors import SettingsError
 from common.settings import Secret, Settings
 from tests.helpers.fake_connector import FakeConnector
@@ -466,3 +467,35 @@ async def test_keys_are_fetched_again_for_an_unknown_key_only_hourly_and_off_the
             await _run(secured_adapter, token(keys, kid="key-unknown"))
     assert len(fetched_on) == 2  # the first fetch is recent: an unknown key does not fetch again
     assert threading.main_thread().name not in fetched_on
+
+
+async def test_replies_go_through_the_proxy_the_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTP(S)_PROXY is honoured as requests honoured it (the fake connector stands in for the proxy:
+    the connector's own host does not exist, so a call can only arrive through it)."""
+    adapter = create_adapter(open_settings())
+    try:
+        async with FakeConnector() as fake:
+            _no_proxies(monkeypatch)
+            monkeypatch.setenv("HTTP_PROXY", fake.url)
+            client = await adapter.connector("http://connector.invalid/amer/")
+            for text in ("hi", "again"):
+                await client.conversations.send_to_conversation("a:c", Activity(type="message", text=text))
+            assert [a["text"] for a in fake.sent("a:c")] == ["hi", "again"]
+    finally:
+        await adapter.close()
+
+
+def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("http_proxy", "https_proxy", "no_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
+def test_the_proxy_is_the_environments_and_none_for_hosts_it_exempts(monkeypatch: pytest.MonkeyPatch) -> None:
+    _no_proxies(monkeypatch)
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "exempt.example")
+    assert proxy_for(URL("https://smba.example/amer/")) == (URL("http://proxy.example:3128"), None)
+    assert proxy_for(URL("https://exempt.example/amer/")) == (None, None)
+    monkeypatch.delenv("HTTPS_PROXY")
+    assert proxy_for(URL("https://smba.example/amer/")) == (None, None)

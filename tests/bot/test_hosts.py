@@ -33,7 +33,13 @@ RUNTIME_HOMES = {
     "botbuilder.core": {"bot/hosts/botbuilder.py"},
     "botbuilder.integration": {"bot/hosts/adapter.py"},
     "botframework": {"bot/hosts/adapter.py"},
-    "msrest": {"bot/hosts/adapter.py", "bot/hosts/botbuilder.py", "bot/inbound.py", "bot/reply_json.py"},
+    "msrest": {
+        "bot/activity_json.py",
+        "bot/hosts/adapter.py",
+        "bot/hosts/botbuilder.py",
+        "bot/inbound.py",
+        "bot/reply_json.py",
+    },
 }
 
 
