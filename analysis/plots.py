@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
 
 from analysis.summaries import PARTNERSHIP, TARGET_RATE
 
@@ -44,6 +45,37 @@ def _hidden_note(ax: Axes, x: float, y: float, reason: object) -> None:
         color=MUTED,
         style="italic",
     )
+
+
+def _bars(
+    ax: Axes,
+    bars: Sequence[tuple[float, float, float]],
+    height: float,
+    colour: str,
+    label: str | None = None,
+    **style: object,
+) -> None:
+    """Horizontal bars, each (y, left, width), drawn as one collection.
+
+    The same rectangles as ``ax.barh`` draws, without an artist, a bar container
+    and a data-limit update of its own per bar (most of the cost of drawing a
+    chart's bars); the left end of the value axis stays at 0, as barh keeps it."""
+    if not bars:
+        return
+    half = height / 2
+    shapes = [
+        [(left, y - half), (left + width, y - half), (left + width, y + half), (left, y + half)]
+        for y, left, width in bars
+    ]
+    collection = PolyCollection(
+        shapes,
+        facecolors=colour,
+        edgecolors=style.pop("edgecolor", "none"),
+        label=label,
+        **style,  # type: ignore[arg-type]
+    )
+    collection.sticky_edges.x.append(0)
+    ax.add_collection(collection, autolim=True)
 
 
 def _wrap(text: str, width: int = 24) -> str:
@@ -77,8 +109,9 @@ def plot_agree_scale(
     rows = distributions[distributions["group"] == group]
     y_labels = []
     said = []
-    labelled = False
     longest = 0
+    segments: list[list[tuple[float, float, float]]] = [[] for _ in AGREE_COLOURS]
+    legend: list[str] = []
     for y, (item_id, label) in enumerate(items):
         data = rows[rows["item"] == item_id]
         y_labels.append(_wrap(label))
@@ -92,16 +125,9 @@ def plot_agree_scale(
         # strongly agree, agree | neither (straddles 0) | disagree, strongly disagree
         half = pct[2] / 2
         starts = [half + pct[1], half, -half, -half - pct[3], -half - pct[3] - pct[4]]
+        legend = legend or [str(v) for v in data["label"]]
         for k in range(len(AGREE_COLOURS)):
-            ax.barh(
-                y,
-                pct[k],
-                left=starts[k],
-                color=AGREE_COLOURS[k],
-                edgecolor="white",
-                height=0.7,
-                label=None if labelled else str(data["label"].iloc[k]),
-            )
+            segments[k].append((y, starts[k], pct[k]))
             if pct[k] >= _UNITS_PER_CHAR * len(str(counts[k])) + 2:  # only where the count fits
                 ax.text(
                     starts[k] + pct[k] / 2,
@@ -112,11 +138,12 @@ def plot_agree_scale(
                     fontsize=SMALL,
                     color="white" if k in (0, 4) else "black",
                 )
-        labelled = True
         base = int(data["base"].iloc[0])
         ax.text(101, y, f"n={base}", va="center", fontsize=SMALL, color=MUTED)
         longest = max(longest, len(f"n={base}"))
         said.append(f"{label}: {pct[0] + pct[1]:.0f}% agree, {pct[3] + pct[4]:.0f}% disagree (of {base})")
+    for k, colour in enumerate(AGREE_COLOURS):
+        _bars(ax, segments[k], 0.7, colour, legend[k] if legend else None, edgecolor="white")
     ax.set_yticks(range(len(items)), y_labels, fontsize=SMALL)
     ax.invert_yaxis()
     ax.axvline(0, color=MUTED, linewidth=0.8)
@@ -152,13 +179,11 @@ def plot_agency_vs_partnership(
     y_labels = []
     said = []
     who = _who(agency, names)
+    bars: dict[str, list[tuple[float, float, float]]] = {agency: [], PARTNERSHIP: []}
     for y, (measure_id, label) in enumerate(measures):
         y_labels.append(_wrap(label))
         parts = []
-        for offset, group, colour in (
-            (-height / 2, agency, AGENCY_COLOUR),
-            (height / 2, PARTNERSHIP, PARTNERSHIP_COLOUR),
-        ):
+        for offset, group in ((-height / 2, agency), (height / 2, PARTNERSHIP)):
             row = figures[(figures["group"] == group) & (figures["measure"] == measure_id)]
             if row.empty or bool(row["suppressed"].iloc[0]) or pd.isna(row["value"].iloc[0]):
                 reason = row["reason"].iloc[0] if not row.empty else ""
@@ -166,13 +191,13 @@ def plot_agency_vs_partnership(
                 parts.append(f"{_who(group, names)} {HIDDEN.get(str(reason), 'no answers')}")
                 continue
             value = float(row["value"].iloc[0])
-            ax.barh(
-                y + offset, value, height=height, color=colour, label=_who(group, names) if y == 0 else None
-            )
+            bars[group].append((y + offset, 0.0, value))
             shown = f"{value:.0f}% ({int(row['count'].iloc[0])}/{int(row['base'].iloc[0])})"
             ax.text(value + 1, y + offset, shown, va="center", fontsize=SMALL)
             parts.append(f"{_who(group, names)} {shown}")
         said.append(f"{label}: " + ", ".join(parts))
+    for group, colour in ((agency, AGENCY_COLOUR), (PARTNERSHIP, PARTNERSHIP_COLOUR)):
+        _bars(ax, bars[group], height, colour, _who(group, names))
     ax.set_yticks(range(len(measures)), y_labels, fontsize=SMALL)
     ax.invert_yaxis()
     ax.set_xlim(0, 130)
@@ -187,6 +212,8 @@ def plot_response_rates(ax: Axes, responses: pd.DataFrame, names: Mapping[str, s
     """Response rate per agency (by name) against the board's 10% target line; returns the alt text."""
     rows = responses[responses["group"] != PARTNERSHIP].reset_index(drop=True)
     said = []
+    met_bars: list[tuple[float, float, float]] = []
+    missed_bars: list[tuple[float, float, float]] = []
     for y, row in rows.iterrows():
         name = names.get(row["group"], row["group"])
         if bool(row["suppressed"]):
@@ -205,17 +232,12 @@ def plot_response_rates(ax: Axes, responses: pd.DataFrame, names: Mapping[str, s
         else:
             rate = float(row["rate"])
             met = bool(row["target_met"])
-            ax.barh(
-                y,
-                rate,
-                color=AGENCY_COLOUR if met else PARTNERSHIP_COLOUR,
-                height=0.7,
-                hatch=None if met else "//",
-                edgecolor="white",
-            )
+            (met_bars if met else missed_bars).append((float(y), 0.0, rate))
             shown = f"{rate:.1f}% ({row['responses']}/{row['headcount']})"
             ax.text(rate + 0.3, y, shown + ("" if met else " below target"), va="center", fontsize=SMALL)
             said.append(f"{name} {shown}" + ("" if met else ", below target"))
+    _bars(ax, met_bars, 0.7, AGENCY_COLOUR, edgecolor="white")
+    _bars(ax, missed_bars, 0.7, PARTNERSHIP_COLOUR, edgecolor="white", hatch="//")
     ax.axvline(TARGET_RATE, color=TARGET_COLOUR, linestyle="--", linewidth=1)
     ax.text(TARGET_RATE, -0.9, f" {TARGET_RATE:.0f}% target", fontsize=SMALL, va="bottom")
     ax.set_yticks(range(len(rows)), [_wrap(names.get(g, g)) for g in rows["group"]], fontsize=SMALL)
@@ -246,8 +268,8 @@ def plot_themes(ax: Axes, themes: pd.DataFrame, group: str, names: Mapping[str, 
         ax.set_ylim(-1, 1)
         ax.set_xlim(0, 100)
         return f"What staff in {who} would change: {HIDDEN.get(str(reason), 'hidden')}."
+    _bars(ax, [(y, 0.0, float(p)) for y, p in enumerate(rows["percent"])], 0.7, AGENCY_COLOUR)
     for y, (_, row) in enumerate(rows.iterrows()):
-        ax.barh(y, float(row["percent"]), color=AGENCY_COLOUR, height=0.7)
         ax.text(float(row["percent"]) + 0.5, y, f"{row['count']}", va="center", fontsize=SMALL)
     ax.set_yticks(range(len(rows)), [_wrap(str(v)) for v in rows["label"]], fontsize=SMALL)
     ax.invert_yaxis()
