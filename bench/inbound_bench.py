@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -29,10 +27,12 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from bench.load_bench import activity
+from bench.micro import cpu_per_item, interleaved, print_figures
 from bot.activity_json import read_activity_model
 from bot.inbound import normalised, read_activity
 
 SERVICE_URL = "https://smba.example/amer/"
+REPEAT = 300  # passes over the items per figure
 
 
 def bodies() -> list[dict[str, Any]]:
@@ -52,14 +52,6 @@ def bodies() -> list[dict[str, Any]]:
     ]
 
 
-def cpu_per_item(work: Callable[[Any], object], items: list[Any], repeat: int = 300) -> float:
-    start = time.process_time()
-    for _ in range(repeat):
-        for item in items:
-            work(item)
-    return (time.process_time() - start) / (repeat * len(items)) * 1e6
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -70,19 +62,13 @@ def main() -> None:
         if read_activity_model(body).serialize() != Activity().deserialize(body).serialize():
             raise SystemExit(f"the two readers disagree on a {body['type']} activity")
     series: dict[str, Callable[[], float]] = {
-        "msrest": lambda: cpu_per_item(Activity().deserialize, checked),
-        "direct": lambda: cpu_per_item(read_activity_model, checked),
-        "the whole edge": lambda: cpu_per_item(read_activity, raws),
+        "msrest": lambda: cpu_per_item(Activity().deserialize, checked, REPEAT),
+        "direct": lambda: cpu_per_item(read_activity_model, checked, REPEAT),
+        "the whole edge": lambda: cpu_per_item(read_activity, raws, REPEAT),
     }
-    times: dict[str, list[float]] = {name: [] for name in series}
-    for _ in range(args.rounds):
-        for name, run in series.items():
-            times[name].append(run())
-    print(f"{len(checked)} activities, the same object from both readers; CPU us per activity:")
-    for name, values in times.items():
-        print(f"  {name:16} {statistics.median(values):8.1f} ({min(values):.1f}-{max(values):.1f})")
-    ratios = [a / b for a, b in zip(times["msrest"], times["direct"], strict=True)]
-    print(f"  msrest / direct: {statistics.median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f})")
+    times = interleaved(series, args.rounds)
+    title = f"{len(checked)} activities, the same object from both readers; CPU us per activity:"
+    print_figures(title, times, [("msrest", "direct")], digits=1)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import statistics
-import time
 from collections.abc import Callable
 
 from botbuilder.core import TurnContext
@@ -28,6 +26,7 @@ from botbuilder.schema import Activity, Attachment, ConversationReference
 from botframework.connector import models
 from msrest.serialization import Serializer
 
+from bench.micro import cpu_per_item, interleaved, print_figures
 from bot import cards
 from bot.reply_json import ReplySerializer
 from common.partnership import load_partnership
@@ -45,6 +44,9 @@ REFERENCE = {
     "channelId": "msteams",
     "serviceUrl": "https://smba.example/amer/",
 }
+
+
+REPEAT = 5  # passes over the items per figure
 
 
 def replies() -> list[Activity]:
@@ -71,14 +73,6 @@ def with_plain_attachments(activity: Activity) -> Activity:
     return plain
 
 
-def cpu_per_item(work: Callable[[object], object], items: list[Activity], repeat: int = 5) -> float:
-    start = time.process_time()
-    for _ in range(repeat):
-        for item in items:
-            work(item)
-    return (time.process_time() - start) / (repeat * len(items)) * 1e6
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -91,24 +85,15 @@ def main() -> None:
         if json.dumps(msrest.body(activity, "Activity")) != json.dumps(ours.body(activity, "Activity")):
             raise SystemExit(f"the two serialisers disagree on {activity.text or activity.summary!r}")
     series: dict[str, Callable[[], float]] = {
-        "serialise msrest": lambda: cpu_per_item(lambda a: msrest.body(a, "Activity"), sent),
-        "serialise ours": lambda: cpu_per_item(lambda a: ours.body(a, "Activity"), sent),
-        "copy plain Attachment": lambda: cpu_per_item(copy.deepcopy, plain),
-        "copy CardAttachment": lambda: cpu_per_item(copy.deepcopy, sent),
+        "serialise msrest": lambda: cpu_per_item(lambda a: msrest.body(a, "Activity"), sent, REPEAT),
+        "serialise ours": lambda: cpu_per_item(lambda a: ours.body(a, "Activity"), sent, REPEAT),
+        "copy plain Attachment": lambda: cpu_per_item(copy.deepcopy, plain, REPEAT),
+        "copy CardAttachment": lambda: cpu_per_item(copy.deepcopy, sent, REPEAT),
     }
-    times: dict[str, list[float]] = {name: [] for name in series}
-    for _ in range(args.rounds):
-        for name, run in series.items():
-            times[name].append(run())
-    print(f"{len(sent)} replies of one questionnaire, same JSON from both serialisers; CPU us per reply:")
-    for name, values in times.items():
-        print(f"  {name:22} {statistics.median(values):8.0f} ({min(values):.0f}-{max(values):.0f})")
-    for slow, fast in (
-        ("serialise msrest", "serialise ours"),
-        ("copy plain Attachment", "copy CardAttachment"),
-    ):
-        ratios = [a / b for a, b in zip(times[slow], times[fast], strict=True)]
-        print(f"  {slow} / {fast}: {statistics.median(ratios):.1f}x ({min(ratios):.1f}-{max(ratios):.1f})")
+    times = interleaved(series, args.rounds)
+    title = f"{len(sent)} replies of one questionnaire, same JSON from both serialisers; CPU us per reply:"
+    pairs = [("serialise msrest", "serialise ours"), ("copy plain Attachment", "copy CardAttachment")]
+    print_figures(title, times, pairs, digits=0)
 
 
 if __name__ == "__main__":
