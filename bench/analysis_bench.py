@@ -251,7 +251,7 @@ def main() -> None:
     names = {a.code: a.name for a in partnership.agencies}
     groups = [*codes, PARTNERSHIP]
     workers = os.cpu_count() or 1
-    for size in [*options.render_sizes, options.responses]:
+    for size in dict.fromkeys([*options.render_sizes, options.responses]):  # each size once
         if size == options.responses:
             summary = full()
         else:
