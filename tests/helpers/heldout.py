@@ -105,15 +105,6 @@ def theme_figures(rows: list[dict[str, Any]] | None = None) -> dict[str, float]:
     }
 
 
-def impact_figures(rows: list[dict[str, Any]] | None = None) -> dict[str, float]:
-    """Agreement: the share of impact-assessment issues coded to their labelled category."""
-    from analysis.themes import load_codebook
-
-    rows = rows if rows is not None else read_jsonl(ANALYSIS / "heldout-impact.jsonl")
-    hits = [list(load_codebook(row["codebook"]).code(row["text"]).themes) == row["themes"] for row in rows]
-    return {"agreement": _share(hits)}
-
-
 def redaction_figures(rows: list[dict[str, Any]] | None = None) -> dict[str, float]:
     """Recall over every labelled value, recall of names alone, and cases with a false positive."""
     from tests.surveys.data.score_pii import score
@@ -145,7 +136,6 @@ def main() -> None:
         "emergency": emergency_figures(),
         "disclosures": disclosure_figures(screened),
         "themes": theme_figures(),
-        "impact": impact_figures(),
         "redaction": redaction_figures(),
     }
     print(yaml.safe_dump(figures, sort_keys=False), end="")
