@@ -23,11 +23,11 @@ def questionnaire_of(wave: Wave, partnership: Partnership) -> Definition | None:
     return load_definitions(partnership).get(wave.questionnaire)
 
 
-async def audience(db: Database, wave: Wave, partnership: Partnership) -> list[StoredReference]:
-    """The personal conversations the wave's invitations and reminders go to."""
-    definition = questionnaire_of(wave, partnership)
-    if definition is None:  # a questionnaire no longer defined is offered to nobody
-        return []
+async def audience(
+    db: Database, wave: Wave, definition: Definition, partnership: Partnership
+) -> list[StoredReference]:
+    """The personal conversations the wave's invitations and reminders go to (``definition``: the
+    wave's questionnaire, from :func:`questionnaire_of`, which callers have in hand already)."""
     return [
         ref
         for ref in await installed_personal(db)

@@ -123,7 +123,7 @@ async def invite_wave(
     summary = InviteSummary(wave_id)
     done = await invitations.statuses(db, wave_id)
     people: list[StoredReference] = []
-    for ref in await audience(db, wave, partnership):
+    for ref in await audience(db, wave, definition, partnership):
         if done.get(ref.key) == "sent":
             summary.already_invited += 1
         else:

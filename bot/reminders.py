@@ -116,11 +116,12 @@ async def reminded_today(
     for wave in waves:
         rows = await reminders.marks(db, wave.id)
         sent_today = {person for person, row in rows.items() if row.sent_on == today}
-        if sent_today:
+        definition = questionnaire_of(wave, partnership)
+        if sent_today and definition is not None:
             hash_person = await reminders.hasher(db, wave.id, secret)
             people.update(
                 ref.user_id
-                for ref in await audience(db, wave, partnership)
+                for ref in await audience(db, wave, definition, partnership)
                 if ref.user_id and hash_person(ref.user_id) in sent_today
             )
     return people
@@ -154,7 +155,7 @@ async def remind_wave(
     hash_person = await reminders.hasher(db, wave.id, secret)
     summary = ReminderSummary(wave.id, due)
     people: dict[str, StoredReference] = {}
-    for ref in await audience(db, wave, partnership):
+    for ref in await audience(db, wave, definition, partnership):
         if ref.user_id:
             people.setdefault(ref.user_id, ref)  # one person, one reminder, whatever their conversations
     rows = await reminders.marks(db, wave.id)

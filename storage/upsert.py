@@ -13,12 +13,21 @@ from sqlalchemy.orm import Session
 
 from storage.affected import affected
 
+# The INSERT with ON CONFLICT of each database the project runs on.
+_INSERTS: dict[str, Any] = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
+
 
 def _insert(session: AsyncSession | Session, model: Any) -> Any:
     bind = session.bind
     assert bind is not None, "the project's sessions are always bound to its one engine"
-    dialect = bind.dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(model)
+    return _INSERTS["postgresql" if bind.dialect.name == "postgresql" else "sqlite"](model)
+
+
+def _or_update(statement: Any, keys: Sequence[str], update: Sequence[str]) -> Any:
+    """``statement`` (an INSERT) updating its ``update`` columns instead where ``keys`` match a row."""
+    return statement.on_conflict_do_update(
+        index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
+    )
 
 
 def if_absent(session: AsyncSession | Session, model: Any, row: Mapping[str, Any]) -> Any:
@@ -66,10 +75,7 @@ def upserting_many(
     update: Sequence[str],
 ) -> Any:
     """:func:`upserting` for many rows in one multi-row statement (no two of them with the same ``keys``)."""
-    statement = _insert(session, model).values(list(rows))
-    return statement.on_conflict_do_update(
-        index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
-    )
+    return _or_update(_insert(session, model).values(list(rows)), keys, update)
 
 
 async def upsert(
@@ -89,7 +95,7 @@ Prepared = dict[str, Any]  # dialect name -> statement
 
 
 def _by_dialect(build: Any) -> Prepared:
-    return {"sqlite": build(sqlite.insert), "postgresql": build(postgresql.insert)}
+    return {dialect: build(insert) for dialect, insert in _INSERTS.items()}
 
 
 def prepared_if_absent(table: Table) -> Prepared:
@@ -100,13 +106,7 @@ def prepared_if_absent(table: Table) -> Prepared:
 def prepared_upsert(table: Table, keys: Sequence[str], update: Sequence[str]) -> Prepared:
     """INSERT of one row, or UPDATE of its ``update`` columns where ``keys`` match, per dialect."""
 
-    def build(insert: Any) -> Any:
-        statement = insert(table)
-        return statement.on_conflict_do_update(
-            index_elements=list(keys), set_={name: statement.excluded[name] for name in update}
-        )
-
-    return _by_dialect(build)
+    return _by_dialect(lambda insert: _or_update(insert(table), keys, update))
 
 
 def for_connection(prepared: Prepared, connection: Connection) -> Any:
