@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from analysis.frame import choice_values, multi_column
-from common.schema import At, Schema, Text, context_of, parse, unique
+from common.schema import At, Schema, Text, context_of, ids_once, parse
 from common.yamlfile import load_yaml
 from surveys.model import Definition
 
@@ -76,11 +76,7 @@ class _MeasuresFile(Schema):
                 raise ValueError(f"agree choices {sorted(missing)} not in '{item.id}'")
         return agree
 
-    @field_validator("measures")
-    @classmethod
-    def _listed_once(cls, measures: tuple[_Listed, ...]) -> tuple[_Listed, ...]:
-        unique([m.id for m in measures], "measure id")
-        return measures
+    _listed_once = ids_once("measures", "measure id")
 
     @field_validator("denominators")
     @classmethod

@@ -52,7 +52,7 @@ from sklearn.preprocessing import MultiLabelBinarizer
 from sklearn.svm import LinearSVC
 
 from common.errors import ContentError
-from common.schema import At, Schema, Text, context_of, parse, unique
+from common.schema import At, Schema, Text, context_of, ids_once, parse
 from common.yamlfile import load_yaml
 from text.shorthand import expand
 from text.stemming import singular
@@ -399,11 +399,7 @@ class _CodebookFile(Schema):
     themes: tuple[_Theme, ...]
     fallback: str = "other"
 
-    @field_validator("themes")
-    @classmethod
-    def _listed_once(cls, themes: tuple[_Theme, ...]) -> tuple[_Theme, ...]:
-        unique([theme.id for theme in themes], "theme id")
-        return themes
+    _listed_once = ids_once("themes", "theme id")
 
     @field_validator("fallback")
     @classmethod

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, field_validator
 from pydantic_core import ErrorDetails
 
 from common.errors import ContentError
@@ -67,6 +67,17 @@ def unique(values: Sequence[Hashable], what: str) -> None:
         if value in seen:
             raise At(f"duplicate {what} '{value}'", index)
         seen.add(value)
+
+
+def ids_once(field: str, what: str) -> Any:
+    """A validator for a model's ``field``, a list of entries with an ``id``: each id listed once
+    (:func:`unique`). Assign it in the model's body: ``_ids_once = ids_once("items", "item id")``."""
+
+    def check(cls: type, entries: Sequence[Any]) -> Sequence[Any]:
+        unique([entry.id for entry in entries], what)
+        return entries
+
+    return field_validator(field)(classmethod(check))
 
 
 def _scalar_text(value: Any) -> Any:

@@ -33,7 +33,7 @@ from pydantic import (
 
 from common.errors import ContentError
 from common.partnership import Partnership
-from common.schema import At, Schema, Text, context_of, loc_of, parse, problem_of, unique
+from common.schema import At, Schema, Text, context_of, ids_once, loc_of, parse, problem_of
 from common.yamlfile import line_of, load_yaml_text
 from surveys.audience import EVERYONE, OFFERED_TO
 from surveys.model import CHOICE_TYPES, Choice, Condition, Definition, Item, ItemType, Scale
@@ -291,11 +291,7 @@ class _DefinitionFile(Schema):
             raise ValueError("'version' should be a whole number from 1")
         return value
 
-    @field_validator("items")
-    @classmethod
-    def _ids_once(cls, items: tuple[_Item, ...]) -> tuple[_Item, ...]:
-        unique([item.id for item in items], "item id")
-        return items
+    _ids_once = ids_once("items", "item id")
 
     @field_validator("offered_to")
     @classmethod
