@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from storage.database import Database
 from storage.models import ConversationReferenceRow
-from storage.upsert import upsert
+from storage.upsert import for_connection, prepared_upsert, table_of
 
 Kind = Literal["personal", "channel"]
 
@@ -25,6 +25,12 @@ class StoredReference:
     kind: str
     user_id: str | None
     reference: dict[str, Any]
+
+
+# Built once (Core): every install and every conversation update saves a reference (Database.run).
+_SAVE = prepared_upsert(
+    table_of(ConversationReferenceRow), ["key"], ["kind", "user_id", "reference", "seen_month"]
+)
 
 
 def _stored(row: ConversationReferenceRow) -> StoredReference:
@@ -42,10 +48,7 @@ async def save_reference(
         raise ValueError(f"kind should be 'personal' or 'channel', not {kind!r}")
     seen = datetime.now(UTC).strftime("%Y-%m")
     row = {"key": key, "kind": kind, "user_id": user_id, "reference": reference, "seen_month": seen}
-    async with db.transaction() as session:
-        await upsert(
-            session, ConversationReferenceRow, row, ["key"], ["kind", "user_id", "reference", "seen_month"]
-        )
+    await db.run(lambda connection: connection.execute(for_connection(_SAVE, connection), row))
 
 
 async def get_reference(db: Database, key: str) -> StoredReference | None:

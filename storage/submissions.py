@@ -30,9 +30,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, Literal
 
-from sqlalchemy import Select, delete, select, update
+from sqlalchemy import Select, bindparam, delete, select, update
+from sqlalchemy.engine import Connection
 
 from common.settings import Settings
 from storage.affected import affected
@@ -43,8 +45,8 @@ from storage.responses import insert_shuffled, payload_for
 from storage.state import StateItem, StateStore
 from storage.survey_state import SURVEY_PREFIX, SealBroken, Sealer, opener, sealer, wave_prefix
 from storage.texts import strings
-from storage.tokens import destroy_wave_key, open_wave_key, token_exists, token_for, wave_key
-from storage.upsert import insert_many_if_absent
+from storage.tokens import destroy_wave_key, open_wave_key, token_for, wave_key_on
+from storage.upsert import insert_many_if_absent, table_of
 from storage.waves import mark_closed
 from surveys.turns import Progress, Submission
 
@@ -160,9 +162,17 @@ def _ready(opened: Sealer, document: Mapping[str, Any], wave_key: bytes) -> _Rea
     )
 
 
-async def _open_key(db: Database, wave_id: int, secret: bytes) -> bytes | None:
-    async with db.transaction(read_only=True) as session:
-        return await wave_key(session, wave_id, secret, create=False)
+def _key_and_refusal(
+    connection: Connection, wave_id: int, secret: bytes, state_key: str, document: Mapping[str, Any]
+) -> tuple[bytes, dict[str, Any], bool] | None:
+    """(wave key, the document's content, whether its person's token is already kept), read in one
+    transaction; None when the wave has no key. Raises WaveKeyGone, NotFound as wave_key_on does."""
+    key = wave_key_on(connection, wave_id, secret, create=False)
+    if key is None:
+        return None
+    content = opener(wave_id, key, state_key).open(dict(document))
+    token = token_for(key, wave_id, str(content["person"]))
+    return key, content, connection.execute(_TOKENS_IN, {"tokens": [token]}).first() is not None
 
 
 async def submit(
@@ -184,19 +194,20 @@ async def submit(
         if item is None:
             return SubmitOutcome("nothing_to_submit")
         wave_id = int(item.document["wave"])
+        read = partial(
+            _key_and_refusal, wave_id=wave_id, secret=secret, state_key=state_key, document=item.document
+        )
         try:
-            key = await _open_key(db, wave_id, secret)
+            found = await db.run(read, read_only=True)
         except (WaveKeyGone, NotFound):
             return SubmitOutcome("wave_closed", wave_id=wave_id)
-        if key is None:
+        if found is None:
             raise InvalidSubmission(f"wave {wave_id} has no key, so this document was not sealed by it")
+        key, content, refused = found
         opened = opener(wave_id, key, state_key)
-        content = opened.open(item.document)
         progress = Progress.from_json(content["progress"])
         if progress.status != "submitting":
             return SubmitOutcome("nothing_to_submit", wave_id=wave_id)
-        async with db.transaction(read_only=True) as session:
-            refused = await token_exists(session, token_for(key, wave_id, str(content["person"])))
         if refused:
             await store.delete([state_key])
             return SubmitOutcome("already_submitted", kept=False, wave_id=wave_id)
@@ -238,25 +249,30 @@ async def submitted_among(db: Database, wave_id: int, people: Sequence[str], sec
     Only ever used to leave people out of sends, never stored. Raises
     WaveKeyGone once the wave has closed.
     """
-    async with db.transaction(read_only=True) as session:
-        key = await wave_key(session, wave_id, secret, create=False)
-        if key is None:
-            return set()
-        found: set[str] = set()
-        for start in range(0, len(people), _LOOKUP_CHUNK):
-            chunk = people[start : start + _LOOKUP_CHUNK]
-            by_token = {token_for(key, wave_id, person): person for person in chunk}
-            tokens = await session.scalars(
-                select(SubmissionTokenRow.token).where(SubmissionTokenRow.token.in_(list(by_token)))
-            )
-            found.update(by_token[token] for token in tokens)
-            by_key = {sealer(wave_id, key, person).key: person for person in chunk}
-            rows = await session.execute(
-                select(BotStateRow.key, BotStateRow.document).where(BotStateRow.key.in_(list(by_key)))
-            )
-            found.update(
-                by_key[row_key] for row_key, document in rows if document and document.get("pending")
-            )
+    return await db.run(partial(_submitted_on, wave_id=wave_id, people=people, secret=secret), read_only=True)
+
+
+# Built once, on the tables (Core): asked on every start of a questionnaire (Database.run).
+_TOKENS_T, _STATE_T = table_of(SubmissionTokenRow), table_of(BotStateRow)
+_TOKENS_IN = select(_TOKENS_T.c.token).where(_TOKENS_T.c.token.in_(bindparam("tokens", expanding=True)))
+_DOCUMENTS_IN = select(_STATE_T.c.key, _STATE_T.c.document).where(
+    _STATE_T.c.key.in_(bindparam("keys", expanding=True))
+)
+
+
+def _submitted_on(connection: Connection, wave_id: int, people: Sequence[str], secret: bytes) -> set[str]:
+    key = wave_key_on(connection, wave_id, secret, create=False)
+    if key is None:
+        return set()
+    found: set[str] = set()
+    for start in range(0, len(people), _LOOKUP_CHUNK):
+        chunk = people[start : start + _LOOKUP_CHUNK]
+        by_token = {token_for(key, wave_id, person): person for person in chunk}
+        tokens = connection.execute(_TOKENS_IN, {"tokens": list(by_token)}).scalars()
+        found.update(by_token[token] for token in tokens)
+        by_key = {sealer(wave_id, key, person).key: person for person in chunk}
+        rows = connection.execute(_DOCUMENTS_IN, {"keys": list(by_key)})
+        found.update(by_key[row_key] for row_key, document in rows if document and document.get("pending"))
     return found
 
 

@@ -13,18 +13,19 @@ import base64
 import hashlib
 import hmac
 import secrets
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.database import Database
 from storage.errors import NotFound, StorageError, WaveKeyGone
 from storage.models import SubmissionTokenRow, WaveKeyRow, WaveRow
-from storage.upsert import insert_if_absent
+from storage.upsert import for_connection, prepared_if_absent, table_of
 
 _HKDF_INFO = b"safeguarding-bot/wave-keys/v1"
 
@@ -42,22 +43,33 @@ def token_for(wave_key: bytes, wave_id: int, person_id: str) -> str:
     return hmac.new(wave_key, message, hashlib.sha256).hexdigest()
 
 
-async def wave_key(session: AsyncSession, wave_id: int, secret: bytes, *, create: bool) -> bytes | None:
+# Built once, on the tables (Core): the key is read on every start of a questionnaire and every
+# submission, in a Connection's transaction (Database.run) or a session's (run_sync).
+_WAVES, _KEYS = table_of(WaveRow), table_of(WaveKeyRow)
+_WAVE_AND_KEY = (
+    select(_WAVES.c.closed, _KEYS.c.sealed)
+    .select_from(_WAVES.outerjoin(_KEYS, _KEYS.c.wave_id == _WAVES.c.id))
+    .where(_WAVES.c.id == bindparam("wave_id"))
+)
+_NEW_KEY = prepared_if_absent(_KEYS)
+
+
+def wave_key_on(connection: Connection, wave_id: int, secret: bytes, *, create: bool) -> bytes | None:
     """The wave's key, decrypted; made on first use when ``create``. None when there is none yet.
 
     Raises WaveKeyGone for a closed wave (its key is destroyed and never remade).
     """
-    closed = await session.scalar(select(WaveRow.closed).where(WaveRow.id == wave_id))
-    if closed is None:
+    found = connection.execute(_WAVE_AND_KEY, {"wave_id": wave_id}).first()
+    if found is None:
         raise NotFound(f"no wave {wave_id}")
+    closed, stored = found
     if closed:
         raise WaveKeyGone(wave_id)
-    stored = await session.scalar(select(WaveKeyRow.sealed).where(WaveKeyRow.wave_id == wave_id))
     if stored is None and create:
         sealed = _sealer(secret).encrypt(secrets.token_bytes(32)).decode()
-        await insert_if_absent(session, WaveKeyRow, {"wave_id": wave_id, "sealed": sealed})
+        connection.execute(for_connection(_NEW_KEY, connection), {"wave_id": wave_id, "sealed": sealed})
         # Read back: a concurrent first use may have put its key in first.
-        stored = await session.scalar(select(WaveKeyRow.sealed).where(WaveKeyRow.wave_id == wave_id))
+        stored = connection.execute(_WAVE_AND_KEY, {"wave_id": wave_id}).one().sealed
     if stored is None:
         return None
     return open_wave_key(wave_id, stored, secret)
@@ -68,11 +80,9 @@ async def ensure_wave_key(db: Database, wave_id: int, secret: bytes) -> bytes:
 
     Raises WaveKeyGone once the wave has closed, NotFound for an unknown wave.
     """
-    async with db.transaction(read_only=True) as session:
-        key = await wave_key(session, wave_id, secret, create=False)
+    key = await db.run(partial(wave_key_on, wave_id=wave_id, secret=secret, create=False), read_only=True)
     if key is None:
-        async with db.transaction() as session:
-            key = await wave_key(session, wave_id, secret, create=True)
+        key = await db.run(partial(wave_key_on, wave_id=wave_id, secret=secret, create=True))
     assert key is not None  # made above when missing
     return key
 
@@ -85,13 +95,6 @@ def open_wave_key(wave_id: int, sealed: str, secret: bytes) -> bytes:
         raise StorageError(
             f"the key of wave {wave_id} cannot be opened: SECRET_KEY is not the one it was made with"
         ) from exc
-
-
-async def token_exists(session: AsyncSession, token: str) -> bool:
-    return (
-        await session.scalar(select(SubmissionTokenRow.token).where(SubmissionTokenRow.token == token))
-        is not None
-    )
 
 
 async def destroy_wave_key(session: AsyncSession, wave_id: int) -> None:

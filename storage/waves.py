@@ -10,16 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
+from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.engine import Connection
 
 from common.partnership import Agency, Partnership
 from storage.affected import affected
 from storage.database import Database
 from storage.errors import NotFound
 from storage.models import AgencyRow, WaveAgencyRow, WaveBoardRow, WaveRow
-from storage.upsert import insert_if_absent, upsert
+from storage.upsert import insert_if_absent, table_of, upsert
 
 
 @dataclass(frozen=True)
@@ -42,14 +44,25 @@ class Wave:
         return not self.boards or board in self.boards
 
 
-async def _waves(session: AsyncSession, rows: Iterable[WaveRow]) -> list[Wave]:
-    """Waves of these rows, each with its boards (one more query for all of them)."""
+# Built once, on the tables (Core): read on a Connection (Database.run), as a turn reads them.
+_WAVES, _WAVE_BOARDS = table_of(WaveRow), table_of(WaveBoardRow)
+_LIVE = select(_WAVES).where(_WAVES.c.demo == bindparam("demo")).order_by(_WAVES.c.opens, _WAVES.c.id)
+_LIVE_OF = _LIVE.where(_WAVES.c.questionnaire == bindparam("questionnaire"))
+_ONE = select(_WAVES).where(_WAVES.c.id == bindparam("wave_id"))
+_BOARDS = (
+    select(_WAVE_BOARDS.c.wave_id, _WAVE_BOARDS.c.board)
+    .where(_WAVE_BOARDS.c.wave_id.in_(bindparam("waves", expanding=True)))
+    .order_by(_WAVE_BOARDS.c.board)
+)
+
+
+def _waves(connection: Connection, rows: Iterable[Row[Any]]) -> list[Wave]:
+    """Waves of these rows of ``waves``, each with its boards (one more query for all of them)."""
     rows = list(rows)
     boards: dict[int, list[str]] = {row.id: [] for row in rows}
     if rows:
-        query = select(WaveBoardRow).where(WaveBoardRow.wave_id.in_(boards)).order_by(WaveBoardRow.board)
-        for link in await session.scalars(query):
-            boards[link.wave_id].append(link.board)
+        for wave_id, board in connection.execute(_BOARDS, {"waves": list(boards)}):
+            boards[wave_id].append(board)
     return [
         Wave(
             row.id,
@@ -65,19 +78,27 @@ async def _waves(session: AsyncSession, rows: Iterable[WaveRow]) -> list[Wave]:
     ]
 
 
+def _wave(connection: Connection, wave_id: int) -> Wave | None:
+    found = _waves(connection, connection.execute(_ONE, {"wave_id": wave_id}))
+    return found[0] if found else None
+
+
 async def get_wave(db: Database, wave_id: int) -> Wave | None:
-    async with db.transaction(read_only=True) as session:
-        row = await session.get(WaveRow, wave_id)
-        return (await _waves(session, [row]))[0] if row else None
+    return await db.run(partial(_wave, wave_id=wave_id), read_only=True)
+
+
+def _live(connection: Connection, questionnaire: str | None, demo: bool) -> list[Wave]:
+    if questionnaire is None:
+        return _waves(connection, connection.execute(_LIVE, {"demo": demo}))
+    return _waves(connection, connection.execute(_LIVE_OF, {"demo": demo, "questionnaire": questionnaire}))
 
 
 async def list_waves(db: Database, questionnaire: str | None = None, *, demo: bool = False) -> list[Wave]:
-    """Every live wave (of ``questionnaire`` when given), oldest first; ``demo``: the demonstration ones."""
-    query = select(WaveRow).where(WaveRow.demo.is_(demo)).order_by(WaveRow.opens, WaveRow.id)
-    if questionnaire is not None:
-        query = query.where(WaveRow.questionnaire == questionnaire)
-    async with db.transaction(read_only=True) as session:
-        return await _waves(session, await session.scalars(query))
+    """Every live wave (of ``questionnaire`` when given), oldest first; ``demo``: the demonstration ones.
+
+    Asked on every start of a questionnaire, so it runs as a turn's own reads do (Database.run).
+    """
+    return await db.run(partial(_live, questionnaire=questionnaire, demo=demo), read_only=True)
 
 
 async def open_waves(db: Database, today: date) -> list[Wave]:
@@ -141,7 +162,9 @@ async def create_wave(
             )
         for board in boards:
             await insert_if_absent(session, WaveBoardRow, {"wave_id": row.id, "board": board})
-        return (await _waves(session, [row]))[0]
+        found = await session.run_sync(lambda sync: _wave(sync.connection(), row.id))
+        assert found is not None  # inserted or found above, in this transaction
+        return found
 
 
 async def ensure_default_wave(db: Database, partnership: Partnership, today: date, version: int = 1) -> Wave:
