@@ -15,7 +15,11 @@ and broad instead:
   procedure or training is set aside, unless ``strong_now`` says that clause
   is about right now after all; ``firm_dampers`` ("she is safe now" with no
   "but") set a clause aside whatever else it says, ``message_dampers`` (a
-  training scenario) the whole message.
+  training scenario) the whole message;
+- ``asking``: a message that asks what to do by way of procedure (whether to
+  refer, record, share; what level it is) is a request for guidance, so a harm
+  word there needs a ``strong_now`` sign: the broad ``now`` grammar (a
+  present-tense verb, "there's", "will") alone is not enough.
 
 Every message is cut into clauses so that "how do I update my training
 record? also she's taking her pills tonight" is still an emergency. The rules
@@ -84,6 +88,7 @@ class EmergencyRules:
     dampers: tuple[CueGroup, ...]
     firm_dampers: tuple[CueGroup, ...]
     message_dampers: tuple[CueGroup, ...] = ()
+    asking: tuple[CueGroup, ...] = ()
     model: LearnedModel | None = None
 
     def prepare(self, text: str) -> str:
@@ -108,6 +113,15 @@ class EmergencyRules:
             return False
         return not any(g.matches(clause) for g in self.strong_now)
 
+    def _happening(self, live: str, prepared: str) -> bool:
+        """Whether the live clauses read as now: a strong sign always does; the broad grammar of
+        now only when the message is not asking a procedural question."""
+        if any(g.matches(live) for g in self.strong_now):
+            return True
+        if not any(g.matches(live) for g in self.now):
+            return False
+        return not any(g.matches(prepared) for g in self.asking)
+
     def signs(self, text: str) -> Iterator[str]:
         """Names of the danger signs found, lazily: ``alone`` groups, then ``harm`` groups when
         something says now, then the learned model. Lazy so that ``detect`` can stop at the
@@ -119,7 +133,7 @@ class EmergencyRules:
         if live:
             yield from (g.name for g in self.alone if g.matches(live))
             harm = [g.name for g in self.harm if g.matches(live)]
-            if harm and any(g.matches(live) for g in (*self.strong_now, *self.now)):
+            if harm and self._happening(live, prepared):
                 yield from (f"{name} (now)" for name in harm)
         if self.model is not None and self.model.score(prepared) > self.model.threshold:
             yield LEARNED_SIGN
@@ -190,6 +204,7 @@ class _EmergencyFile(RewriteFields, TypoFields):
     dampers: Groups
     firm_dampers: Groups
     message_dampers: Groups | None = None
+    asking: Groups | None = None
 
 
 def load_emergency_rules(
@@ -209,6 +224,7 @@ def load_emergency_rules(
         dampers=cue_groups(data.dampers),
         firm_dampers=cue_groups(data.firm_dampers),
         message_dampers=cue_groups(data.message_dampers or ()),
+        asking=cue_groups(data.asking or ()),
     )
     if not learned:
         return rules

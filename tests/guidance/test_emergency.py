@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -325,3 +326,35 @@ def test_the_set_written_before_the_learned_model_keeps_its_figures() -> None:
     false_alarms = sum(detect(q) for q in near_misses) / len(near_misses)
     assert recall >= 0.96, [q for q in emergencies if not detect(q)]
     assert false_alarms <= 0.13, [q for q in near_misses if detect(q)]
+
+
+ASKING = (
+    "a boy says there's a man at the park who gives out vapes and hits the younger ones, "
+    "what level is this at"
+)
+
+
+def test_a_procedural_question_needs_a_strong_sign_of_now() -> None:
+    # "there's ... hits" is only the broad grammar of now; the message asks what level it is at,
+    # so it is a request for guidance, not a danger happening now.
+    assert not detect(ASKING), cues(ASKING)
+    # The same kind of question with a strong sign of now is still an emergency.
+    assert detect("the neighbour is shouting and there's smashing right now, do I need to report it")
+    assert detect("he's got a knife and is outside her door, do we need to report it")
+
+
+def test_without_the_asking_section_the_same_question_is_flagged() -> None:
+    # The section is what sets the question aside; strong signs and ``alone`` groups are untouched.
+    rules = load_emergency_rules(EMERGENCY_FILE, learned=False)
+    assert list(replace(rules, asking=()).signs(ASKING)) == ["violence (now)"]
+    assert list(rules.signs(ASKING)) == []
+
+
+def test_the_set_written_before_the_asking_rule_keeps_its_figures() -> None:
+    # dev-emergency-r (written before the asking rule), first run: recall 1.00 / 0.963 on the
+    # tune / check halves, false alarms 0.188 / 0.188; after it 1.00 / 0.963 and 0.156 / 0.188.
+    emergencies, near_misses = labelled("dev-emergency-r.jsonl")
+    recall = sum(detect(q) for q in emergencies) / len(emergencies)
+    false_alarms = sum(detect(q) for q in near_misses) / len(near_misses)
+    assert recall >= 0.98, [q for q in emergencies if not detect(q)]
+    assert false_alarms <= 0.19, [q for q in near_misses if detect(q)]
