@@ -255,8 +255,9 @@ def _given_name_cued(found: re.Match[str]) -> str:
     return NAME if is_given_name(found.group("given")) else found.group(0)
 
 
-# A capitalised word on its own, the candidate for a bare given name ("we thought Kacper was...").
-_CAPITALISED = re.compile(rf"(?<![\w\[-])(?<!\w')(?P<name>{_U}{_L}+(?:-{_U}{_L}+)?)(?![\w-])")
+# A capitalised word on its own, the candidate for a bare given name ("we thought Kacper was...")
+# or a surname ("the McAllisters").
+_CAPITALISED = re.compile(rf"(?<![\w\[-])(?<!\w')(?P<name>{_WORD})(?![\w-])")
 # Straight after it, another capitalised word makes it part of a place or a thing
 # ("Victoria Road", "Clare's Law"); a name with a surname is the rule above's.
 _PROPER_NOUN_GOES_ON = re.compile(rf"(?:'s)?\s+{_U}")
@@ -266,19 +267,57 @@ _PLACE_BEFORE = re.compile(r"\b(?i:in|near|around|across|outside|towards)\s+$")
 _PLACE_WORD_BEFORE = re.compile(r"\b(?:St|Saint|Royal|Mount|Port|Fort)\.?\s+$")
 
 
-# "Wiktoria's attendance": an owner written with a capital mid-sentence.
+# What makes a capitalised word in no list a person: it owns something ("Wiktoria's
+# attendance"), a family word follows it ("the Kowalczyk family"), it is a plural after
+# "the" ("the Nowaks"), or it sits where a person does, after a word that opens a clause
+# about someone and before what they did or were ("we thought Eilidh was safe").
 _OWNS = re.compile(rf"'s\s+{_L}")
+_FAMILY_WORD_AFTER = re.compile(
+    r"\s+(?:family|families|household|children|kids|twins|siblings|brothers|sisters|boys|girls)\b"
+)
+_THING_AFTER_FAMILY_WORD = re.compile(rf"\s+(?P<next>{_L}+)")
+_PLURAL_AFTER_THE = re.compile(r"\b(?i:the)\s+$")
+_CLAUSE_ABOUT_SOMEONE = re.compile(
+    r"\b(?:thought|think|thinks|felt|feel|feels|believed?|knew|know|knows|realised|realized"
+    r"|noticed|found\s+out|learned|learnt|emerged|assumed|hoped|worried|concerned|sure|said|says"
+    r"|told\s+(?:us|me|them))\s+$"
+)
+# What a person did or was: an auxiliary, a common irregular verb, or any word in -ed.
+_DOES_AFTER = re.compile(
+    r"\s+(?:was|wasn'?t|is|isn'?t|were|had|hadn'?t|has|did|didn'?t|does|doesn'?t|would|wouldn'?t"
+    r"|could|couldn'?t|should|will|won'?t|kept|needs|seemed|felt|got|went|left|lost|ran|came|told"
+    rf"|said|{_L}+ed)\b"
+)
 
 
-def _unknown_name_owns_something(name: str, text: str, end: int, before: str) -> bool:
-    """A capitalised word in no list, mid-sentence, owning something ("Eilidh's school"):
-    a person unless it is an everyday word, an agency, app or place word."""
-    return (
-        _OWNS.match(text, end) is not None
-        and not _SENTENCE_START.search(before)
-        and name.lower() not in everyday_words()
-        and _is_person(name)
-        and not _PLACE_WORD_BEFORE.search(before)
+def _family_word_is_a_person(text: str, end: int) -> bool:
+    """A family word after the name, unless it names a service ("family hub", "family court")."""
+    after = _FAMILY_WORD_AFTER.match(text, end)
+    if after is None:
+        return False
+    thing = _THING_AFTER_FAMILY_WORD.match(text, after.end())
+    return thing is None or _is_person(thing.group("next").capitalize())
+
+
+def _unknown_name_is_a_person(name: str, text: str, end: int, before: str) -> bool:
+    """A capitalised word in no list, not opening a sentence, is a person when it owns
+    something, a family word follows it, it is a plural after "the", or it sits in a person's
+    place; unless it is an everyday word, an agency, place, people or faith word."""
+    stem = name[:-1] if name.endswith("s") else name
+    if (
+        _SENTENCE_START.search(before)
+        or name.lower() in everyday_words()
+        or stem.lower() in everyday_words()
+        or not _is_person(name)
+        or _PLACE_WORD_BEFORE.search(before)
+    ):
+        return False
+    if _OWNS.match(text, end) or _family_word_is_a_person(text, end):
+        return True
+    if _PROPER_NOUN_GOES_ON.match(text, end):
+        return False
+    return (name.endswith("s") and _PLURAL_AFTER_THE.search(before) is not None) or (
+        _CLAUSE_ABOUT_SOMEONE.search(before) is not None and _DOES_AFTER.match(text, end) is not None
     )
 
 
@@ -288,7 +327,7 @@ def _bare_name(found: re.Match[str]) -> str:
     name, text = found.group("name"), found.string
     before = text[max(0, found.start() - 40) : found.start()]
     if not is_given_name(name):
-        return NAME if _unknown_name_owns_something(name, text, found.end(), before) else name
+        return NAME if _unknown_name_is_a_person(name, text, found.end(), before) else name
     if (
         not _is_person(name)
         or _PROPER_NOUN_GOES_ON.match(text, found.end())

@@ -267,7 +267,7 @@ def test_more_look_alikes_of_bare_names_are_left_alone(text: str) -> None:
 def test_bare_names_in_other_alphabets_and_cultures_are_often_redacted() -> None:
     found, total, _ = score(MORE_BARE_NAMES)
     assert total["name"] == 52
-    assert found["name"] >= 24
+    assert found["name"] >= 38
 
 
 @pytest.mark.parametrize(
@@ -328,3 +328,37 @@ def test_the_command_line_refuses_a_line_that_is_not_a_json_string() -> None:
     assert result.returncode == 2
     assert result.stdout == '"fine"\n'
     assert "line 2" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("we were told the Mwangis had moved", "we were told the [name] had moved"),
+        ("the McKenzies never opened the door", "the [name] never opened the door"),
+        ("I visited the Nkemelu family twice", "I visited the [name] family twice"),
+        ("The Qureshi children were kept off school", "The [name] children were kept off school"),
+        ("we felt Tadesse was too scared to talk", "we felt [name] was too scared to talk"),
+        ("school noticed Ruairidh limped", "school noticed [name] limped"),
+    ],
+)
+def test_names_in_no_list_in_a_persons_place(text: str, expected: str) -> None:
+    """Regression: a surname or given name in no list was kept when only its place in the
+    sentence showed it was a person: a family word after it, a plural after "the", or a clause
+    about someone before it and what they did after it."""
+    assert redact(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the Polish family moved in last year",
+        "the Syrian children need interpreters",
+        "the Cotswolds are hard to reach",
+        "one of our Reception kids wet herself",
+        "the Stockport family hub is closing",
+        "we thought Mosaic was down again",
+        "Kowalczyk family were known to us",
+    ],
+)
+def test_look_alikes_in_a_persons_place_are_left_alone(text: str) -> None:
+    assert redact(text) == text

@@ -1,6 +1,8 @@
 """Score the redactor on PII sets in the public sample's format, per kind of data.
 
-Run: ``.venv/bin/python -m tests.surveys.data.score_pii FILE.jsonl [...]``. A value
+Run: ``.venv/bin/python -m tests.surveys.data.score_pii [--lines even|odd] FILE.jsonl [...]``;
+``--lines`` scores only the even or odd lines (counted from 1) of each file, so a set can be
+split into a half to tune on and a half to check on. A value
 counts as found when, in the output, its place holds exactly its marker; a case
 has a false positive when text outside its labelled values was changed.
 """
@@ -59,9 +61,16 @@ def score(cases: list[dict]) -> tuple[Counter, Counter, list[tuple[str, str]]]:
     return found, total, wrong
 
 
-def main(paths: list[str]) -> None:
-    for path in paths:
+def main(args: list[str]) -> None:
+    half = None
+    if args[:1] == ["--lines"]:
+        half, args = ("even", "odd").index(args[1]), args[2:]
+    for path in args:
         cases = read_jsonl(Path(path))
+        if half is not None:
+            # Line n (from 1) is cases[n - 1]: even lines are the odd indexes.
+            cases = cases[1 - half :: 2]
+            path = f"{path} ({('even', 'odd')[half]} lines)"
         found, total, wrong = score(cases)
         fps = {k[3:]: n for k, n in found.items() if k.startswith("fp:")}
         print(f"{path}: {len(cases)} cases, {len(cases) - len(wrong)} exactly right")
